@@ -1,0 +1,20 @@
+// What every command needs from the global options, resolved the same way everywhere.
+import type { Command } from 'commander';
+import { resolveHostRoot, type HostRoot } from '../host/root.js';
+
+export interface GlobalOptions {
+  root?: string;
+  json?: boolean;
+}
+
+export function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+export function hostRootOf(cmd: Command): HostRoot {
+  return resolveHostRoot(globals(cmd).root);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// The virt-mdev command line. Each concept registers its own commands; heavy modules (wasm, xmldom,
+// execa) are imported inside the actions that need them so that simple commands start fast.
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from '../util/errors.js';
+import { reportError } from './run.js';
+import { registerSimulate } from './commands/simulate.js';
+import { registerNodedev } from './commands/nodedev.js';
+import { registerValidate } from './commands/validate.js';
+import { registerTransform } from './commands/transform.js';
+import { registerHookAdmin } from './commands/hook-admin.js';
+import { registerPools } from './commands/pools.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('virt-mdev')
+    .description('VFIO mediated devices (vGPUs) for libvirt hosts')
+    .version('0.1.0')
+    .option('--root <dir>', 'host root (default: $VIRT_MDEV_ROOT or /); a simulated host directory for dry runs')
+    .option('--json', 'machine-readable output')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerSimulate(program);
+  registerNodedev(program);
+  registerValidate(program);
+  registerTransform(program);
+  registerHookAdmin(program);
+  registerPools(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version are not errors; everything else commander rejects is a usage error
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
+      return ExitCode.USAGE;
+    }
+    return reportError(e, json);
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

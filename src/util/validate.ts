@@ -1,0 +1,58 @@
+// Everything that becomes part of a host path is checked here first: a name from XML or argv must
+// never be able to walk out of the directory it is meant for.
+import { ExitCode, VirtMdevError } from './errors.js';
+
+const UUID_DASHED = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const UUID_PLAIN = /^[0-9a-fA-F]{32}$/;
+
+export function isUuid(s: string): boolean {
+  return UUID_DASHED.test(s) || UUID_PLAIN.test(s);
+}
+
+/** Canonical form as the kernel and libvirt print it: lower case, dashed. Throws BAD_VALUE. */
+export function canonicalUuid(s: string, what = 'UUID'): string {
+  const t = s.trim();
+  if (UUID_DASHED.test(t)) return t.toLowerCase();
+  if (UUID_PLAIN.test(t)) {
+    const h = t.toLowerCase();
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-uuid',
+    `${what} '${printable(s)}' is not a UUID: use the form 8-4-4-4-12 hex digits, e.g. 0b2f5a3e-6c1d-4e8f-9a7b-1c2d3e4f5a6b`);
+}
+
+// sysfs names: no slash, no NUL, not '.' or '..', bounded. Type ids are '<driver>-<name>' in practice,
+// but vendors are free in the second part, so only the path-safety rules are enforced plus a sane charset.
+const SAFE_NAME = /^[A-Za-z0-9_.:+@-]{1,128}$/;
+
+export function checkTypeId(s: string, what = 'mdev type'): string {
+  if (!SAFE_NAME.test(s) || s === '.' || s === '..' || s.includes('..')) {
+    throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-type',
+      `${what} '${printable(s)}' is not a valid type id: use the directory name under mdev_supported_types, e.g. nvidia-63 or i915-GVTg_V5_4 (no '/', no '..')`);
+  }
+  return s;
+}
+
+export function checkParentName(s: string, what = 'parent'): string {
+  if (!SAFE_NAME.test(s) || s === '.' || s === '..' || s.includes('..')) {
+    throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-parent',
+      `${what} '${printable(s)}' is not a valid parent device name: use the name under /sys/class/mdev_bus, e.g. 0000:00:02.0, mtty or matrix (no '/', no '..')`);
+  }
+  return s;
+}
+
+const POOL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export function checkPoolName(s: string): string {
+  if (!POOL_NAME.test(s) || s.includes('..')) {
+    throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-pool',
+      `pool name '${printable(s)}' is not valid: use letters, digits, '_', '-', '.' (at most 64, no '..')`);
+  }
+  return s;
+}
+
+/** Show untrusted text in one line of an error message without control characters or unbounded length. */
+export function printable(s: string, max = 80): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return clean.length > max ? clean.slice(0, max) + '…' : clean;
+}
