@@ -1,0 +1,56 @@
+// Run the built CLI (or the hook) as a child process, the way an admin or libvirt would.
+import { execa, type Result } from 'execa';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** repository top (tests run from dist/test/…) */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const cliPath = path.join(repoRoot, 'dist/src/cli/main.js');
+export const hookPath = path.join(repoRoot, 'hooks/qemu');
+
+export interface RunOptions {
+  input?: string;
+  env?: Record<string, string | undefined>;
+  /** replace the environment instead of extending it (the hook's reduced environment) */
+  extendEnv?: boolean;
+  timeoutMs?: number;
+  cwd?: string;
+}
+
+/** virt-mdev ARGS; never throws on a non-zero exit: assert on exitCode/stdout/stderr. */
+export async function virtMdev(args: string[], opts: RunOptions = {}): Promise<Result> {
+  return execa(process.execPath, [cliPath, ...args], {
+    input: opts.input,
+    env: opts.env,
+    extendEnv: opts.extendEnv ?? true,
+    reject: false,
+    timeout: opts.timeoutMs ?? 60_000,
+    cwd: opts.cwd,
+    stripFinalNewline: false,
+  });
+}
+
+/** A fresh empty temporary directory, removed by the returned cleanup function. */
+export function tempDir(prefix = 'virt-mdev-test-'): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Recursively list a tree with file contents and link targets: equal snapshots mean an unchanged host. */
+export function snapshotTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string): void => {
+    const abs = path.join(dir, rel);
+    for (const ent of fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const r = rel ? `${rel}/${ent.name}` : ent.name;
+      const a = path.join(dir, r);
+      if (ent.isSymbolicLink()) out[r] = `-> ${fs.readlinkSync(a)}`;
+      else if (ent.isDirectory()) { out[r] = 'dir'; walk(r); }
+      else out[r] = fs.readFileSync(a, 'utf8');
+    }
+  };
+  walk('');
+  return out;
+}
