@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The real-stack tier (npm run test:real): boots Debian's 6.1 kernel under QEMU/TCG with the mtty sample
+# mdev driver, shares the host's root read-only (plus a tmpfs overlay) and runs our scenarios inside the
+# guest with the host's own Node, libvirt and QEMU against the real kernel. Prints TAP on stdout and ends
+# with "N passed, N failed". Needs root (apt-get, and QEMU's 9p export of '/').
+# Env: VIRT_MDEV_REAL_CACHE (default /var/cache/virt-mdev-real), VIRT_MDEV_REAL_BOOTS (default "sysfs libvirt"),
+#      VIRT_MDEV_REAL_KEEP=1 keeps the work dirs of the boots.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$here/../.." && pwd)
+CACHE=${VIRT_MDEV_REAL_CACHE:-/var/cache/virt-mdev-real}
+BOOTS=${VIRT_MDEV_REAL_BOOTS:-sysfs libvirt}
+log() { printf '[real] %s\n' "$*" >&2; }
+t_start=$(date +%s)
+
+n=0; passed=0; failed=0
+tap() { # tap ok|not-ok NAME [REASON]
+  n=$((n + 1))
+  if [ "$1" = ok ]; then passed=$((passed + 1)); echo "ok $n - $2"
+  else failed=$((failed + 1)); echo "not ok $n - $2${3:+ # $3}"; fi
+}
+finish() {
+  echo "1..$n"
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && [ "$n" -gt 0 ]
+  exit $?
+}
+
+if [ "$(id -u)" != 0 ]; then
+  tap not-ok "real-stack tier runs as root" "needs root for apt-get and QEMU's 9p export of /"; finish
+fi
+
+# ---- setup (cached) ---------------------------------------------------------------------------------
+t0=$(date +%s)
+K=$( { bash "$here/setup.sh" 3>&1 1>&2; } 2> >(cat >&2) ) || K=""
+if [ -z "$K" ] || [ ! -f "$CACHE/$K/done" ]; then
+  tap not-ok "setup: kernel, mtty.ko, initramfs and host packages" "see [real/setup] lines on stderr"; finish
+fi
+tap ok "setup: kernel $K, mtty.ko, initramfs ready ($(( $(date +%s) - t0 )) s)"
+B="$CACHE/$K"
+INITRD=$(ls "$B"/initramfs-*.cpio.gz | head -1)
+
+# ---- one guest boot ----------------------------------------------------------------------------------
+# boot NAME SCENARIO... : runs the scenarios in one VM; their result lines land in $work/<scenario>.tap
+boot() {
+  local name=$1; shift
+  local work; work=$(mktemp -d "${TMPDIR:-/tmp}/virt-mdev-real-$name.XXXXXX")
+  chmod 755 "$work"
+  cp "$here/guest/stage2.sh" "$work/stage2.sh"
+  { echo "REPO='$REPO'"; echo "SCENARIOS='$*'"; echo "CACHE_SHARE=/harness/cache"; } > "$work/job.env"
+  mkdir -p "$CACHE/share"
+  # persistent bits the guest may read and update (libvirt's QEMU capabilities cache)
+  mkdir -p "$work/cache"; cp -a "$CACHE/share/." "$work/cache/" 2>/dev/null || true
+  local b0; b0=$(date +%s)
+  log "boot $name: $* (work dir $work)"
+  timeout -k 10 "${VIRT_MDEV_REAL_BOOT_TIMEOUT:-600}" qemu-system-x86_64 \
+    -accel tcg,thread=multi -cpu max -bios /usr/share/qemu/qboot.rom -m 2048 -smp 2 \
+    -nographic -no-reboot -nic none -kernel "$B/vmlinux" -initrd "$INITRD" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=3" \
+    -virtfs "local,path=$work,mount_tag=harness,security_model=none,id=ws" \
+    -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hr" \
+    -device virtio-rng-pci < /dev/null > "$work/console.log" 2>&1
+  local qrc=$?
+  local secs=$(( $(date +%s) - b0 ))
+  log "boot $name: qemu rc $qrc after $secs s"
+  if [ $qrc -ne 0 ] || [ ! -f "$work/stage2.rc" ]; then
+    tap not-ok "boot $name: guest ran its scenarios and powered off" "qemu rc $qrc after $secs s (124 = timeout); console: $(tail -c 300 "$work/console.log" | tr '\n' ' ')"
+  else
+    tap ok "boot $name: guest ran its scenarios and powered off ($secs s)"
+  fi
+  local s line
+  for s in "$@"; do
+    if [ ! -f "$work/$s.tap" ]; then
+      tap not-ok "$name/$s: scenario produced results" "no $s.tap; log tail: $(tail -c 400 "$work/$s.log" 2>/dev/null | tr '\n' ' ')"
+      continue
+    fi
+    while IFS= read -r line; do
+      case "$line" in
+        'ok - '*) tap ok "${line#ok - }";;
+        'not ok - '*) local rest=${line#not ok - }; tap not-ok "${rest%% # *}" "$( [[ "$rest" == *' # '* ]] && echo "${rest#* # }")";;
+      esac
+    done < "$work/$s.tap"
+    if [ "$(cat "$work/$s.rc" 2>/dev/null)" != 0 ]; then
+      tap not-ok "$name/$s: scenario script completed" "rc $(cat "$work/$s.rc" 2>/dev/null || echo none); log tail: $(tail -c 400 "$work/$s.log" | tr '\n' ' ')"
+    fi
+  done
+  cp -a "$work/cache/." "$CACHE/share/" 2>/dev/null || true
+  if [ "${VIRT_MDEV_REAL_KEEP:-0}" = 1 ] || [ "$failed" -gt 0 ]; then
+    log "boot $name: logs kept in $work"
+  else
+    rm -rf "$work"
+  fi
+}
+
+for b in $BOOTS; do
+  case "$b" in
+    smoke) boot smoke smoke;;
+    sysfs) boot sysfs conformance cli;;
+    libvirt) boot libvirt libvirt;;
+    *) tap not-ok "boot $b" "unknown boot name";;
+  esac
+done
+log "total $(( $(date +%s) - t_start )) s"
+finish
