@@ -41,6 +41,18 @@ export interface MdevHostdev {
   ramfb?: string;
   /** the whole <hostdev>…</hostdev> element */
   span: Span;
+  /** where `request` came from: the authoring <source><mdev type/pool>, or our <metadata> entry */
+  requestFrom?: 'source' | 'metadata';
+}
+
+/** One <virt-mdev:device> entry of our <metadata><virt-mdev:mdev> element (see ./namespace.ts). */
+export interface MetadataEntry {
+  /** canonical UUID */
+  uuid: string;
+  type?: string;
+  parent?: string;
+  pool?: string;
+  span: Span;
 }
 
 export interface DomainDoc {
@@ -49,4 +61,8 @@ export interface DomainDoc {
   /** <uuid> text, canonical */
   uuid?: string;
   hostdevs: MdevHostdev[];
+  /** our metadata entries, in document order ([] when the domain has none) */
+  metadata: MetadataEntry[];
+  /** things a person should know that do not stop anything, as 'file:line: message' */
+  warnings: string[];
 }

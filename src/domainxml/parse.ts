@@ -1,0 +1,504 @@
+// Reads a libvirt domain document: every form of an mdev hostdev, and our <metadata> entries, with
+// exact offsets so that transform and the hook can edit single attribute values without touching any
+// other byte. On the hook's hot path: imports only saxes and Node built-ins (and our small utils).
+import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { ExitCode, VirtMdevError, isVirtMdevError, type ExitCodeValue } from '../util/errors.js';
+import { canonicalUuid, checkParentName, checkPoolName, checkTypeId, printable } from '../util/validate.js';
+import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS } from './namespace.js';
+import { LineIndex, attr, scanStartTag, type AttrLoc, type ElementLoc } from './scan.js';
+import type { DomainDoc, GuestModel, HostdevForm, MdevHostdev, MetadataEntry, Span } from './types.js';
+
+export { rewriteUuids } from './rewrite-uuids.js';
+export type { AttrLoc, ElementLoc } from './scan.js';
+
+/** Domain documents are small; anything larger is refused before parsing (memory and time bound). */
+export const MAX_DOMAIN_XML_BYTES = 16 * 1024 * 1024;
+
+const MODELS: readonly GuestModel[] = ['vfio-pci', 'vfio-ccw', 'vfio-ap'];
+/** guest bus → model, for the discussion's forms that name the guest side instead of a model */
+const MODEL_OF_GUEST_TYPE: Record<string, GuestModel> = { pci: 'vfio-pci', ccw: 'vfio-ccw', ap: 'vfio-ap' };
+/** which guest <address type> each model accepts (libvirt's post-parse rules); vfio-ap takes none */
+const ADDRESS_OF_MODEL: Record<GuestModel, string | undefined> = { 'vfio-pci': 'pci', 'vfio-ccw': 'ccw', 'vfio-ap': undefined };
+
+/** Where each hostdev sits in the text, parallel to DomainDoc.hostdevs. */
+export interface HostdevLayout {
+  el: ElementLoc;
+  source?: ElementLoc;
+  /** the <mdev> or <address> inside <source> */
+  sourceChild?: ElementLoc;
+  guestAddress?: ElementLoc;
+}
+
+export interface DomainLayout {
+  text: string;
+  file: string;
+  lines: LineIndex;
+  domain: ElementLoc;
+  /** the children of <domain> that libvirt writes before <metadata>, if present */
+  head: { name?: ElementLoc; uuid?: ElementLoc; genid?: ElementLoc; title?: ElementLoc; description?: ElementLoc };
+  metadata?: ElementLoc;
+  /** our <virt-mdev:mdev> element */
+  mdev?: ElementLoc;
+  /** our <virt-mdev:device> elements, parallel to DomainDoc.metadata */
+  entries: ElementLoc[];
+  hostdevs: HostdevLayout[];
+}
+
+export interface ParsedDomain {
+  doc: DomainDoc;
+  layout: DomainLayout;
+}
+
+/** Parse a domain document. Throws VirtMdevError (BAD_XML, BAD_VALUE) as 'file:line:col: message'. */
+export function parseDomainXml(text: string, file?: string): DomainDoc {
+  return parseDomainXmlWithLayout(text, file).doc;
+}
+
+type Role = 'domain' | 'name' | 'uuid' | 'genid' | 'title' | 'description' | 'metadata' | 'mdev' | 'entry'
+  | 'devices' | 'hostdev' | 'source' | 'source-child' | 'guest-address' | 'graphics' | 'other';
+
+interface Frame {
+  role: Role;
+  qname: string;
+  loc?: ElementLoc;
+}
+
+interface HostdevRaw {
+  el: ElementLoc;
+  sources: ElementLoc[];
+  /** children of the first <source> named mdev or address */
+  sourceChildren: ElementLoc[];
+  guestAddresses: ElementLoc[];
+}
+
+/** Roles whose element positions we keep (their start tags get scanned for attribute spans). */
+const LOCATED = new Set<Role>(['domain', 'name', 'uuid', 'genid', 'title', 'description', 'metadata', 'mdev', 'entry',
+  'hostdev', 'source', 'source-child', 'guest-address']);
+
+function roleOf(parent: Role | undefined, uri: string, local: string): Role {
+  if (parent === undefined) return 'domain';
+  if (parent === 'metadata') return uri === VIRT_MDEV_NS && local === METADATA_ELEMENT ? 'mdev' : 'other';
+  if (parent === 'mdev') return uri === VIRT_MDEV_NS && local === METADATA_ENTRY ? 'entry' : 'other';
+  if (uri !== '') return 'other';
+  switch (parent) {
+    case 'domain':
+      if (local === 'name' || local === 'uuid' || local === 'genid' || local === 'title' || local === 'description'
+        || local === 'metadata' || local === 'devices') return local;
+      return 'other';
+    case 'devices':
+      if (local === 'hostdev') return 'hostdev';
+      if (local === 'graphics') return 'graphics';
+      return 'other';
+    case 'hostdev':
+      if (local === 'source') return 'source';
+      if (local === 'address') return 'guest-address';
+      return 'other';
+    case 'source':
+      return local === 'mdev' || local === 'address' ? 'source-child' : 'other';
+    default:
+      return 'other';
+  }
+}
+
+export function parseDomainXmlWithLayout(text: string, file = '<stdin>'): ParsedDomain {
+  const lines = new LineIndex(text);
+  const where = (offset: number): string => {
+    const { line, col } = lines.at(offset);
+    return `${file}:${line}:${col}`;
+  };
+  const fail = (code: ExitCodeValue, reason: string, offset: number, message: string): never => {
+    throw new VirtMdevError(code, reason, `${where(offset)}: ${message}`);
+  };
+
+  if (text.length > MAX_DOMAIN_XML_BYTES / 3 && Buffer.byteLength(text, 'utf8') > MAX_DOMAIN_XML_BYTES) {
+    fail(ExitCode.BAD_XML, 'too-large', 0,
+      `document is larger than ${MAX_DOMAIN_XML_BYTES / 1024 / 1024} MiB: a domain definition is never that big; refusing to read it`);
+  }
+
+  const stack: Frame[] = [];
+  const elementPath = (): string => stack.length === 0 ? 'the prolog' : `<${stack[stack.length - 1].qname}>`;
+  let domain: ElementLoc | undefined;
+  const head: DomainLayout['head'] = {};
+  let metadata: ElementLoc | undefined;
+  let mdevEl: ElementLoc | undefined;
+  const entries: ElementLoc[] = [];
+  const hostdevRaws: HostdevRaw[] = [];
+  let current: HostdevRaw | undefined;
+  let hasGraphics = false;
+  let nameText: string | undefined;
+  let uuidText: string | undefined;
+  let tagStart = 0;
+  let sawRoot = false;
+
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  parser.on('error', (e) => {
+    if (isVirtMdevError(e)) throw e;
+    const msg = e.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').replace(/\.$/, '');
+    let offset = Math.max(0, parser.position - 1);
+    if (/entity/i.test(msg)) {
+      const amp = text.lastIndexOf('&', offset);
+      if (amp >= 0) offset = amp;
+      fail(ExitCode.BAD_XML, 'entity', offset,
+        `${elementPath()}: ${msg}: entity references other than &lt; &gt; &amp; &quot; &apos; and character references are refused (virt-mdev never expands entities)`);
+    }
+    fail(ExitCode.BAD_XML, 'malformed', offset, `malformed XML in ${elementPath()}: ${msg}`);
+  });
+  parser.on('doctype', () => {
+    const at = text.lastIndexOf('<!DOCTYPE', parser.position);
+    fail(ExitCode.BAD_XML, 'doctype', at >= 0 ? at : 0,
+      '<!DOCTYPE>: DOCTYPE and entity declarations are refused (virt-mdev never expands entities); libvirt domain XML has none, remove it');
+  });
+  parser.on('opentagstart', () => {
+    tagStart = text.lastIndexOf('<', parser.position - 1);
+  });
+  parser.on('opentag', (tag: SaxesTagNS) => {
+    const parent = stack.length ? stack[stack.length - 1].role : undefined;
+    if (parent === undefined) {
+      if (sawRoot) fail(ExitCode.BAD_XML, 'malformed', tagStart, `malformed XML: second root element <${tag.name}>`);
+      sawRoot = true;
+      if (tag.uri !== '' || tag.local !== 'domain') {
+        fail(ExitCode.BAD_XML, 'not-domain', tagStart,
+          `<${tag.name}>: not a libvirt domain document (the root element must be <domain>)`);
+      }
+    }
+    const role = roleOf(parent, tag.uri, tag.local);
+    let loc: ElementLoc | undefined;
+    if (LOCATED.has(role)) {
+      const startTagEnd = parser.position;
+      loc = {
+        qname: tag.name,
+        start: tagStart,
+        startTagEnd,
+        end: startTagEnd,
+        endTagStart: startTagEnd - 2,
+        selfClosing: tag.isSelfClosing,
+        attrs: scanStartTag(text, tagStart, startTagEnd, (n) => tag.attributes[n]?.value ?? ''),
+      };
+    }
+    stack.push({ role, qname: tag.name, loc });
+    switch (role) {
+      case 'domain': domain = loc; break;
+      case 'name': case 'uuid': case 'genid': case 'title': case 'description':
+        if (!head[role]) head[role] = loc;
+        break;
+      case 'metadata':
+        if (metadata) fail(ExitCode.BAD_VALUE, 'duplicate-metadata', tagStart, '<metadata>: the domain has two <metadata> elements; merge them');
+        metadata = loc;
+        break;
+      case 'mdev':
+        if (mdevEl) {
+          fail(ExitCode.BAD_VALUE, 'duplicate-metadata', tagStart,
+            `<${tag.name}>: <metadata> holds two virt-mdev elements (namespace ${VIRT_MDEV_NS}); keep one`);
+        }
+        mdevEl = loc;
+        break;
+      case 'entry': entries.push(loc!); break;
+      case 'hostdev':
+        current = { el: loc!, sources: [], sourceChildren: [], guestAddresses: [] };
+        hostdevRaws.push(current);
+        break;
+      case 'source': current!.sources.push(loc!); break;
+      case 'source-child': if (current!.sources.length === 1) current!.sourceChildren.push(loc!); break;
+      case 'guest-address': current!.guestAddresses.push(loc!); break;
+      case 'graphics': hasGraphics = true; break;
+      default: break;
+    }
+  });
+  parser.on('text', (t) => {
+    const top = stack[stack.length - 1];
+    if (top?.role === 'name' && top.loc === head.name) nameText = (nameText ?? '') + t;
+    else if (top?.role === 'uuid' && top.loc === head.uuid) uuidText = (uuidText ?? '') + t;
+  });
+  parser.on('closetag', () => {
+    const f = stack.pop()!;
+    if (f.loc && !f.loc.selfClosing) {
+      f.loc.end = parser.position;
+      f.loc.endTagStart = text.lastIndexOf('</', parser.position - 1);
+    }
+    if (f.role === 'hostdev') current = undefined;
+  });
+
+  parser.write(text).close();
+  if (!domain) fail(ExitCode.BAD_XML, 'not-domain', 0, 'not a libvirt domain document: no <domain> element');
+
+  const doc: DomainDoc = { hostdevs: [], metadata: [], warnings: [] };
+  if (nameText !== undefined) doc.name = nameText.trim();
+  if (uuidText !== undefined) doc.uuid = wrapValue(() => canonicalUuid(uuidText!, 'domain <uuid>'), where(head.uuid!.start), '<uuid>');
+
+  const span = (el: ElementLoc): Span => ({ start: el.start, end: el.end, ...lines.at(el.start) });
+
+  // metadata first: hostdevs of the libvirt form find their request there
+  const metaByUuid = new Map<string, MetadataEntry>();
+  for (const el of entries) {
+    const e = readEntry(el, where, span(el));
+    const prev = metaByUuid.get(e.uuid);
+    if (prev) {
+      fail(ExitCode.BAD_VALUE, 'duplicate-uuid', attr(el, 'uuid')!.valueStart,
+        `<${el.qname} uuid='${e.uuid}'>: the same UUID has a virt-mdev metadata entry at line ${prev.span.line} already; keep one`);
+    }
+    metaByUuid.set(e.uuid, e);
+    doc.metadata.push(e);
+  }
+
+  const layoutHostdevs: HostdevLayout[] = [];
+  const seenUuid = new Map<string, number>();
+  let ramfbOnLine: number | undefined;
+  let apLine: number | undefined;
+  for (const raw of hostdevRaws) {
+    const h = readHostdev(raw, doc.hostdevs.length, { where, fail, span, metaByUuid, hasGraphics, warnings: doc.warnings, file, lines });
+    if (!h) continue;
+    if (h.uuid) {
+      const prev = seenUuid.get(h.uuid);
+      const u = uuidAttrOf(raw)!;
+      if (prev !== undefined) {
+        fail(ExitCode.BAD_VALUE, 'duplicate-uuid', u.valueStart,
+          `<${raw.sourceChildren[0].qname} uuid='${printable(u.value)}'>: the hostdev at line ${prev} uses the same mdev UUID; each hostdev needs its own mediated device`);
+      }
+      seenUuid.set(h.uuid, h.span.line);
+    }
+    if (h.ramfb === 'on') {
+      if (ramfbOnLine !== undefined) {
+        fail(ExitCode.BAD_VALUE, 'two-ramfb', attr(raw.el, 'ramfb')!.valueStart,
+          `<hostdev ramfb='on'>: the hostdev at line ${ramfbOnLine} has ramfb='on' already; libvirt allows only one vGPU with ramfb='on' (set ramfb='off' on one of them)`);
+      }
+      ramfbOnLine = h.span.line;
+    }
+    if (h.model === 'vfio-ap') {
+      if (apLine !== undefined) {
+        fail(ExitCode.BAD_VALUE, 'two-vfio-ap', raw.el.start,
+          `<hostdev>: the hostdev at line ${apLine} is vfio-ap already; libvirt supports only one vfio-ap hostdev per domain`);
+      }
+      apLine = h.span.line;
+    }
+    doc.hostdevs.push(h);
+    layoutHostdevs.push({ el: raw.el, source: raw.sources[0], sourceChild: raw.sourceChildren[0], guestAddress: raw.guestAddresses[0] });
+  }
+
+  return {
+    doc,
+    layout: { text, file, lines, domain: domain!, head, metadata, mdev: mdevEl, entries, hostdevs: layoutHostdevs },
+  };
+}
+
+function uuidAttrOf(raw: HostdevRaw): AttrLoc | undefined {
+  return attr(raw.sourceChildren[0], 'uuid');
+}
+
+/** Run a validate.ts check; its message gains the place and element. */
+function wrapValue<T>(f: () => T, place: string, element: string): T {
+  try {
+    return f();
+  } catch (e) {
+    if (isVirtMdevError(e)) throw new VirtMdevError(e.exitCode, e.reason, `${place}: ${element}: ${e.message}`, { details: e.details });
+    throw e;
+  }
+}
+
+function readEntry(el: ElementLoc, where: (o: number) => string, span: Span): MetadataEntry {
+  const u = attr(el, 'uuid');
+  if (!u) {
+    throw new VirtMdevError(ExitCode.BAD_VALUE, 'missing-uuid',
+      `${where(el.start)}: <${el.qname}>: a virt-mdev metadata entry needs uuid='…' (the UUID in the hostdev's <source><address>)`);
+  }
+  const e: MetadataEntry = { uuid: wrapValue(() => canonicalUuid(u.value), where(u.valueStart), `<${el.qname} uuid>`), span };
+  const t = attr(el, 'type');
+  const p = attr(el, 'parent');
+  const pool = attr(el, 'pool');
+  if (t) e.type = wrapValue(() => checkTypeId(t.value), where(t.valueStart), `<${el.qname} type>`);
+  if (p) e.parent = wrapValue(() => checkParentName(p.value), where(p.valueStart), `<${el.qname} parent>`);
+  if (pool) e.pool = wrapValue(() => checkPoolName(pool.value), where(pool.valueStart), `<${el.qname} pool>`);
+  if (!e.type && !e.pool) {
+    throw new VirtMdevError(ExitCode.BAD_VALUE, 'no-type-or-pool',
+      `${where(el.start)}: <${el.qname} uuid='${e.uuid}'>: a managed device needs type='…' (an mdev type id) or pool='…'`);
+  }
+  return e;
+}
+
+interface HostdevContext {
+  where: (o: number) => string;
+  fail: (code: ExitCodeValue, reason: string, offset: number, message: string) => never;
+  span: (el: ElementLoc) => Span;
+  metaByUuid: Map<string, MetadataEntry>;
+  hasGraphics: boolean;
+  warnings: string[];
+  file: string;
+  lines: LineIndex;
+}
+
+/** One <hostdev>: undefined when it is not an mdev hostdev (PCI, USB, SCSI passthrough are not ours). */
+function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHostdev | undefined {
+  const { fail, where } = cx;
+  const el = raw.el;
+  const typeA = attr(el, 'type');
+  const hostdevType = typeA?.value;
+  const srcChildren = raw.sourceChildren;
+  const mdevChild = srcChildren.find((c) => localName(c.qname) === 'mdev');
+  if (hostdevType !== 'mdev' && !mdevChild) return undefined;
+
+  if (raw.sources.length > 1) fail(ExitCode.BAD_VALUE, 'two-sources', raw.sources[1].start, '<source>: a hostdev has one <source>; remove the second');
+  if (raw.sources.length === 0 || srcChildren.length === 0) {
+    fail(ExitCode.BAD_VALUE, 'missing-source', el.start,
+      "<hostdev type='mdev'>: missing <source><address uuid='…'/></source> (or <source><mdev type='…'/></source> with managed='yes')");
+  }
+  if (srcChildren.length > 1) {
+    fail(ExitCode.BAD_VALUE, 'two-source-children', srcChildren[1].start,
+      `<${srcChildren[1].qname}>: <source> of an mdev hostdev holds exactly one <address uuid> or <mdev>; remove the others`);
+  }
+  if (raw.guestAddresses.length > 1) {
+    fail(ExitCode.BAD_VALUE, 'two-addresses', raw.guestAddresses[1].start, '<address>: a hostdev has at most one guest <address>; remove the second');
+  }
+  const child = srcChildren[0];
+  const modeA = attr(el, 'mode');
+  if (modeA && modeA.value !== 'subsystem') {
+    fail(ExitCode.BAD_VALUE, 'bad-mode', modeA.valueStart, `<hostdev mode='${printable(modeA.value)}'>: an mdev hostdev is mode='subsystem'`);
+  }
+  const managedA = attr(el, 'managed');
+  if (managedA && managedA.value !== 'yes' && managedA.value !== 'no') {
+    fail(ExitCode.BAD_VALUE, 'bad-managed', managedA.valueStart, `<hostdev managed='${printable(managedA.value)}'>: use managed='yes' or managed='no'`);
+  }
+  const managedYes = managedA?.value === 'yes';
+
+  // guest side named by the hostdev type (the discussion's first form)
+  let guestTypeFromHostdev: string | undefined;
+  if (hostdevType !== undefined && hostdevType !== 'mdev') {
+    if (!(hostdevType in MODEL_OF_GUEST_TYPE)) {
+      fail(ExitCode.BAD_VALUE, 'bad-guest-type', typeA!.valueStart,
+        `<hostdev type='${printable(hostdevType)}'> with <source><mdev>: a mediated device reaches the guest as pci, ccw or ap; use type='mdev' with model='vfio-pci|vfio-ccw|vfio-ap'`);
+    }
+    guestTypeFromHostdev = hostdevType;
+  } else if (hostdevType === undefined) {
+    fail(ExitCode.BAD_VALUE, 'missing-type', el.start, "<hostdev>: missing type='mdev'");
+  }
+
+  const requestAttrs = mdevChild ? ['type', 'parent', 'pool'].filter((n) => attr(mdevChild, n)) : [];
+  let form: HostdevForm;
+  if (localName(child.qname) === 'address') form = 'libvirt';
+  else if (attr(child, 'type') || attr(child, 'pool')) form = 'managed';
+  else form = hostdevType === 'mdev' ? 'rfc-mdev' : 'rfc-guest-type';
+
+  if (form === 'managed' && !managedYes) {
+    fail(ExitCode.BAD_VALUE, 'not-managed', managedA ? managedA.valueStart : el.start,
+      `<hostdev${managedA ? ` managed='${managedA.value}'` : ''}>: <source><mdev ${requestAttrs.join('/')}=…> asks virt-mdev to create the device; add managed='yes' (or give only uuid='…' for an existing device)`);
+  }
+  if (form !== 'managed' && mdevChild && attr(mdevChild, 'parent')) {
+    fail(ExitCode.BAD_VALUE, 'no-type-or-pool', attr(mdevChild, 'parent')!.valueStart,
+      `<${mdevChild.qname} parent>: a managed device needs type='…' (an mdev type id) or pool='…' besides parent`);
+  }
+
+  // UUID
+  const uA = attr(child, 'uuid');
+  let uuid: string | undefined;
+  if (uA) uuid = wrapValue(() => canonicalUuid(uA.value, 'mdev UUID'), where(uA.valueStart), `<${child.qname} uuid>`);
+  else if (form !== 'managed') {
+    fail(ExitCode.BAD_VALUE, 'missing-uuid', child.start,
+      `<${child.qname}> in <source>: missing uuid='…' (the UUID of the mediated device under /sys/bus/mdev/devices), or add type='…' and managed='yes' to have virt-mdev create it`);
+  }
+
+  // guest model
+  const modelA = attr(el, 'model');
+  const guestA = raw.guestAddresses[0];
+  const guestType = guestA ? attr(guestA, 'type')?.value : undefined;
+  let model: GuestModel;
+  let modelSource: MdevHostdev['modelSource'];
+  if (modelA) {
+    if (!MODELS.includes(modelA.value as GuestModel)) {
+      fail(ExitCode.BAD_VALUE, 'bad-model', modelA.valueStart,
+        `<hostdev model='${printable(modelA.value)}'>: model must be vfio-pci, vfio-ccw or vfio-ap`);
+    }
+    model = modelA.value as GuestModel;
+    modelSource = 'attribute';
+  } else if (guestTypeFromHostdev) {
+    model = MODEL_OF_GUEST_TYPE[guestTypeFromHostdev];
+    modelSource = 'address';
+  } else if (guestType !== undefined) {
+    const m = guestType === 'pci' || guestType === 'ccw' ? MODEL_OF_GUEST_TYPE[guestType] : undefined;
+    if (!m) {
+      fail(ExitCode.BAD_VALUE, 'bad-address', guestA!.start,
+        `<address type='${printable(guestType)}'>: an mdev reaches the guest on pci (vfio-pci) or ccw (vfio-ccw); add model='…' or fix the address type`);
+    }
+    model = m!;
+    modelSource = 'address';
+  } else {
+    model = 'vfio-pci';
+    modelSource = 'default';
+  }
+  if (guestTypeFromHostdev && MODEL_OF_GUEST_TYPE[guestTypeFromHostdev] !== model) {
+    fail(ExitCode.BAD_VALUE, 'model-mismatch', modelA!.valueStart,
+      `<hostdev type='${guestTypeFromHostdev}' model='${model}'>: type names the guest side as ${guestTypeFromHostdev}, which does not fit model='${model}'`);
+  }
+  if (guestA) {
+    const want = ADDRESS_OF_MODEL[model];
+    if (want === undefined) {
+      fail(ExitCode.BAD_VALUE, 'ap-address', guestA.start,
+        `<address> in a vfio-ap hostdev: vfio-ap devices have no guest address; remove the <address> element`);
+    }
+    if (guestType !== want) {
+      fail(ExitCode.BAD_VALUE, 'model-mismatch', guestA.start,
+        `<address type='${printable(guestType ?? '')}'>: model '${model}' takes a guest address of type '${want}' (libvirt: unsupported address type with mediated device model '${model}')`);
+    }
+  }
+
+  // display / ramfb
+  const dA = attr(el, 'display');
+  const rA = attr(el, 'ramfb');
+  for (const a of [dA, rA]) {
+    if (!a) continue;
+    if (a.value !== 'on' && a.value !== 'off') {
+      fail(ExitCode.BAD_VALUE, `bad-${a.name}`, a.valueStart, `<hostdev ${a.name}='${printable(a.value)}'>: use ${a.name}='on' or ${a.name}='off'`);
+    }
+    if (model !== 'vfio-pci') {
+      fail(ExitCode.BAD_VALUE, `${a.name}-model`, a.nameStart,
+        `<hostdev ${a.name}='${a.value}'>: '${a.name}' is only supported with model='vfio-pci' (this hostdev is ${model}); remove it`);
+    }
+  }
+  if (dA?.value === 'on' && !cx.hasGraphics) {
+    fail(ExitCode.BAD_VALUE, 'display-needs-graphics', dA.valueStart,
+      "<hostdev display='on'>: libvirt needs a <graphics> device (vnc, spice or egl-headless) for display='on'; add one or set display='off'");
+  }
+
+  // what to create
+  let request: MdevHostdev['request'];
+  let requestFrom: MdevHostdev['requestFrom'];
+  let managed = false;
+  if (form === 'managed') {
+    request = {};
+    const t = attr(child, 'type');
+    const p = attr(child, 'parent');
+    const pool = attr(child, 'pool');
+    if (t) request.type = wrapValue(() => checkTypeId(t.value), where(t.valueStart), `<${child.qname} type>`);
+    if (p) request.parent = wrapValue(() => checkParentName(p.value), where(p.valueStart), `<${child.qname} parent>`);
+    if (pool) request.pool = wrapValue(() => checkPoolName(pool.value), where(pool.valueStart), `<${child.qname} pool>`);
+    requestFrom = 'source';
+    managed = true;
+  } else if (managedYes) {
+    const entry = uuid ? cx.metaByUuid.get(uuid) : undefined;
+    if (entry) {
+      request = {};
+      if (entry.type) request.type = entry.type;
+      if (entry.parent) request.parent = entry.parent;
+      if (entry.pool) request.pool = entry.pool;
+      requestFrom = 'metadata';
+      managed = true;
+    } else if (form === 'libvirt') {
+      // libvirt itself ignores managed= on mdevs: without our entry this is an ordinary existing device
+      const { line } = cx.lines.at(el.start);
+      cx.warnings.push(`${cx.file}:${line}: <hostdev managed='yes'> with mdev ${uuid} has no virt-mdev metadata entry: virt-mdev will not create it (add <source><mdev type='…'/> and run virt-mdev transform to have it managed)`);
+    } else {
+      fail(ExitCode.BAD_VALUE, 'no-type-or-pool', child.start,
+        `<${child.qname}> in <hostdev managed='yes'>: a managed device needs type='…' (an mdev type id) or pool='…' in <source><mdev>`);
+    }
+  }
+
+  const h: MdevHostdev = { index, form, managed, model, modelSource, span: cx.span(el) };
+  if (uuid) h.uuid = uuid;
+  if (guestType !== undefined) h.guestAddressType = guestType;
+  if (request) { h.request = request; h.requestFrom = requestFrom; }
+  if (dA) h.display = dA.value;
+  if (rA) h.ramfb = rA.value;
+  return h;
+}
+
+function localName(qname: string): string {
+  const i = qname.indexOf(':');
+  return i < 0 ? qname : qname.slice(i + 1);
+}

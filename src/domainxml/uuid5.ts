@@ -1,0 +1,22 @@
+// Deterministic UUIDs for managed devices written without one: the same domain and the same place
+// give the same UUID, so running transform twice gives the same bytes.
+import { createHash } from 'node:crypto';
+
+/** RFC 4122 name-based UUID, version 5 (SHA-1). */
+export function uuidV5(namespace: string, name: string): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  const h = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** namespace for domains that have no <uuid>: derived from this fixed value and the domain name */
+const NAME_NAMESPACE = '5c1d3f0e-8a47-5b2e-9d6f-7e0a1b2c3d4e';
+
+/** UUID of the index-th mdev hostdev (0-based) of a domain, from its UUID, else from its name. */
+export function deriveMdevUuid(domain: { uuid?: string; name?: string }, index: number): string {
+  const ns = domain.uuid ?? uuidV5(NAME_NAMESPACE, `domain-name:${domain.name ?? ''}`);
+  return uuidV5(ns, `virt-mdev:hostdev:${index}`);
+}
