@@ -1,0 +1,145 @@
+// `virt-mdev simulate init`: write a directory tree laid out like sysfs for the chosen profiles.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { HostRoot, SIM_MARKER } from '../host/root.js';
+import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { withLock } from '../util/lock.js';
+import { printable } from '../util/validate.js';
+import { availableInstances } from './accounting.js';
+import { mkdirs, putFile, putLink } from './layout.js';
+import { findProfile, profileNames, type SimAncestorDef, type SimParentDef } from './profiles.js';
+import { readSimState, SIM_FORMAT, SIM_VERSION, writeSimState, type SimState } from './state.js';
+
+export const SIM_LOCK = 'simkernel';
+
+export interface SimInitResult {
+  root: HostRoot;
+  /** profiles written by this call */
+  added: string[];
+  /** profiles that the host already had */
+  present: string[];
+  /** parents written by this call */
+  parents: SimParentDef[];
+}
+
+function writeSkeleton(dir: string): void {
+  for (const d of ['sys/bus/mdev/devices', 'sys/bus/mdev/drivers', 'sys/class/mdev_bus', 'sys/kernel/iommu_groups', 'sys/devices/virtual']) mkdirs(dir, d);
+  if (!fs.existsSync(path.join(dir, 'sys/bus/mdev/drivers_autoprobe'))) {
+    putFile(dir, 'sys/bus/mdev/drivers_autoprobe', '1\n', 0o644);
+    putFile(dir, 'sys/bus/mdev/drivers_probe', '', 0o200);
+    putFile(dir, 'sys/bus/mdev/uevent', '', 0o200);
+  }
+}
+
+function writeSubsystemMember(dir: string, devRel: string, name: string, subsystem: string): void {
+  putLink(dir, `${devRel}/subsystem`, subsystem);
+  // a bus lists its members under devices/, a class directly
+  if (subsystem.startsWith('sys/bus/')) putLink(dir, `${subsystem}/devices/${name}`, devRel);
+  else putLink(dir, `${subsystem}/${name}`, devRel);
+}
+
+function writeAncestor(dir: string, a: SimAncestorDef): void {
+  mkdirs(dir, a.path);
+  for (const [f, c] of Object.entries(a.attrs ?? {})) putFile(dir, `${a.path}/${f}`, c);
+  if (a.subsystem) writeSubsystemMember(dir, a.path, path.basename(a.path), a.subsystem);
+}
+
+function writeParent(dir: string, p: SimParentDef): void {
+  mkdirs(dir, p.path);
+  for (const [f, c] of Object.entries(p.attrs ?? {})) putFile(dir, `${p.path}/${f}`, c);
+  mkdirs(dir, `${p.path}/power`);
+  putFile(dir, `${p.path}/power/control`, 'auto\n', 0o644);
+  writeSubsystemMember(dir, p.path, p.name, p.subsystem);
+  if (p.driver) {
+    const drv = `${p.subsystem}/drivers/${p.driver}`;
+    mkdirs(dir, drv);
+    putLink(dir, `${p.path}/driver`, drv);
+    putLink(dir, `${drv}/${p.name}`, p.path);
+  }
+  if (p.iommuGroup !== undefined) {
+    const g = `sys/kernel/iommu_groups/${p.iommuGroup}`;
+    putFile(dir, `${g}/type`, 'DMA-FQ\n');
+    putFile(dir, `${g}/reserved_regions`, '0x00000000fee00000 0x00000000feefffff msi\n');
+    putLink(dir, `${g}/devices/${p.name}`, p.path);
+    putLink(dir, `${p.path}/iommu_group`, g);
+  }
+  mkdirs(dir, `sys/bus/mdev/drivers/${p.mdevDriver}`);
+  if (!fs.existsSync(path.join(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/bind`))) {
+    putFile(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/bind`, '', 0o200);
+    putFile(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/unbind`, '', 0o200);
+    putFile(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/uevent`, '', 0o200);
+  }
+  for (const t of p.types) {
+    const td = `${p.path}/mdev_supported_types/${t.id}`;
+    mkdirs(dir, `${td}/devices`);
+    putFile(dir, `${td}/create`, '', 0o200);
+    putFile(dir, `${td}/name`, `${t.name}\n`);
+    if (t.description !== undefined) putFile(dir, `${td}/description`, t.description);
+    putFile(dir, `${td}/device_api`, `${t.deviceApi}\n`);
+    putFile(dir, `${td}/available_instances`, `${availableInstances(p, t.id, new Map())}\n`);
+  }
+  // registration with the mdev core: the compat class link is what makes it an mdev parent
+  putLink(dir, `sys/class/mdev_bus/${p.name}`, p.path);
+}
+
+/**
+ * Create (or extend) a simulated host at dir with the named profiles. A non-empty directory that is
+ * not already a simulated host is refused; profiles the host already has are left as they are.
+ */
+export async function initSimHost(dir: string, profiles: string[]): Promise<SimInitResult> {
+  if (profiles.length === 0) {
+    throw new VirtMdevError(ExitCode.USAGE, 'no-profile',
+      `no profile given: pass --profile NAME (one of ${profileNames().join(', ')})`);
+  }
+  const defs = profiles.map((name) => {
+    const p = findProfile(name);
+    if (!p) {
+      throw new VirtMdevError(ExitCode.BAD_VALUE, 'unknown-profile',
+        `unknown simulated-host profile '${printable(name)}': use one of ${profileNames().join(', ')}`);
+    }
+    return p;
+  });
+  const abs = path.resolve(dir);
+  try {
+    fs.mkdirSync(abs, { recursive: true });
+  } catch (e) {
+    throw new VirtMdevError(ExitCode.HOST, 'cannot-create-root', `cannot create simulated host directory '${abs}': ${(e as Error).message}`, { cause: e });
+  }
+  if (!fs.statSync(abs).isDirectory()) {
+    throw new VirtMdevError(ExitCode.USAGE, 'not-a-directory', `'${abs}' is not a directory: give a new or empty directory for the simulated host`);
+  }
+  const lockName = fs.realpathSync(abs);
+  return withLock(lockName, SIM_LOCK, () => {
+    let st = readSimState(abs);
+    if (!st) {
+      const entries = fs.readdirSync(abs);
+      if (entries.length > 0) {
+        throw new VirtMdevError(ExitCode.USAGE, 'not-empty',
+          `'${abs}' is not empty and is not a simulated host (no ${SIM_MARKER}): give a new or empty directory`);
+      }
+      st = { format: SIM_FORMAT, version: SIM_VERSION, profiles: [], parents: [], held: [], removing: {} } satisfies SimState;
+    }
+    const state = st;
+    const added: string[] = [];
+    const present: string[] = [];
+    const newParents: SimParentDef[] = [];
+    writeSkeleton(abs);
+    for (const prof of defs) {
+      if (state.profiles.includes(prof.name) || added.includes(prof.name)) {
+        if (!present.includes(prof.name) && !added.includes(prof.name)) present.push(prof.name);
+        continue;
+      }
+      for (const a of prof.ancestors) writeAncestor(abs, a);
+      for (const p of prof.parents) {
+        writeParent(abs, p);
+        state.parents.push(p);
+        newParents.push(p);
+      }
+      state.profiles.push(prof.name);
+      added.push(prof.name);
+    }
+    // the marker goes last: a directory is a simulated host only once its tree is complete
+    writeSimState(abs, state);
+    return { root: new HostRoot(abs), added, present, parents: newParents };
+  });
+}

@@ -1,0 +1,345 @@
+// What the kernel does when a simulated host's `create` or `remove` is written (reference §1.3–§1.5,
+// Appendix B; measured behaviour in the real-stack recipe §8), with the same validation order and
+// errnos. Every change happens under one cross-process lock and becomes visible at a single commit
+// point, the /sys/bus/mdev/devices/<uuid> link: a device is built completely before that link
+// appears and the link goes first on removal. Whatever a killed writer leaves behind is not on the
+// bus and is cleaned up by the next writer (repair()), which also recomputes available_instances.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HostRoot } from '../host/root.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { withLock } from '../util/lock.js';
+import { canonicalUuid } from '../util/validate.js';
+import { availableInstances, type Usage } from './accounting.js';
+import { sysError } from './errno.js';
+import { SIM_LOCK } from './init.js';
+import { existsNoFollow, putFile, putLink, readdirQuiet, readlinkQuiet, unlinkQuiet } from './layout.js';
+import type { SimParentDef } from './profiles.js';
+import { readSimState, requireSimState, writeSimState, type SimState } from './state.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// uuid_is_valid(): dashes at 8, 13, 18, 23, hex digits of either case elsewhere
+const KERNEL_UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const BUS_DEVICES = 'sys/bus/mdev/devices';
+const HOLD_POLL_MS = 50;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function lockKey(root: HostRoot): string {
+  try { return fs.realpathSync(root.dir); } catch { return root.dir; }
+}
+
+interface SimDevice {
+  uuid: string;
+  /** root-relative device directory */
+  rel: string;
+  typeId?: string;
+  /** the bus link exists and points at this directory */
+  committed: boolean;
+}
+
+function devicesOf(dir: string, p: SimParentDef): SimDevice[] {
+  const out: SimDevice[] = [];
+  for (const name of readdirQuiet(path.join(dir, p.path))) {
+    if (!UUID_RE.test(name)) continue;
+    const rel = `${p.path}/${name}`;
+    const link = readlinkQuiet(path.join(dir, BUS_DEVICES, name));
+    const committed = link !== undefined && path.normalize(path.join(BUS_DEVICES, link)) === rel;
+    const mt = readlinkQuiet(path.join(dir, rel, 'mdev_type'));
+    out.push({ uuid: name, rel, typeId: mt ? path.basename(mt) : undefined, committed });
+  }
+  return out;
+}
+
+function usageOf(devs: SimDevice[]): Usage {
+  const u: Usage = new Map();
+  for (const d of devs) if (d.committed && d.typeId) u.set(d.typeId, (u.get(d.typeId) ?? 0) + 1);
+  return u;
+}
+
+/** Everything of a device except its bus link (which the caller has already removed or never made). */
+function teardown(dir: string, p: SimParentDef, uuid: string): void {
+  const rel = `${p.path}/${uuid}`;
+  for (const t of p.types) unlinkQuiet(path.join(dir, p.path, 'mdev_supported_types', t.id, 'devices', uuid));
+  unlinkQuiet(path.join(dir, 'sys/bus/mdev/drivers', p.mdevDriver, uuid));
+  const g = readlinkQuiet(path.join(dir, rel, 'iommu_group'));
+  if (g) {
+    const gdir = path.join(dir, 'sys/kernel/iommu_groups', path.basename(g));
+    unlinkQuiet(path.join(gdir, 'devices', uuid));
+    if (readdirQuiet(path.join(gdir, 'devices')).length === 0) fs.rmSync(gdir, { recursive: true, force: true });
+  }
+  fs.rmSync(path.join(dir, rel), { recursive: true, force: true });
+}
+
+function refreshAvailable(dir: string, p: SimParentDef, usage: Usage): void {
+  for (const t of p.types) {
+    const file = path.join(dir, p.path, 'mdev_supported_types', t.id, 'available_instances');
+    const want = `${availableInstances(p, t.id, usage)}\n`;
+    let have: string | undefined;
+    try { have = fs.readFileSync(file, 'utf8'); } catch { /* rewritten below */ }
+    if (have !== want) writeFileAtomic(file, want, 0o444);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Bring the tree back to a state the kernel could be in: finish what a killed writer left half done
+ * (devices not on the bus are torn down, dangling links dropped), give a removal whose blocked writer
+ * died its `remove` back, and make every available_instances match the devices present.
+ */
+function repair(dir: string, st: SimState): boolean {
+  let stateChanged = false;
+  for (const [uuid, pid] of Object.entries(st.removing)) {
+    if (pidAlive(pid)) continue;
+    delete st.removing[uuid];
+    stateChanged = true;
+    for (const p of st.parents) {
+      const rel = `${p.path}/${uuid}`;
+      if (fs.existsSync(path.join(dir, rel)) && !existsNoFollow(path.join(dir, rel, 'remove'))) putFile(dir, `${rel}/remove`, '', 0o200);
+    }
+  }
+  for (const name of readdirQuiet(path.join(dir, BUS_DEVICES))) {
+    if (!fs.existsSync(path.join(dir, BUS_DEVICES, name))) unlinkQuiet(path.join(dir, BUS_DEVICES, name));
+  }
+  for (const p of st.parents) {
+    const devs = devicesOf(dir, p);
+    for (const d of devs) if (!d.committed) teardown(dir, p, d.uuid);
+    for (const t of p.types) {
+      const tdev = path.join(dir, p.path, 'mdev_supported_types', t.id, 'devices');
+      for (const n of readdirQuiet(tdev)) if (!fs.existsSync(path.join(tdev, n))) unlinkQuiet(path.join(tdev, n));
+    }
+    const drv = path.join(dir, 'sys/bus/mdev/drivers', p.mdevDriver);
+    for (const n of readdirQuiet(drv)) if (UUID_RE.test(n) && !fs.existsSync(path.join(drv, n))) unlinkQuiet(path.join(drv, n));
+    refreshAvailable(dir, p, usageOf(devs));
+  }
+  const held = st.held.filter((u) => fs.existsSync(path.join(dir, BUS_DEVICES, u)));
+  if (held.length !== st.held.length) {
+    st.held = held;
+    stateChanged = true;
+  }
+  return stateChanged;
+}
+
+function lowestFreeGroup(dir: string): number {
+  const used = new Set(readdirQuiet(path.join(dir, 'sys/kernel/iommu_groups')));
+  let n = 0;
+  while (used.has(String(n))) n++;
+  return n;
+}
+
+function buildDevice(dir: string, p: SimParentDef, typeId: string, uuid: string): void {
+  const rel = `${p.path}/${uuid}`;
+  fs.mkdirSync(path.join(dir, rel));
+  putFile(dir, `${rel}/uevent`, `DRIVER=${p.mdevDriver}\n`, 0o644);
+  putFile(dir, `${rel}/remove`, '', 0o200);
+  putFile(dir, `${rel}/power/control`, 'auto\n', 0o644);
+  for (const [f, c] of Object.entries(p.childAttrs ?? {})) putFile(dir, `${rel}/${f}`, c.replaceAll('{uuid}', uuid), c === '' ? 0o644 : 0o444);
+  putLink(dir, `${rel}/mdev_type`, `${p.path}/mdev_supported_types/${typeId}`);
+  putLink(dir, `${rel}/subsystem`, 'sys/bus/mdev');
+  putLink(dir, `${rel}/driver`, `sys/bus/mdev/drivers/${p.mdevDriver}`);
+  // 6.x: the vendor probe registers an emulated IOMMU device, which gets a fresh group (lowest free number)
+  const g = `sys/kernel/iommu_groups/${lowestFreeGroup(dir)}`;
+  putFile(dir, `${g}/name`, 'vfio-noiommu\n');
+  putFile(dir, `${g}/type`, 'unknown\n');
+  putFile(dir, `${g}/reserved_regions`, '');
+  putLink(dir, `${g}/devices/${uuid}`, rel);
+  putLink(dir, `${rel}/iommu_group`, g);
+  putLink(dir, `${p.path}/mdev_supported_types/${typeId}/devices/${uuid}`, rel);
+  putLink(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/${uuid}`, rel);
+  // commit point: from here on the device exists
+  putLink(dir, `${BUS_DEVICES}/${uuid}`, rel);
+}
+
+function destroyDevice(dir: string, p: SimParentDef, uuid: string): void {
+  // commit point first: the device is gone for every reader before anything else changes
+  unlinkQuiet(path.join(dir, BUS_DEVICES, uuid));
+  teardown(dir, p, uuid);
+}
+
+type Target =
+  | { kind: 'create'; parent: SimParentDef; typeId: string }
+  | { kind: 'remove'; parent: SimParentDef; uuid: string }
+  | { kind: 'plain' };
+
+/** Resolve the written file the way open(2) would (following links), then recognise what it is. */
+function classify(dir: string, st: SimState, abs: string): { target: Target; real: string } {
+  const base = path.basename(abs);
+  let realDir: string;
+  try {
+    realDir = fs.realpathSync(path.dirname(abs));
+  } catch {
+    throw sysError('ENOENT', 'open', abs);
+  }
+  const real = path.join(realDir, base);
+  const rootReal = fs.realpathSync(dir);
+  if (realDir !== rootReal && !realDir.startsWith(rootReal + path.sep)) throw sysError('EACCES', 'open', abs);
+  if (!existsNoFollow(real)) throw sysError('ENOENT', 'open', abs);
+  const relDir = path.relative(rootReal, realDir);
+  if (base === 'create' && path.basename(path.dirname(relDir)) === 'mdev_supported_types') {
+    const parentRel = path.dirname(path.dirname(relDir));
+    const parent = st.parents.find((p) => p.path === parentRel);
+    const typeId = path.basename(relDir);
+    if (parent && parent.types.some((t) => t.id === typeId)) return { target: { kind: 'create', parent, typeId }, real };
+  }
+  if (base === 'remove' && UUID_RE.test(path.basename(relDir))) {
+    const parent = st.parents.find((p) => p.path === path.dirname(relDir));
+    if (parent) return { target: { kind: 'remove', parent, uuid: path.basename(relDir) }, real };
+  }
+  return { target: { kind: 'plain' }, real };
+}
+
+function createStore(dir: string, st: SimState, parent: SimParentDef, typeId: string, data: Buffer): void {
+  if (data.length === 0) return;
+  if (data.length !== 36 && data.length !== 37) throw sysError('EINVAL', 'write');
+  // guid_parse() looks at the first 36 characters only; a 37th byte (echo's newline) is ignored
+  const text = data.subarray(0, 36).toString('latin1');
+  if (!KERNEL_UUID_RE.test(text)) throw sysError('EINVAL', 'write');
+  const uuid = text.toLowerCase();
+  if (existsNoFollow(path.join(dir, BUS_DEVICES, uuid))) throw sysError('EEXIST', 'write');
+  const devs = devicesOf(dir, parent);
+  const usage = usageOf(devs);
+  const avail = availableInstances(parent, typeId, usage);
+  if (parent.accounting === 'core') {
+    if (avail <= 0) throw sysError('EUSERS', 'write');
+  } else {
+    // the vendor driver's probe decides: NVIDIA refuses a second type on a time-sliced GPU
+    if (parent.exclusiveTypes && [...usage].some(([t, n]) => t !== typeId && n > 0)) throw sysError('EINVAL', 'write');
+    if (avail <= 0) throw sysError(parent.exhaustedErrno, 'write');
+  }
+  buildDevice(dir, parent, typeId, uuid);
+  usage.set(typeId, (usage.get(typeId) ?? 0) + 1);
+  refreshAvailable(dir, parent, usage);
+}
+
+/** kstrtoul(buf, 0): optional '+', base from prefix, one trailing newline allowed. */
+function parseRemoveValue(data: Buffer): bigint {
+  let s = data.toString('latin1');
+  if (s.endsWith('\n')) s = s.slice(0, -1);
+  if (s.startsWith('+')) s = s.slice(1);
+  let digits: RegExp;
+  let prefix = '';
+  if (/^0[xX]/.test(s)) { prefix = '0x'; s = s.slice(2); digits = /^[0-9a-fA-F]+$/; }
+  else if (/^0./.test(s)) { prefix = '0o'; s = s.slice(1); digits = /^[0-7]+$/; }
+  else digits = /^[0-9]+$/;
+  if (!digits.test(s)) throw sysError('EINVAL', 'write');
+  const v = BigInt(prefix + s);
+  if (v > 0xffffffffffffffffn) throw sysError('ERANGE', 'write');
+  return v;
+}
+
+/**
+ * The kernel's answer to one write(2) of data to hostPath on a simulated host. Resolves when the
+ * write would return; rejects with a Node-style error (code, errno, syscall) when it would fail.
+ * A remove of a held device blocks (polls) until the device is released, as QEMU's open fd would.
+ */
+export async function simKernelWrite(root: HostRoot, hostPath: string, data: string | Uint8Array): Promise<void> {
+  const dir = root.dir;
+  const buf = Buffer.isBuffer(data) ? data : typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
+  const abs = path.join(dir, hostPath);
+  const key = lockKey(root);
+  const blockedOn = await withLock(key, SIM_LOCK, (): string | undefined => {
+    const st = requireSimState(root);
+    const changed = repair(dir, st);
+    try {
+      const { target, real } = classify(dir, st, abs);
+      switch (target.kind) {
+        case 'create':
+          createStore(dir, st, target.parent, target.typeId, buf);
+          return undefined;
+        case 'remove': {
+          if (buf.length === 0) return undefined;
+          if (parseRemoveValue(buf) === 0n) return undefined;
+          if (!existsNoFollow(path.join(dir, BUS_DEVICES, target.uuid))) throw sysError('ENODEV', 'write');
+          if (st.held.includes(target.uuid)) {
+            // device_remove_file_self() drops `remove` at once; the write then waits for the last user
+            unlinkQuiet(real);
+            st.removing[target.uuid] = process.pid;
+            writeSimState(dir, st);
+            return target.uuid;
+          }
+          destroyDevice(dir, target.parent, target.uuid);
+          refreshAvailable(dir, target.parent, usageOf(devicesOf(dir, target.parent)));
+          return undefined;
+        }
+        case 'plain': {
+          // an ordinary attribute: the write lands in the file, as on a driver that just stores it
+          const fd = fs.openSync(real, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+          try { fs.writeSync(fd, buf); } finally { fs.closeSync(fd); }
+          return undefined;
+        }
+      }
+    } finally {
+      if (changed) writeSimState(dir, st);
+    }
+  });
+  if (blockedOn !== undefined) await waitUntilReleased(root, key, blockedOn);
+}
+
+async function waitUntilReleased(root: HostRoot, key: string, uuid: string): Promise<void> {
+  for (;;) {
+    await sleep(HOLD_POLL_MS);
+    const st = readSimState(root.dir);
+    if (!st) throw sysError('ENODEV', 'write'); // the simulated host itself was deleted
+    if (st.held.includes(uuid)) continue;
+    await withLock(key, SIM_LOCK, () => {
+      const now = requireSimState(root);
+      delete now.removing[uuid];
+      for (const p of now.parents) {
+        if (fs.existsSync(path.join(root.dir, p.path, uuid))) {
+          destroyDevice(root.dir, p, uuid);
+          refreshAvailable(root.dir, p, usageOf(devicesOf(root.dir, p)));
+        }
+      }
+      writeSimState(root.dir, now);
+    });
+    return;
+  }
+}
+
+function notFoundDevice(root: HostRoot, uuid: string): VirtMdevError {
+  return new VirtMdevError(ExitCode.NOT_FOUND, 'no-device',
+    `no mdev ${uuid} on simulated host ${root.dir}: list devices with 'virt-mdev nodedev-list --cap mdev'`);
+}
+
+/** Mark a simulated device as held open by a VM: removing it blocks until unholdSimDevice. */
+export async function holdSimDevice(root: HostRoot, uuidIn: string): Promise<void> {
+  const uuid = canonicalUuid(uuidIn);
+  await withLock(lockKey(root), SIM_LOCK, () => {
+    const st = requireSimState(root);
+    repair(root.dir, st);
+    if (!existsNoFollow(path.join(root.dir, BUS_DEVICES, uuid))) throw notFoundDevice(root, uuid);
+    if (!st.held.includes(uuid)) st.held.push(uuid);
+    writeSimState(root.dir, st);
+  });
+}
+
+/** Release a held device; a blocked remove then completes. Returns false when it was not held. */
+export async function unholdSimDevice(root: HostRoot, uuidIn: string): Promise<boolean> {
+  const uuid = canonicalUuid(uuidIn);
+  return withLock(lockKey(root), SIM_LOCK, () => {
+    const st = requireSimState(root);
+    const was = st.held.includes(uuid);
+    st.held = st.held.filter((u) => u !== uuid);
+    writeSimState(root.dir, st);
+    return was;
+  });
+}
+
+export function isSimDeviceHeld(root: HostRoot, uuidIn: string): boolean {
+  const uuid = canonicalUuid(uuidIn);
+  return readSimState(root.dir)?.held.includes(uuid) ?? false;
+}
+
+/** UUIDs currently held open on a simulated host. */
+export function heldSimDevices(root: HostRoot): string[] {
+  return [...(readSimState(root.dir)?.held ?? [])];
+}

@@ -1,0 +1,49 @@
+// Building blocks for a sysfs-shaped tree. Every link is made relative from the link's own directory,
+// which is exactly how sysfs renders its links (common prefix, then '../' up and down again).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Relative link target as sysfs would print it for a link at linkRel pointing at targetRel (both root-relative). */
+export function relTarget(linkRel: string, targetRel: string): string {
+  return path.relative(path.dirname(linkRel), targetRel);
+}
+
+export function mkdirs(rootDir: string, rel: string): void {
+  fs.mkdirSync(path.join(rootDir, rel), { recursive: true });
+}
+
+/** A sysfs attribute: read-only 0444 unless it is write-only (create, remove, ...). */
+export function putFile(rootDir: string, rel: string, content: string, mode = 0o444): void {
+  const abs = path.join(rootDir, rel);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  fs.writeFileSync(abs, content, { mode });
+  fs.chmodSync(abs, mode);
+}
+
+/** Symlink linkRel → targetRel (root-relative), replacing a stale link of the same name. */
+export function putLink(rootDir: string, linkRel: string, targetRel: string): void {
+  const abs = path.join(rootDir, linkRel);
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  const want = relTarget(linkRel, targetRel);
+  try {
+    if (fs.readlinkSync(abs) === want) return;
+    fs.unlinkSync(abs);
+  } catch { /* absent */ }
+  fs.symlinkSync(want, abs);
+}
+
+export function unlinkQuiet(abs: string): void {
+  try { fs.unlinkSync(abs); } catch { /* already gone */ }
+}
+
+export function existsNoFollow(abs: string): boolean {
+  try { fs.lstatSync(abs); return true; } catch { return false; }
+}
+
+export function readdirQuiet(abs: string): string[] {
+  try { return fs.readdirSync(abs); } catch { return []; }
+}
+
+export function readlinkQuiet(abs: string): string | undefined {
+  try { return fs.readlinkSync(abs); } catch { return undefined; }
+}

@@ -1,0 +1,65 @@
+// The simulated host's marker file (HostRoot SIM_MARKER): which profiles were applied, each parent's
+// capacity rules, and which devices a "VM" holds open. Device usage is NOT stored here: it is
+// recomputed from the devices present in the tree, so the tree stays the single source of truth.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SIM_MARKER, type HostRoot } from '../host/root.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { ExitCode, VirtMdevError } from '../util/errors.js';
+import type { SimParentDef } from './profiles.js';
+
+export const SIM_FORMAT = 'virt-mdev-simulated-host';
+export const SIM_VERSION = 1;
+
+export interface SimState {
+  format: typeof SIM_FORMAT;
+  version: number;
+  profiles: string[];
+  parents: SimParentDef[];
+  /** UUIDs a simulated VM holds open: a remove write blocks until they are released */
+  held: string[];
+  /** removals blocked on a held device: UUID → pid of the writer, so a killed writer can be noticed */
+  removing: Record<string, number>;
+}
+
+export function markerPath(rootDir: string): string {
+  return path.join(rootDir, SIM_MARKER);
+}
+
+/** Read the marker; undefined when the directory is not a simulated host. */
+export function readSimState(rootDir: string): SimState | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(markerPath(rootDir), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  let st: SimState;
+  try {
+    st = JSON.parse(text) as SimState;
+  } catch {
+    throw new VirtMdevError(ExitCode.HOST, 'bad-sim-marker',
+      `${markerPath(rootDir)} is not valid JSON: the simulated host is damaged; recreate it with 'virt-mdev simulate init'`);
+  }
+  if (st.format !== SIM_FORMAT || !Array.isArray(st.parents)) {
+    throw new VirtMdevError(ExitCode.HOST, 'bad-sim-marker',
+      `${markerPath(rootDir)} is not a virt-mdev simulated-host marker (format '${String(st.format)}'); recreate the host with 'virt-mdev simulate init'`);
+  }
+  st.held ??= [];
+  st.removing ??= {};
+  return st;
+}
+
+export function requireSimState(root: HostRoot): SimState {
+  const st = readSimState(root.dir);
+  if (!st) {
+    throw new VirtMdevError(ExitCode.HOST, 'not-simulated',
+      `host root '${root.dir}' is not a simulated host (no ${SIM_MARKER}); create one with 'virt-mdev simulate init DIR --profile mtty'`);
+  }
+  return st;
+}
+
+export function writeSimState(rootDir: string, st: SimState): void {
+  writeFileAtomic(markerPath(rootDir), JSON.stringify(st, null, 2) + '\n');
+}
