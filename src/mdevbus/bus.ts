@@ -1,0 +1,331 @@
+// MdevBus over a host root's sysfs layout (reference §1.1, §1.4): the same code reads a real '/' and
+// a simulated host, because both are the same tree of files and relative links. Writes go through
+// sysfsWrite. Only Node built-ins are imported: the libvirt hook loads this module.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HostRoot } from '../host/root.js';
+import { LINUX_ERRNO } from '../simhost/errno.js';
+import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '../util/validate.js';
+import { sysfsWrite } from './sysfs-write.js';
+import type { MdevBus, MdevDevice, MdevParent, MdevType, RemoveOptions, RemoveOutcome } from './types.js';
+
+const SAFE_ENTRY = /^[A-Za-z0-9_.:+@-]{1,128}$/;
+const DEFAULT_REMOVE_TIMEOUT_MS = 30_000;
+/** libvirt waits the same for the uevent/sysfs race after a create (virFileWaitForExists, 10 × 100 ms) */
+const APPEAR_WAIT_MS = 1000;
+const POLL_MS = 20;
+const REMOVE_CHILD = fileURLToPath(new URL('./remove-child.js', import.meta.url));
+const REMOVE_EXIT_ERRNO_BASE = 100;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function safeEntry(name: string): boolean {
+  return SAFE_ENTRY.test(name) && name !== '.' && name !== '..' && !name.includes('..');
+}
+
+function readTrim(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/\n$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+function linkBase(file: string): string | undefined {
+  try {
+    return path.basename(fs.readlinkSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+function errnoOf(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (!err || typeof err !== 'object') return undefined;
+  if (typeof err.code === 'string' && err.code !== 'UNKNOWN') return err.code;
+  if (typeof err.errno === 'number') return Object.keys(LINUX_ERRNO).find((k) => LINUX_ERRNO[k] === Math.abs(err.errno as number));
+  return undefined;
+}
+
+class SysfsMdevBus implements MdevBus {
+  private readonly rootReal: string;
+
+  constructor(private readonly root: HostRoot) {
+    let real = root.dir;
+    try { real = fs.realpathSync(root.dir); } catch { /* resolveHostRoot reports a missing root */ }
+    this.rootReal = real;
+  }
+
+  /** realpath of abs, refused when it leaves the host root (a crafted link in a simulated tree) */
+  private resolveInside(abs: string, what: string): string {
+    const real = fs.realpathSync(abs);
+    if (this.rootReal !== '/' && real !== this.rootReal && !real.startsWith(this.rootReal + path.sep)) {
+      throw new VirtMdevError(ExitCode.HOST, 'link-outside-root',
+        `${what} '${abs}' resolves to '${real}', outside the host root ${this.root.dir}: refusing to follow it; the host tree is damaged`);
+    }
+    return real;
+  }
+
+  private hostPath(real: string): string {
+    return this.rootReal === '/' ? real : '/' + path.relative(this.rootReal, real);
+  }
+
+  private parentNames(): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.root.mdevBusClass);
+    } catch {
+      return [];
+    }
+    return names.filter(safeEntry).sort();
+  }
+
+  private readType(parent: string, typesDir: string, id: string): MdevType {
+    const dir = path.join(typesDir, id);
+    let devices: string[] = [];
+    try {
+      devices = fs.readdirSync(path.join(dir, 'devices')).filter((u) => isUuid(u)).sort();
+    } catch { /* a type without devices/ lists none */ }
+    const avail = Number.parseInt(readTrim(path.join(dir, 'available_instances')) ?? '', 10);
+    const t: MdevType = {
+      id,
+      parent,
+      deviceApi: readTrim(path.join(dir, 'device_api')) ?? '',
+      availableInstances: Number.isFinite(avail) && avail >= 0 ? avail : 0,
+      devices,
+    };
+    const name = readTrim(path.join(dir, 'name'));
+    if (name !== undefined) t.name = name;
+    // description is free text (several lines for NVIDIA and GVT-g): keep it, minus the final newline
+    const desc = readTrim(path.join(dir, 'description'));
+    if (desc !== undefined) t.description = desc;
+    return t;
+  }
+
+  private readParent(name: string): MdevParent | undefined {
+    const link = path.join(this.root.mdevBusClass, name);
+    let real: string;
+    try {
+      real = this.resolveInside(link, 'mdev parent link');
+    } catch (e) {
+      if (e instanceof VirtMdevError) throw e;
+      return undefined; // dangling: the parent is unregistering
+    }
+    const typesDir = path.join(real, 'mdev_supported_types');
+    let ids: string[] = [];
+    try {
+      ids = fs.readdirSync(typesDir).filter(safeEntry).sort();
+    } catch { /* a parent without types */ }
+    const p: MdevParent = {
+      name,
+      sysfsPath: this.hostPath(real),
+      types: ids.map((id) => this.readType(name, typesDir, id)),
+    };
+    const driver = linkBase(path.join(real, 'driver'));
+    if (driver !== undefined) p.driver = driver;
+    const subsystem = linkBase(path.join(real, 'subsystem'));
+    if (subsystem !== undefined) p.subsystem = subsystem;
+    return p;
+  }
+
+  listParents(): MdevParent[] {
+    const out: MdevParent[] = [];
+    for (const n of this.parentNames()) {
+      const p = this.readParent(n);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  getParent(name: string): MdevParent {
+    checkParentName(name);
+    const p = fs.existsSync(path.join(this.root.mdevBusClass, name)) ? this.readParent(name) : undefined;
+    if (!p) {
+      const have = this.parentNames();
+      throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-parent',
+        `no mdev parent '${name}' on host root ${this.root.dir}: ${have.length ? `the parents are ${have.join(', ')}` : 'this host has no mdev parents (is the vendor driver loaded?)'}`);
+    }
+    return p;
+  }
+
+  /** parent realpath → class link name, to name a device's parent the way the kernel registered it */
+  private parentIndex(): Map<string, string> {
+    const idx = new Map<string, string>();
+    for (const n of this.parentNames()) {
+      try { idx.set(this.resolveInside(path.join(this.root.mdevBusClass, n), 'mdev parent link'), n); } catch (e) {
+        if (e instanceof VirtMdevError) throw e;
+      }
+    }
+    return idx;
+  }
+
+  private readDevice(uuid: string, idx: Map<string, string>): MdevDevice | undefined {
+    let real: string;
+    try {
+      real = this.resolveInside(path.join(this.root.mdevDevices, uuid), 'mdev device link');
+    } catch (e) {
+      if (e instanceof VirtMdevError) throw e;
+      return undefined; // removed meanwhile
+    }
+    const parentReal = path.dirname(real);
+    const parent = idx.get(parentReal) ?? path.basename(parentReal);
+    let typeId = linkBase(path.join(real, 'mdev_type'));
+    if (typeId === undefined) {
+      // the mdev_type link appears a moment after the device (uevent race): find it in the type's devices/
+      const typesDir = path.join(parentReal, 'mdev_supported_types');
+      try {
+        typeId = fs.readdirSync(typesDir).find((t) => fs.existsSync(path.join(typesDir, t, 'devices', uuid)));
+      } catch { /* unknown */ }
+    }
+    const dev: MdevDevice = { uuid, parent, typeId: typeId ?? '', sysfsPath: this.hostPath(real) };
+    const group = linkBase(path.join(real, 'iommu_group'));
+    if (group !== undefined && /^\d+$/.test(group)) dev.iommuGroup = Number(group);
+    const driver = linkBase(path.join(real, 'driver'));
+    if (driver !== undefined) dev.driver = driver;
+    return dev;
+  }
+
+  listDevices(): MdevDevice[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.root.mdevDevices);
+    } catch {
+      return [];
+    }
+    const idx = this.parentIndex();
+    const out: MdevDevice[] = [];
+    for (const n of names) {
+      if (!isUuid(n)) continue;
+      const d = this.readDevice(n, idx);
+      if (d) out.push(d);
+    }
+    return out.sort((a, b) => (a.parent < b.parent ? -1 : a.parent > b.parent ? 1 : a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  }
+
+  findDevice(uuidIn: string): MdevDevice | undefined {
+    const uuid = canonicalUuid(uuidIn);
+    if (!fs.existsSync(path.join(this.root.mdevDevices, uuid))) return undefined;
+    return this.readDevice(uuid, this.parentIndex());
+  }
+
+  /** "P: N of T available" for every parent that has type T */
+  private offers(typeId: string): string[] {
+    const lines: string[] = [];
+    for (const p of this.listParents()) {
+      const t = p.types.find((x) => x.id === typeId);
+      if (t) lines.push(`parent ${p.name}: ${t.availableInstances} more of ${typeId} available`);
+    }
+    return lines.length ? lines : [`no parent on this host offers ${typeId}`];
+  }
+
+  async create(parentName: string, typeIdIn: string, uuidIn: string): Promise<MdevDevice> {
+    checkParentName(parentName);
+    const typeId = checkTypeId(typeIdIn);
+    const uuid = canonicalUuid(uuidIn);
+    const parent = this.getParent(parentName);
+    if (!parent.types.some((t) => t.id === typeId)) {
+      const have = parent.types.map((t) => t.id);
+      throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-type',
+        `parent ${parentName} has no mdev type '${typeId}': ${have.length ? `its types are ${have.join(', ')}` : 'it offers no types'}`);
+    }
+    const createPath = `/sys/class/mdev_bus/${parentName}/mdev_supported_types/${typeId}/create`;
+    try {
+      await sysfsWrite(this.root, createPath, uuid);
+    } catch (e) {
+      throw this.createError(e, parentName, typeId, uuid, createPath);
+    }
+    const deadline = Date.now() + (this.root.isSimulated ? 0 : APPEAR_WAIT_MS);
+    for (;;) {
+      const dev = this.findDevice(uuid);
+      if (dev && dev.typeId) return dev;
+      if (Date.now() >= deadline) {
+        return dev ?? { uuid, parent: parentName, typeId, sysfsPath: `${parent.sysfsPath}/${uuid}` };
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  private createError(e: unknown, parent: string, typeId: string, uuid: string, createPath: string): unknown {
+    const code = errnoOf(e);
+    const what = `mdev ${uuid} of type ${typeId} on parent ${parent}`;
+    switch (code) {
+      case 'EEXIST': {
+        const holder = this.findDevice(uuid);
+        const where = holder ? `an mdev of type ${holder.typeId || '?'} on parent ${holder.parent}` : 'another mdev';
+        return new VirtMdevError(ExitCode.EXISTS, 'uuid-in-use',
+          `cannot create ${what}: the UUID is already in use by ${where}; pick another UUID or remove that device first`, { cause: e });
+      }
+      case 'ENOSPC':
+      case 'EUSERS':
+        return new VirtMdevError(ExitCode.NO_CAPACITY, 'no-capacity',
+          `cannot create ${what}: no capacity left (${code}); free an instance or use another parent`, { cause: e, details: this.offers(typeId) });
+      case 'EINVAL':
+        return new VirtMdevError(ExitCode.REFUSED, 'refused',
+          `cannot create ${what}: the vendor driver refused it (EINVAL); check that the parent can host this type now (NVIDIA GPUs take one type at a time) and the driver's kernel log`,
+          { cause: e, details: this.offers(typeId) });
+      case 'ENOENT':
+      case 'ENODEV':
+        return new VirtMdevError(ExitCode.NOT_FOUND, 'gone',
+          `cannot create ${what}: the type or parent is gone (${code}); is the vendor driver still bound?`, { cause: e });
+      case 'EACCES':
+      case 'EPERM':
+        return new VirtMdevError(ExitCode.HOST, 'permission',
+          `cannot write ${createPath} under ${this.root.dir}: permission denied; run as root`, { cause: e });
+      default:
+        return new VirtMdevError(ExitCode.FAILURE, 'create-failed',
+          `cannot create ${what}: ${code ?? printable(String((e as Error)?.message ?? e))}`, { cause: e });
+    }
+  }
+
+  async remove(uuidIn: string, opts: RemoveOptions = {}): Promise<RemoveOutcome> {
+    const uuid = canonicalUuid(uuidIn);
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_REMOVE_TIMEOUT_MS;
+    const link = path.join(this.root.mdevDevices, uuid);
+    if (!fs.existsSync(link)) return 'absent';
+    const child = spawn(process.execPath, [REMOVE_CHILD, this.root.dir, uuid], {
+      detached: true,
+      stdio: 'ignore',
+      env: process.env,
+    });
+    let exit: number | null | undefined;
+    let spawnError: Error | undefined;
+    child.once('exit', (code) => { exit = code; });
+    child.once('error', (err) => { spawnError = err; exit = -1; });
+    // never let a removal the kernel blocks keep the caller (a libvirt hook) alive
+    child.unref();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!fs.existsSync(link)) return 'removed';
+      if (exit !== undefined) {
+        if (spawnError) {
+          throw new VirtMdevError(ExitCode.FAILURE, 'remove-failed', `cannot start the removal of mdev ${uuid}: ${spawnError.message}`, { cause: spawnError });
+        }
+        const outcome = this.removeExit(uuid, exit, link);
+        if (outcome) return outcome;
+        // ENOENT with the device still there: someone else's removal is in progress; wait for it
+      }
+      if (Date.now() >= deadline) return 'timeout';
+      await sleep(POLL_MS);
+    }
+  }
+
+  private removeExit(uuid: string, code: number | null, link: string): RemoveOutcome | undefined {
+    if (code === 0) return fs.existsSync(link) ? undefined : 'removed';
+    const errno = code !== null && code > REMOVE_EXIT_ERRNO_BASE
+      ? Object.keys(LINUX_ERRNO).find((k) => LINUX_ERRNO[k] === code - REMOVE_EXIT_ERRNO_BASE)
+      : undefined;
+    if (errno === 'ENOENT' || errno === 'ENODEV' || errno === 'EAGAIN') return fs.existsSync(link) ? undefined : 'absent';
+    if (errno === 'EACCES' || errno === 'EPERM') {
+      throw new VirtMdevError(ExitCode.HOST, 'permission', `cannot write /sys/bus/mdev/devices/${uuid}/remove under ${this.root.dir}: permission denied; run as root`);
+    }
+    throw new VirtMdevError(ExitCode.FAILURE, 'remove-failed',
+      `removing mdev ${uuid} failed: ${errno ?? `the remover exited with status ${String(code)}`}`);
+  }
+}
+
+export function openMdevBus(root: HostRoot): MdevBus {
+  return new SysfsMdevBus(root);
+}
