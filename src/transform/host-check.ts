@@ -1,0 +1,73 @@
+// `transform --root`: the plan checked against what a host offers right now. Only warnings: the host
+// may change before the domain starts, and transform never touches the host.
+import type { MdevBus, MdevParent, MdevType } from '../mdevbus/types.js';
+import type { PlannedDevice } from './transform.js';
+
+export function checkPlanAgainstHost(devices: PlannedDevice[], bus: MdevBus, file: string): string[] {
+  const warnings: string[] = [];
+  const warn = (d: PlannedDevice, msg: string): void => { warnings.push(`${file}:${d.line}: ${msg}`); };
+  const parents = bus.listParents();
+  const byName = new Map(parents.map((p) => [p.name, p]));
+  const offers = (typeId: string, only?: MdevParent): Array<{ parent: MdevParent; type: MdevType }> => {
+    const out: Array<{ parent: MdevParent; type: MdevType }> = [];
+    for (const p of only ? [only] : parents) {
+      const t = p.types.find((x) => x.id === typeId);
+      if (t) out.push({ parent: p, type: t });
+    }
+    return out;
+  };
+  // how many new devices of each (type, parent-or-any) the plan asks for, to compare with capacity
+  const demand = new Map<string, { count: number; first: PlannedDevice; typeId: string; parent?: string }>();
+
+  for (const d of devices) {
+    if (!d.managed) {
+      const dev = bus.findDevice(d.uuid);
+      if (!dev) {
+        warn(d, `mdev ${d.uuid} does not exist on this host: libvirt will refuse to start the domain until it is created (or make the hostdev managed with <source><mdev type='…'/>)`);
+        continue;
+      }
+      const t = byName.get(dev.parent)?.types.find((x) => x.id === dev.typeId);
+      if (t && t.deviceApi !== d.model) {
+        warn(d, `mdev ${d.uuid} (type ${dev.typeId} on ${dev.parent}) has device_api '${t.deviceApi}' but the hostdev's model is '${d.model}': libvirt will refuse to start the domain`);
+      }
+      continue;
+    }
+    if (d.type === undefined) continue; // pool-only requests are resolved by the pool at start time
+    let parent: MdevParent | undefined;
+    if (d.parent !== undefined) {
+      parent = byName.get(d.parent);
+      if (!parent) {
+        const names = parents.map((p) => p.name);
+        warn(d, `parent '${d.parent}' is not an mdev parent on this host (${names.length ? `parents: ${names.join(', ')}` : 'the host has no mdev parents'})`);
+        continue;
+      }
+    }
+    const found = offers(d.type, parent);
+    if (found.length === 0) {
+      const where = parent ? `parent '${parent.name}'` : 'any parent on this host';
+      const known = [...new Set((parent ? [parent] : parents).flatMap((p) => p.types.map((t) => t.id)))];
+      warn(d, `mdev type '${d.type}' is not offered by ${where}${known.length ? ` (types: ${known.join(', ')})` : ''}`);
+      continue;
+    }
+    const apis = [...new Set(found.map((f) => f.type.deviceApi))];
+    if (!apis.includes(d.model)) {
+      warn(d, `mdev type '${d.type}' has device_api '${apis.join("', '")}' but the hostdev's model is '${d.model}' (guest address ${d.guestAddressType ?? 'none'}): the hook will refuse to start it`);
+    }
+    // an existing device with the planned UUID needs no capacity
+    if (bus.findDevice(d.uuid)) continue;
+    const key = `${d.type}\u0000${d.parent ?? ''}`;
+    const e = demand.get(key);
+    if (e) e.count++;
+    else demand.set(key, { count: 1, first: d, typeId: d.type, parent: d.parent });
+  }
+
+  for (const e of demand.values()) {
+    const found = offers(e.typeId, e.parent ? byName.get(e.parent) : undefined);
+    const available = found.reduce((s, f) => s + f.type.availableInstances, 0);
+    if (available < e.count) {
+      const per = found.map((f) => `${f.parent.name}: ${f.type.availableInstances}`).join(', ');
+      warn(e.first, `the domain needs ${e.count} new mdev(s) of type '${e.typeId}'${e.parent ? ` on ${e.parent}` : ''} but only ${available} can be created now (${per})`);
+    }
+  }
+  return warnings;
+}

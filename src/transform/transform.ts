@@ -1,0 +1,204 @@
+// Turns any accepted mdev hostdev form into the XML libvirt 9.0 accepts, as a list of small edits to
+// the original text: everything outside the changed hostdev tags and our metadata keeps its bytes.
+import { applyEdits, type Edit } from '../domainxml/edits.js';
+import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS, VIRT_MDEV_PREFIX } from '../domainxml/namespace.js';
+import { parseDomainXmlWithLayout, type DomainLayout, type HostdevLayout } from '../domainxml/parse.js';
+import { attr, type ElementLoc } from '../domainxml/scan.js';
+import type { DomainDoc, GuestModel, HostdevForm, MdevHostdev } from '../domainxml/types.js';
+import { deriveMdevUuid } from '../domainxml/uuid5.js';
+
+export interface PlannedDevice {
+  index: number;
+  form: HostdevForm;
+  model: GuestModel;
+  modelSource: MdevHostdev['modelSource'];
+  uuid: string;
+  /** the UUID was derived here (UUIDv5 of the domain and the device's place) */
+  generated: boolean;
+  managed: boolean;
+  type?: string;
+  parent?: string;
+  pool?: string;
+  guestAddressType?: string;
+  /** 1-based line of the <hostdev> in the input */
+  line: number;
+  /** transform changes this hostdev */
+  changed: boolean;
+}
+
+export interface TransformResult {
+  file: string;
+  output: string;
+  /** output differs from the input: the document was not libvirt-ready */
+  changed: boolean;
+  domain: { name?: string; uuid?: string };
+  devices: PlannedDevice[];
+  metadataChanged: boolean;
+  /** 'file:line: message' lines */
+  warnings: string[];
+}
+
+interface MetaWant {
+  uuid: string;
+  type?: string;
+  parent?: string;
+  pool?: string;
+}
+
+export function transformDomainXml(text: string, file = '<stdin>'): TransformResult {
+  const { doc, layout } = parseDomainXmlWithLayout(text, file);
+  const edits: Edit[] = [];
+  const devices: PlannedDevice[] = [];
+  const wanted: MetaWant[] = [];
+  const warnings = [...doc.warnings];
+  let warnedNoUuid = false;
+
+  doc.hostdevs.forEach((h, i) => {
+    const lay = layout.hostdevs[i];
+    let uuid = h.uuid;
+    let generated = false;
+    if (!uuid) {
+      uuid = deriveMdevUuid(doc, h.index);
+      generated = true;
+      if (!doc.uuid && !warnedNoUuid) {
+        warnedNoUuid = true;
+        warnings.push(`${file}:${h.span.line}: the domain has no <uuid>: generated mdev UUIDs derive from its name '${doc.name ?? ''}' (add a <uuid> so renaming the domain cannot change them)`);
+      }
+    }
+    const before = edits.length;
+    hostdevEdits(h, lay, uuid, edits);
+    devices.push({
+      index: h.index, form: h.form, model: h.model, modelSource: h.modelSource, uuid, generated, managed: h.managed,
+      ...h.request, ...(h.guestAddressType ? { guestAddressType: h.guestAddressType } : {}),
+      line: h.span.line, changed: edits.length > before,
+    });
+    if (h.managed) wanted.push({ uuid, ...h.request });
+  });
+
+  const metaEdit = metadataEdit(doc, layout, wanted);
+  if (metaEdit) edits.push(metaEdit);
+  const output = applyEdits(text, edits);
+  return {
+    file, output, changed: output !== text, domain: { name: doc.name, uuid: doc.uuid }, devices,
+    metadataChanged: metaEdit !== undefined, warnings,
+  };
+}
+
+function quoteOf(el: ElementLoc): string {
+  return el.attrs[0]?.quote ?? "'";
+}
+
+/** libvirt's form: type='mdev' model=… <source><address uuid=…/></source>; guest <address> untouched. */
+function hostdevEdits(h: MdevHostdev, lay: HostdevLayout, uuid: string, edits: Edit[]): void {
+  const q = quoteOf(lay.el);
+  const typeA = attr(lay.el, 'type')!;
+  if (typeA.value !== 'mdev') edits.push({ start: typeA.valueStart, end: typeA.valueEnd, text: 'mdev' });
+  if (!attr(lay.el, 'model')) {
+    const at = typeA.valueEnd + 1;
+    edits.push({ start: at, end: at, text: ` model=${q}${h.model}${q}` });
+  }
+  if (h.form !== 'libvirt') {
+    const child = lay.sourceChild!;
+    const cq = quoteOf(child);
+    edits.push({ start: child.start, end: child.end, text: `<address uuid=${cq}${uuid}${cq}/>` });
+  }
+}
+
+function sameEntries(doc: DomainDoc, wanted: MetaWant[]): boolean {
+  if (doc.metadata.length !== wanted.length) return false;
+  return wanted.every((w, i) => {
+    const m = doc.metadata[i];
+    return m.uuid === w.uuid && m.type === w.type && m.parent === w.parent && m.pool === w.pool;
+  });
+}
+
+/** Text layout conventions of the document, so inserted lines look like their neighbours. */
+function styleOf(layout: DomainLayout): { nl: string; unit: string; quote: string } {
+  const { text } = layout;
+  const lf = text.indexOf('\n');
+  const nl = lf > 0 && text[lf - 1] === '\r' ? '\r\n' : '\n';
+  const domainIndent = indentOf(text, layout.domain) ?? '';
+  const firstChild = layout.head.name ?? layout.head.uuid ?? layout.metadata;
+  const childIndent = firstChild ? indentOf(text, firstChild) : undefined;
+  const unit = childIndent !== undefined && childIndent.length > domainIndent.length && childIndent.startsWith(domainIndent)
+    ? childIndent.slice(domainIndent.length) : '  ';
+  return { nl, unit, quote: quoteOf(layout.domain) };
+}
+
+/** The whitespace before an element when it starts its own line, else undefined. */
+function indentOf(text: string, el: ElementLoc): string | undefined {
+  let i = el.start;
+  while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t')) i--;
+  if (i > 0 && text[i - 1] !== '\n' && text[i - 1] !== '\r') return undefined;
+  return text.slice(i, el.start);
+}
+
+function mdevElementText(wanted: MetaWant[], indent: string, unit: string, nl: string, q: string): string {
+  const p = VIRT_MDEV_PREFIX;
+  const lines = [`<${p}:${METADATA_ELEMENT} xmlns:${p}=${q}${VIRT_MDEV_NS}${q}>`];
+  for (const w of wanted) {
+    let s = `${indent}${unit}<${p}:${METADATA_ENTRY} uuid=${q}${w.uuid}${q}`;
+    if (w.type !== undefined) s += ` type=${q}${w.type}${q}`;
+    if (w.parent !== undefined) s += ` parent=${q}${w.parent}${q}`;
+    if (w.pool !== undefined) s += ` pool=${q}${w.pool}${q}`;
+    lines.push(s + '/>');
+  }
+  lines.push(`${indent}</${p}:${METADATA_ELEMENT}>`);
+  return lines.join(nl);
+}
+
+/** One edit that makes our metadata element list exactly the managed devices, or none if it does. */
+function metadataEdit(doc: DomainDoc, layout: DomainLayout, wanted: MetaWant[]): Edit | undefined {
+  if (sameEntries(doc, wanted)) return undefined;
+  const { text } = layout;
+  const { nl, unit, quote } = styleOf(layout);
+
+  if (layout.mdev) {
+    const el = layout.mdev;
+    if (wanted.length === 0) return removeLines(text, el);
+    const ind = indentOf(text, el) ?? '';
+    return { start: el.start, end: el.end, text: mdevElementText(wanted, ind, unit, nl, quote) };
+  }
+  if (wanted.length === 0) return undefined;
+
+  const md = layout.metadata;
+  if (md) {
+    const ind = indentOf(text, md) ?? '';
+    const inner = ind + unit;
+    const mdevText = mdevElementText(wanted, inner, unit, nl, quote);
+    if (md.selfClosing) {
+      return { start: md.start, end: md.end, text: `<${md.qname}>${nl}${inner}${mdevText}${nl}${ind}</${md.qname}>` };
+    }
+    const closeLine = lineStartIfOnlySpaceBefore(text, md.endTagStart);
+    if (closeLine !== undefined) return { start: closeLine, end: closeLine, text: `${inner}${mdevText}${nl}` };
+    return { start: md.endTagStart, end: md.endTagStart, text: `${nl}${inner}${mdevText}${nl}${ind}` };
+  }
+
+  // no <metadata>: libvirt writes it after name, uuid, genid, title and description
+  const h = layout.head;
+  const anchor = h.description ?? h.title ?? h.genid ?? h.uuid ?? h.name;
+  const domainInd = indentOf(text, layout.domain) ?? '';
+  const ind = anchor ? (indentOf(text, anchor) ?? domainInd + unit) : domainInd + unit;
+  const block = `<metadata>${nl}${ind}${unit}${mdevElementText(wanted, ind + unit, unit, nl, quote)}${nl}${ind}</metadata>`;
+  const at = anchor ? anchor.end : layout.domain.startTagEnd;
+  return { start: at, end: at, text: `${nl}${ind}${block}` };
+}
+
+function lineStartIfOnlySpaceBefore(text: string, offset: number): number | undefined {
+  let i = offset;
+  while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t')) i--;
+  return i === 0 || text[i - 1] === '\n' || text[i - 1] === '\r' ? i : undefined;
+}
+
+/** Remove an element, and its whole line when it stands alone on it. */
+function removeLines(text: string, el: ElementLoc): Edit {
+  const lineStart = lineStartIfOnlySpaceBefore(text, el.start);
+  let end = el.end;
+  while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
+  if (lineStart !== undefined && (end === text.length || text[end] === '\n' || text[end] === '\r')) {
+    if (text[end] === '\r') end++;
+    if (text[end] === '\n') end++;
+    return { start: lineStart, end, text: '' };
+  }
+  return { start: el.start, end: el.end, text: '' };
+}
