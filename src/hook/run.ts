@@ -1,0 +1,90 @@
+// One call of the qemu hook: argv `DOMAIN OP SUBOP EXTRA`, the domain XML on stdin (reference §4).
+// Exit status is what libvirt acts on: non-zero aborts prepare/start/migrate/restore and kills the
+// VM on reconnect, so only prepare, migrate and restore may ever fail. Every failure is one line on
+// stderr (libvirt puts it into the `virsh start` error) and a JSON line in the hook log.
+import { openMdevBus } from '../mdevbus/bus.js';
+import { parseDomainXml } from '../domainxml/parse.js';
+import { resolveHostRoot, type HostRoot } from '../host/root.js';
+import { isVirtMdevError } from '../util/errors.js';
+import { printable } from '../util/validate.js';
+import { loadHookConfig } from './config.js';
+import type { HookContext } from './context.js';
+import { classifyDomain, type DomainMdevs } from './domain.js';
+import { filterIncoming } from './filter.js';
+import { makeKillPoint } from './killpoint.js';
+import { openHookLog, type HookLogger } from './log.js';
+import { prepare } from './prepare.js';
+import { reconnect } from './reconnect.js';
+import { release } from './release.js';
+
+export interface HookIo {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  stdin: () => Promise<string>;
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+/** ops whose failure libvirt turns into a failed start/migration/restore */
+const MAY_FAIL = new Set(['prepare', 'migrate', 'restore']);
+
+function oneLine(e: unknown): string {
+  if (isVirtMdevError(e)) {
+    const tail = e.details.length ? ` (${e.details.join('; ')})` : '';
+    return printable(e.message + tail, 2000);
+  }
+  return printable(e instanceof Error ? e.message : String(e), 2000);
+}
+
+export async function runHook(io: HookIo): Promise<number> {
+  const [name = '', op = '', subop = '-'] = io.argv;
+  const t0 = Date.now();
+  let log: HookLogger | undefined;
+  try {
+    const root: HostRoot = resolveHostRoot(undefined, io.env);
+    log = openHookLog(root, { domain: name, op, subop });
+    const handled = op === 'prepare' || op === 'release' || op === 'reconnect' || op === 'migrate' || op === 'restore';
+    if (!handled) return 0;
+    const xml = await io.stdin();
+    let d: DomainMdevs;
+    try {
+      d = classifyDomain(parseDomainXml(xml, '<domain XML from libvirt>'), name);
+    } catch (e) {
+      // release must still let go of what we own even if the XML is odd: the name is enough
+      if (op !== 'release') throw e;
+      log.log('xml-unreadable', { message: oneLine(e) });
+      d = { domain: { name }, managed: [], unmanaged: [] };
+    }
+    const cfg = loadHookConfig(root, io.env);
+    const ctx: HookContext = { root, bus: openMdevBus(root), cfg, log, kill: makeKillPoint(root, io.env) };
+    switch (op) {
+      case 'prepare':
+        await prepare(ctx, d);
+        log.log('prepare-done', { managed: d.managed.map((m) => m.uuid), unmanaged: d.unmanaged.map((u) => u.uuid), ms: Date.now() - t0 });
+        break;
+      case 'release': {
+        const r = await release(ctx, d.domain);
+        log.log('release-done', { ...r, ms: Date.now() - t0 });
+        if (r.abandoned.length) {
+          io.stderr(`virt-mdev: ${d.domain.name}: remove of ${r.abandoned.join(', ')} did not finish within ${Math.round(cfg.removeTimeoutMs / 1000)} s (still open?); left for 'virt-mdev gc'\n`);
+        }
+        break;
+      }
+      case 'reconnect':
+        await reconnect(ctx, d);
+        log.log('reconnect-done', { ms: Date.now() - t0 });
+        break;
+      default: {
+        const out = filterIncoming(ctx, d, xml);
+        if (out !== undefined) io.stdout(out);
+        log.log(`${op}-done`, { rewritten: out !== undefined, ms: Date.now() - t0 });
+      }
+    }
+    return 0;
+  } catch (e) {
+    const line = oneLine(e);
+    log?.log(`${op || 'hook'}-failed`, { reason: isVirtMdevError(e) ? e.reason : 'internal', message: line, ms: Date.now() - t0 });
+    io.stderr(`virt-mdev: ${line}\n`);
+    return MAY_FAIL.has(op) ? 1 : 0;
+  }
+}

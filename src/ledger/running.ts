@@ -1,0 +1,126 @@
+// Which domains run right now, and which mdevs they use, from libvirt's status files
+// (run/libvirt/qemu/NAME.xml: <domstatus>…<domain>…</domain></domstatus>). A hook must never ask
+// libvirt itself (the daemon is waiting for the hook: deadlock), and these files exist exactly while
+// a domain's QEMU process exists (libvirt writes them early in the start and deletes them at stop).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SaxesParser } from 'saxes';
+import type { HostRoot } from '../host/root.js';
+import { errnoCode } from '../util/errors.js';
+import type { DomainRef } from './types.js';
+
+export interface RunningDomain extends DomainRef {
+  /** the status file it was read from */
+  file: string;
+  /** every mdev UUID the domain's hostdevs (or our metadata) name, canonical */
+  mdevUuids: Set<string>;
+  /** false when the file could not be parsed; then mdevUuids holds every UUID-like string in it */
+  parsed: boolean;
+}
+
+const MAX_STATUS_BYTES = 16 * 1024 * 1024;
+const UUID_ANYWHERE = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
+const UUID_ONLY = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+
+function canon(s: string): string | undefined {
+  const t = s.trim();
+  if (!UUID_ONLY.test(t)) return undefined;
+  const h = t.replace(/-/g, '').toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function localName(n: string): string {
+  const i = n.indexOf(':');
+  return i < 0 ? n : n.slice(i + 1);
+}
+
+/** Parse one status (or plain domain) document; throws on malformed XML or a DOCTYPE. */
+export function scanDomainStatus(text: string): { name?: string; uuid?: string; mdevUuids: Set<string> } {
+  const parser = new SaxesParser({ xmlns: false, position: false });
+  const stack: string[] = [];
+  const out: { name?: string; uuid?: string; mdevUuids: Set<string> } = { mdevUuids: new Set() };
+  let text$ = '';
+  let hostdevDepth = -1;
+  parser.on('doctype', () => { throw new Error('DOCTYPE not allowed'); });
+  parser.on('opentag', (tag) => {
+    const ln = localName(tag.name);
+    stack.push(ln);
+    text$ = '';
+    if (ln === 'hostdev' && hostdevDepth < 0) hostdevDepth = stack.length;
+    const inHostdev = hostdevDepth > 0;
+    const inMetadata = stack.includes('metadata');
+    if ((inHostdev && (ln === 'address' || ln === 'mdev')) || (inMetadata && ln === 'device')) {
+      const u = tag.attributes.uuid;
+      const c = typeof u === 'string' ? canon(u) : undefined;
+      if (c) out.mdevUuids.add(c);
+    }
+  });
+  parser.on('text', (t) => { text$ += t; });
+  parser.on('closetag', (tag) => {
+    const ln = localName(tag.name);
+    const parent = stack[stack.length - 2];
+    if (parent === 'domain' && stack.length <= 3) {
+      if (ln === 'name' && out.name === undefined) out.name = text$.trim();
+      if (ln === 'uuid' && out.uuid === undefined) out.uuid = canon(text$);
+    }
+    if (hostdevDepth === stack.length) hostdevDepth = -1;
+    stack.pop();
+    text$ = '';
+  });
+  parser.on('error', (e) => { throw e; });
+  parser.write(text).close();
+  return out;
+}
+
+/** Every domain with a status file, keyed by file name (= domain name). A missing directory is none. */
+export function listRunningDomains(root: HostRoot): RunningDomain[] {
+  const dir = root.libvirtQemuRunDir;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return [];
+    throw e;
+  }
+  const out: RunningDomain[] = [];
+  for (const f of names.sort()) {
+    if (!f.endsWith('.xml') || f.startsWith('.')) continue;
+    const file = path.join(dir, f);
+    let text: string;
+    try {
+      const fd = fs.openSync(file, 'r');
+      try {
+        const buf = Buffer.alloc(Math.min(fs.fstatSync(fd).size, MAX_STATUS_BYTES));
+        const n = fs.readSync(fd, buf, 0, buf.length, 0);
+        text = buf.subarray(0, n).toString('utf8');
+      } finally { fs.closeSync(fd); }
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') continue; // the domain stopped while we looked
+      throw e;
+    }
+    const fileName = f.slice(0, -4);
+    try {
+      const s = scanDomainStatus(text);
+      out.push({ name: s.name || fileName, uuid: s.uuid, mdevUuids: s.mdevUuids, file, parsed: true });
+    } catch {
+      // A half-written or foreign file: assume the domain runs and uses every UUID the file names,
+      // so nothing it might use is ever removed on its account.
+      const all = new Set<string>();
+      for (const m of text.match(UUID_ANYWHERE) ?? []) all.add(m.toLowerCase());
+      out.push({ name: fileName, mdevUuids: all, file, parsed: false });
+    }
+  }
+  return out;
+}
+
+/** Is this domain (by UUID when known, else name) running? */
+export function findRunning(running: RunningDomain[], d: DomainRef | undefined): RunningDomain | undefined {
+  if (!d) return undefined;
+  return running.find((r) => (d.uuid && r.uuid ? r.uuid === d.uuid : r.name === d.name));
+}
+
+/** The running domain (other than `except`) whose definition names this mdev UUID. */
+export function runningUserOf(running: RunningDomain[], mdevUuid: string, except?: DomainRef): RunningDomain | undefined {
+  return running.find((r) => r.mdevUuids.has(mdevUuid)
+    && !(except && (except.uuid && r.uuid ? r.uuid === except.uuid : r.name === except.name)));
+}

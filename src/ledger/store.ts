@@ -1,0 +1,101 @@
+// Reading and replacing the ledger. Every change happens under ONE exclusive lock held by the caller
+// across the whole decision (choose a parent, record intent, create, record result), so two hooks
+// running at once never plan with the same capacity or the same entry.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HostRoot } from '../host/root.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
+import { withLock } from '../util/lock.js';
+import { LEDGER_FILE, type DomainRef, type Ledger, type LedgerEntry, type LedgerState } from './types.js';
+
+const MAX_LEDGER_BYTES = 16 * 1024 * 1024;
+const STATES: readonly LedgerState[] = ['creating', 'active', 'removing', 'abandoned'];
+
+export function ledgerPath(root: HostRoot): string {
+  return path.join(root.runDir, LEDGER_FILE);
+}
+
+export function emptyLedger(): Ledger {
+  return { version: 1, devices: [] };
+}
+
+function corrupt(file: string, why: string): VirtMdevError {
+  return new VirtMdevError(ExitCode.HOST, 'ledger-corrupt',
+    `ledger ${file} is unreadable (${why}): move it aside and run 'virt-mdev gc' only after checking which mdevs virt-mdev created (see var/log/virt-mdev/hook.log)`);
+}
+
+function checkEntry(file: string, e: unknown, i: number): LedgerEntry {
+  const o = e as Partial<LedgerEntry> | null;
+  if (!o || typeof o !== 'object' || typeof o.uuid !== 'string' || typeof o.parent !== 'string' || typeof o.type !== 'string'
+    || !STATES.includes(o.state as LedgerState) || (o.origin !== 'created' && o.origin !== 'adopted')) {
+    throw corrupt(file, `entry ${i} is malformed`);
+  }
+  return o as LedgerEntry;
+}
+
+/** The ledger as stored; an absent file is an empty ledger. Read without the lock only for display. */
+export function readLedger(root: HostRoot): Ledger {
+  const file = ledgerPath(root);
+  let text: string;
+  try {
+    const st = fs.statSync(file);
+    if (st.size > MAX_LEDGER_BYTES) throw corrupt(file, `larger than ${MAX_LEDGER_BYTES} bytes`);
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return emptyLedger();
+    throw e;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw corrupt(file, (e as Error).message);
+  }
+  const d = data as Partial<Ledger> | null;
+  if (!d || typeof d !== 'object' || d.version !== 1 || !Array.isArray(d.devices)) throw corrupt(file, 'not a version 1 ledger');
+  return { version: 1, devices: d.devices.map((e, i) => checkEntry(file, e, i)) };
+}
+
+export function writeLedger(root: HostRoot, ledger: Ledger): void {
+  ledger.devices.sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+  writeFileAtomic(ledgerPath(root), JSON.stringify(ledger, null, 2) + '\n', 0o644);
+}
+
+export interface LedgerTxn {
+  readonly ledger: Ledger;
+  /** replace the stored ledger with the current in-memory one (atomic, durable) */
+  commit(): void;
+}
+
+/** Run fn with the ledger lock held and the current ledger loaded; fn commits as often as it needs to. */
+export async function withLedger<T>(root: HostRoot, fn: (txn: LedgerTxn) => Promise<T> | T, opts: { lockTimeoutMs?: number } = {}): Promise<T> {
+  return withLock(root.dir, 'ledger', async () => {
+    const ledger = readLedger(root);
+    return fn({ ledger, commit: () => writeLedger(root, ledger) });
+  }, { timeoutMs: opts.lockTimeoutMs });
+}
+
+/** Same domain: by UUID when both sides know it, else by name. */
+export function sameDomain(a: DomainRef | undefined, b: DomainRef | undefined): boolean {
+  if (!a || !b) return false;
+  if (a.uuid && b.uuid) return a.uuid === b.uuid;
+  return a.name === b.name;
+}
+
+export function findEntry(ledger: Ledger, uuid: string): LedgerEntry | undefined {
+  return ledger.devices.find((e) => e.uuid === uuid);
+}
+
+export function dropEntry(ledger: Ledger, uuid: string): void {
+  const i = ledger.devices.findIndex((e) => e.uuid === uuid);
+  if (i >= 0) ledger.devices.splice(i, 1);
+}
+
+export function setState(e: LedgerEntry, state: LedgerState, note?: string): void {
+  e.state = state;
+  e.updatedAt = new Date().toISOString();
+  e.pid = process.pid;
+  if (note !== undefined) e.note = note;
+  else delete e.note;
+}
