@@ -1,0 +1,67 @@
+// Node-device reporting for a host root: what `virt-mdev nodedev-*` and the demo print.
+import type { HostRoot } from '../host/root.js';
+import { openMdevBus } from '../mdevbus/bus.js';
+import type { MdevBus } from '../mdevbus/types.js';
+import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { printable } from '../util/validate.js';
+import { collectNodeDevices, sortByName } from './collect.js';
+import { KNOWN_CAPS, capabilitiesOf, type NodeDevice } from './model.js';
+import { renderTree } from './tree.js';
+
+export { collectNodeDevices, sortByName } from './collect.js';
+export { formatNodedevXml, escapeAttr, escapeText } from './format.js';
+export { parseMdevCreateXml, readBoundedFile, MAX_XML_BYTES, type MdevCreateRequest } from './parse.js';
+export { createMdevFromRequest, destroyNodedev, resolveParent } from './create.js';
+export { findNodedev, requireNodedev } from './lookup.js';
+export { renderTree } from './tree.js';
+export * from './names.js';
+export * from './model.js';
+
+/** Every node device of the host at root (opens the mdev bus for the root). */
+export function nodeDevicesOf(root: HostRoot, bus: MdevBus = openMdevBus(root)): NodeDevice[] {
+  return collectNodeDevices(root, bus);
+}
+
+/** `--cap a,b` as virsh takes it; unknown names are a BAD_VALUE. */
+export function parseCaps(spec: string | undefined): string[] | undefined {
+  if (spec === undefined) return undefined;
+  const caps = spec.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  for (const c of caps) {
+    if (!(KNOWN_CAPS as readonly string[]).includes(c)) {
+      throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-cap', `invalid capability type '${printable(c)}': use one of ${KNOWN_CAPS.join(', ')}`);
+    }
+  }
+  return caps;
+}
+
+export function filterByCaps(devices: NodeDevice[], caps: string[] | undefined): NodeDevice[] {
+  if (!caps || caps.length === 0) return devices;
+  return devices.filter((d) => capabilitiesOf(d).some((c) => caps.includes(c)));
+}
+
+/** `virsh nodedev-list` text: one name per line, sorted by name. */
+export function renderNodedevList(root: HostRoot, caps?: string[]): string {
+  return sortByName(filterByCaps(nodeDevicesOf(root), caps)).map((d) => d.name + '\n').join('');
+}
+
+/** `virsh nodedev-list --tree` text for the host at root: computer → bridges → parents → mdevs. */
+export function renderNodedevTree(root: HostRoot): string {
+  return renderTree(sortByName(nodeDevicesOf(root)));
+}
+
+export interface NodedevTreeJson { name: string; children: NodedevTreeJson[] }
+
+export function nodedevTreeJson(devices: NodeDevice[]): NodedevTreeJson[] {
+  const sorted = sortByName(devices);
+  const names = new Set(sorted.map((d) => d.name));
+  const build = (d: NodeDevice): NodedevTreeJson => ({
+    name: d.name,
+    children: sorted.filter((c) => c.parent === d.name).map(build),
+  });
+  return sorted.filter((d) => d.parent === undefined || !names.has(d.parent)).map(build);
+}
+
+/** The JSON form of one device: the model plus its virsh capability names. */
+export function nodedevJson(d: NodeDevice): Record<string, unknown> {
+  return { ...d, capabilities: capabilitiesOf(d) };
+}
