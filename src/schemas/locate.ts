@@ -1,0 +1,35 @@
+// Where schemas live. Ours ship inside the package (found from this module's own location, so the
+// tool works from any cwd and from a global install); libvirt's come from the distribution.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `<package>/schemas`: this file runs as `<package>/dist/src/schemas/locate.js` */
+export const ourSchemasDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../schemas');
+
+export const DEFAULT_LIBVIRT_SCHEMAS = '/usr/share/libvirt/schemas';
+
+export const OUR_SCHEMA = {
+  domain: 'domain-mdev.rng',
+  hostdev: 'mdev-hostdev.rng',
+  metadata: 'mdev-metadata.rng',
+  /** written by the node-device area; may be absent in a partial checkout */
+  nodedev: 'nodedev.rng',
+} as const;
+
+export const LIBVIRT_SCHEMA = {
+  domain: 'domain.rng',
+  nodedev: 'nodedev.rng',
+} as const;
+
+export function ourSchemaPath(name: string): string {
+  return path.join(ourSchemasDir, name);
+}
+
+export function fileExists(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,35 @@
+// The validate operation over a list of inputs: reads each (bounded), validates with one shared
+// Validator, and decides the exit code: 2 if any input could not be read, else 1 if any is invalid.
+import { ExitCode, VirtMdevError, type ExitCodeValue } from '../util/errors.js';
+import type { LibxmlModule } from '../schemas/libxml.js';
+import { readBoundedFile, readBoundedStdin, type ReadResult } from './input.js';
+import { Validator, type FileResult, type ValidateOptions } from './validate.js';
+
+export const STDIN_NAME = '<stdin>';
+
+export async function validateInputs(lx: LibxmlModule, inputs: string[], opts: ValidateOptions,
+  onResult: (r: FileResult) => void = () => undefined): Promise<{ results: FileResult[]; exitCode: ExitCodeValue }> {
+  if (inputs.filter((f) => f === '-').length > 1) {
+    throw new VirtMdevError(ExitCode.USAGE, 'stdin-twice', `'-' (standard input) can be given only once`);
+  }
+  const results: FileResult[] = [];
+  using validator = new Validator(lx, opts);
+  validator.warmUp();
+  for (const input of inputs) {
+    const name = input === '-' ? STDIN_NAME : input;
+    const read: ReadResult = input === '-' ? await readBoundedStdin() : readBoundedFile(input);
+    let r: FileResult;
+    if (read.ok) {
+      r = validator.validate(name, read.data);
+    } else if (read.tooBig) {
+      r = { file: name, status: 'invalid', findings: [{ line: 1, col: 1, source: 'xml', message: read.message }], notes: [], schemas: [], libvirt: 'not-run', ms: 0 };
+    } else {
+      r = { file: name, status: 'error', findings: [], notes: [], schemas: [], libvirt: 'not-run', ioError: read.message, ms: 0 };
+    }
+    results.push(r);
+    onResult(r);
+  }
+  const exitCode = results.some((r) => r.status === 'error') ? ExitCode.USAGE
+    : results.some((r) => r.status === 'invalid') ? ExitCode.FAILURE : ExitCode.OK;
+  return { results, exitCode };
+}

@@ -1,0 +1,138 @@
+// Element and attribute positions of a document libxml2 has already accepted as well-formed (and
+// that has no DOCTYPE, so the only references are the predefined ones and character references).
+// libxml2 tells us lines only; this gives the true line and column of each element and attribute,
+// and a light tree for naming what is wrong in words a person can act on.
+import { lineColFrom, lineStarts } from './position.js';
+
+export interface ScannedAttr {
+  /** qualified name as written */
+  qname: string;
+  value: string;
+  line: number;
+  col: number;
+}
+
+export interface ScannedElement {
+  qname: string;
+  /** local name */
+  name: string;
+  /** namespace URI ('' for none) */
+  ns: string;
+  line: number;
+  col: number;
+  attrs: ScannedAttr[];
+  children: ScannedElement[];
+  parent?: ScannedElement;
+}
+
+const XMLNS = 'http://www.w3.org/2000/xmlns/';
+const XML = 'http://www.w3.org/XML/1998/namespace';
+
+export function attrOf(el: ScannedElement, qname: string): ScannedAttr | undefined {
+  return el.attrs.find((a) => a.qname === qname);
+}
+
+export function childrenNamed(el: ScannedElement, name: string, ns = ''): ScannedElement[] {
+  return el.children.filter((c) => c.name === name && c.ns === ns);
+}
+
+/** Every element in document order. */
+export function* walk(el: ScannedElement): Generator<ScannedElement> {
+  yield el;
+  for (const c of el.children) yield* walk(c);
+}
+
+export function scanDocument(text: string): ScannedElement | undefined {
+  const starts = lineStarts(text);
+  const nsStack: Array<Map<string, string>> = [new Map([['xml', XML], ['xmlns', XMLNS]])];
+  const stack: ScannedElement[] = [];
+  let root: ScannedElement | undefined;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const lt = text.indexOf('<', i);
+    if (lt < 0) break;
+    if (text.startsWith('<!--', lt)) {
+      i = skipTo(text, '-->', lt + 4);
+    } else if (text.startsWith('<![CDATA[', lt)) {
+      i = skipTo(text, ']]>', lt + 9);
+    } else if (text.startsWith('<?', lt) || text.startsWith('<!', lt)) {
+      i = skipTo(text, '>', lt + 2);
+    } else if (text[lt + 1] === '/') {
+      i = skipTo(text, '>', lt + 2);
+      stack.pop();
+      nsStack.pop();
+    } else {
+      const tag = readStartTag(text, lt, starts);
+      const scope = new Map(nsStack[nsStack.length - 1]);
+      for (const a of tag.attrs) {
+        if (a.qname === 'xmlns') scope.set('', a.value);
+        else if (a.qname.startsWith('xmlns:')) scope.set(a.qname.slice(6), a.value);
+      }
+      const colon = tag.qname.indexOf(':');
+      const prefix = colon < 0 ? '' : tag.qname.slice(0, colon);
+      const pos = lineColFrom(starts, lt);
+      const el: ScannedElement = {
+        qname: tag.qname,
+        name: colon < 0 ? tag.qname : tag.qname.slice(colon + 1),
+        ns: scope.get(prefix) ?? '',
+        line: pos.line,
+        col: pos.col,
+        attrs: tag.attrs,
+        children: [],
+        parent: stack[stack.length - 1],
+      };
+      if (el.parent) el.parent.children.push(el);
+      else root ??= el;
+      i = tag.end;
+      if (!tag.selfClosing) {
+        stack.push(el);
+        nsStack.push(scope);
+      }
+    }
+  }
+  return root;
+}
+
+function skipTo(text: string, marker: string, from: number): number {
+  const at = text.indexOf(marker, from);
+  return at < 0 ? text.length : at + marker.length;
+}
+
+const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+
+function readStartTag(text: string, lt: number, starts: number[]): { qname: string; attrs: ScannedAttr[]; end: number; selfClosing: boolean } {
+  let i = lt + 1;
+  while (i < text.length && !isSpace(text[i]) && text[i] !== '>' && text[i] !== '/') i++;
+  const qname = text.slice(lt + 1, i);
+  const attrs: ScannedAttr[] = [];
+  for (;;) {
+    while (isSpace(text[i])) i++;
+    if (i >= text.length) return { qname, attrs, end: i, selfClosing: false };
+    if (text[i] === '>') return { qname, attrs, end: i + 1, selfClosing: false };
+    if (text[i] === '/') return { qname, attrs, end: text.indexOf('>', i) + 1 || text.length, selfClosing: true };
+    const nameStart = i;
+    while (i < text.length && !isSpace(text[i]) && text[i] !== '=') i++;
+    const name = text.slice(nameStart, i);
+    while (i < text.length && text[i] !== '=') i++;
+    i++;
+    while (isSpace(text[i])) i++;
+    const quote = text[i];
+    const valueEnd = text.indexOf(quote!, i + 1);
+    const raw = text.slice(i + 1, valueEnd < 0 ? text.length : valueEnd);
+    i = valueEnd < 0 ? text.length : valueEnd + 1;
+    const pos = lineColFrom(starts, nameStart);
+    attrs.push({ qname: name, value: decodeAttr(raw), line: pos.line, col: pos.col });
+  }
+}
+
+const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** Attribute value as the XML spec normalizes it (whitespace → space, references resolved). */
+function decodeAttr(raw: string): string {
+  return raw.replace(/[\t\n\r]/g, ' ').replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);/g, (m, ref: string) => {
+    if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));
+    if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10));
+    return PREDEFINED[ref] ?? m;
+  });
+}
