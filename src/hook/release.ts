@@ -3,9 +3,9 @@
 // it must be idempotent. A remove can block while anything still holds the device open (§1.5): it
 // runs outside the lock with a bound, and one that does not finish is left to `virt-mdev gc`.
 import type { DomainRef, LedgerEntry } from '../ledger/types.js';
-import { dropEntry, findEntry, sameDomain, setState, withLedger } from '../ledger/store.js';
+import { dropEntry, sameDomain, setState, withLedger } from '../ledger/store.js';
 import { listRunningDomains, runningUserOf } from '../ledger/running.js';
-import type { RemoveOutcome } from '../mdevbus/types.js';
+import { removeAndSettle } from '../ledger/settle.js';
 import type { HookContext } from './context.js';
 
 export interface ReleaseResult {
@@ -14,43 +14,8 @@ export interface ReleaseResult {
   kept: string[];
 }
 
-/** Remove the given entries' devices (they are already marked 'removing'), then record how it went. */
-export async function removeMarked(ctx: HookContext, entries: Array<Pick<LedgerEntry, 'uuid'>>, owner: (e: LedgerEntry) => boolean,
-  steps: { removed?: 'release-removed'; committed?: 'release-committed' } = {}): Promise<ReleaseResult> {
-  const res: ReleaseResult = { removed: [], abandoned: [], kept: [] };
-  if (entries.length === 0) return res;
-  const outcomes = await Promise.all(entries.map(async (e) => {
-    try {
-      return { uuid: e.uuid, outcome: await ctx.bus.remove(e.uuid, { timeoutMs: ctx.cfg.removeTimeoutMs }) as RemoveOutcome | 'error', message: '' };
-    } catch (err) {
-      return { uuid: e.uuid, outcome: 'error' as const, message: (err as Error).message };
-    }
-  }));
-  if (steps.removed) ctx.kill(steps.removed);
-  await withLedger(ctx.root, (txn) => {
-    for (const o of outcomes) {
-      const e = findEntry(txn.ledger, o.uuid);
-      if (!e || e.state !== 'removing' || !owner(e)) continue; // someone (gc) settled it meanwhile
-      if (o.outcome === 'removed' || o.outcome === 'absent') {
-        dropEntry(txn.ledger, o.uuid);
-        res.removed.push(o.uuid);
-        ctx.log.log('remove', { uuid: o.uuid, parent: e.parent, type: e.type, outcome: o.outcome });
-      } else {
-        const note = o.outcome === 'timeout'
-          ? `remove blocked for more than ${Math.round(ctx.cfg.removeTimeoutMs / 1000)} s (device still open?)`
-          : `remove failed: ${o.message}`;
-        setState(e, 'abandoned', note);
-        res.abandoned.push(o.uuid);
-        ctx.log.log('abandon', { uuid: o.uuid, parent: e.parent, type: e.type, outcome: o.outcome, note });
-      }
-    }
-    txn.commit();
-    if (steps.committed) ctx.kill(steps.committed);
-  }, { lockTimeoutMs: ctx.cfg.lockTimeoutMs });
-  return res;
-}
-
 export async function release(ctx: HookContext, domain: DomainRef): Promise<ReleaseResult> {
+  const kept: string[] = [];
   const marked = await withLedger(ctx.root, (txn) => {
     ctx.kill('release-locked');
     const mine = txn.ledger.devices.filter((e) => sameDomain(e.domain, domain));
@@ -68,10 +33,12 @@ export async function release(ctx: HookContext, domain: DomainRef): Promise<Rele
         ctx.log.log('forget', { uuid: e.uuid, parent: e.parent, type: e.type, why: 'adopted, not created by virt-mdev' });
       } else if (e.state === 'abandoned') {
         ctx.log.log('skip', { uuid: e.uuid, why: 'an earlier remove is still pending; gc finishes it' });
+        kept.push(e.uuid);
       } else {
         const user = runningUserOf(running, e.uuid, domain);
         if (user) {
           ctx.log.log('skip', { uuid: e.uuid, why: `in use by running domain '${user.name}'` });
+          kept.push(e.uuid);
           continue;
         }
         setState(e, 'removing');
@@ -82,5 +49,12 @@ export async function release(ctx: HookContext, domain: DomainRef): Promise<Rele
     ctx.kill('release-marked');
     return toRemove.map((e) => ({ uuid: e.uuid }));
   }, { lockTimeoutMs: ctx.cfg.lockTimeoutMs });
-  return removeMarked(ctx, marked, (e) => sameDomain(e.domain, domain), { removed: 'release-removed', committed: 'release-committed' });
+  const r = await removeAndSettle(marked.map((e) => e.uuid), {
+    root: ctx.root, bus: ctx.bus, removeTimeoutMs: ctx.cfg.removeTimeoutMs, lockTimeoutMs: ctx.cfg.lockTimeoutMs,
+    log: (a, f) => ctx.log.log(a, f),
+    owns: (e) => sameDomain(e.domain, domain),
+    afterRemove: () => ctx.kill('release-removed'),
+    afterCommit: () => ctx.kill('release-committed'),
+  });
+  return { ...r, kept };
 }

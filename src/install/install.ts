@@ -1,0 +1,119 @@
+// install-hook / uninstall-hook: put a small sh wrapper at <hooks>/qemu.d/50-virt-mdev that runs this
+// installation's hooks/qemu with the absolute node path recorded (libvirt's PATH is /bin:/sbin).
+// qemu.d/ (libvirt >= 6.5) leaves any existing /etc/libvirt/hooks/qemu of the admin's untouched.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../util/atomic.js';
+import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
+
+export const WRAPPER_NAME = '50-virt-mdev';
+export const WRAPPER_MARK = '# virt-mdev-hook-wrapper v1';
+
+/** this installation's hooks/qemu (dist/src/install/install.js → ../../../hooks/qemu) */
+export function installationHook(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../hooks/qemu');
+}
+
+export function wrapperPath(hooksDir: string): string {
+  return path.join(hooksDir, 'qemu.d', WRAPPER_NAME);
+}
+
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface WrapperInfo {
+  nodePath: string;
+  hookPath: string;
+  /** host root the hook works on; only for simulated hosts ('/' is never written) */
+  rootDir?: string;
+}
+
+export function wrapperText(w: WrapperInfo): string {
+  return [
+    '#!/bin/sh',
+    WRAPPER_MARK,
+    "# Installed by 'virt-mdev install-hook'; remove with 'virt-mdev uninstall-hook'. libvirt runs every",
+    '# executable in qemu.d/ with the domain XML on stdin; this runs virt-mdev\'s hook with the node found',
+    '# at install time (libvirt gives hooks only PATH=/bin:/sbin).',
+    `VIRT_MDEV_NODE=${shQuote(w.nodePath)}`,
+    'export VIRT_MDEV_NODE',
+    ...(w.rootDir && w.rootDir !== '/' ? [`VIRT_MDEV_ROOT=${shQuote(w.rootDir)}`, 'export VIRT_MDEV_ROOT'] : []),
+    `exec ${shQuote(w.hookPath)} "$@"`,
+    '',
+  ].join('\n');
+}
+
+/** Parse a wrapper we wrote; undefined when the file is not ours. */
+export function parseWrapper(text: string): WrapperInfo | undefined {
+  const lines = text.split('\n');
+  if (lines[1] !== WRAPPER_MARK) return undefined;
+  const unq = (s: string): string => s.replace(/^'/, '').replace(/'$/, '').replace(/'\\''/g, "'");
+  const node = lines.find((l) => l.startsWith('VIRT_MDEV_NODE='));
+  const exec = lines.find((l) => l.startsWith('exec '));
+  const root = lines.find((l) => l.startsWith('VIRT_MDEV_ROOT='));
+  if (!node || !exec) return undefined;
+  return {
+    nodePath: unq(node.slice('VIRT_MDEV_NODE='.length)),
+    hookPath: unq(exec.slice('exec '.length, exec.length - ' "$@"'.length)),
+    rootDir: root ? unq(root.slice('VIRT_MDEV_ROOT='.length)) : undefined,
+  };
+}
+
+export type Installed = { state: 'absent'; file: string } | { state: 'foreign'; file: string } | { state: 'ours'; file: string; info: WrapperInfo };
+
+export function inspectInstalled(hooksDir: string): Installed {
+  const file = wrapperPath(hooksDir);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return { state: 'absent', file };
+    if (errnoCode(e) === 'EISDIR') return { state: 'foreign', file };
+    throw e;
+  }
+  const info = parseWrapper(text);
+  return info ? { state: 'ours', file, info } : { state: 'foreign', file };
+}
+
+export interface InstallResult { file: string; replaced: boolean; unchanged: boolean }
+
+export function installHook(hooksDir: string, w: WrapperInfo): InstallResult {
+  for (const [what, p] of [['node', w.nodePath], ['hook', w.hookPath]] as const) {
+    if (!path.isAbsolute(p)) throw new VirtMdevError(ExitCode.USAGE, 'not-absolute', `the ${what} path '${p}' must be absolute`);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+    } catch {
+      throw new VirtMdevError(ExitCode.HOST, 'not-executable', `${p} is missing or not executable: the ${what} the installed hook would run must exist (build virt-mdev with 'npm ci && npm run build')`);
+    }
+  }
+  const main = path.resolve(path.dirname(w.hookPath), '../dist/src/hook/main.js');
+  if (!fs.existsSync(main)) {
+    throw new VirtMdevError(ExitCode.HOST, 'not-built', `${main} is missing: build virt-mdev first ('npm ci && npm run build' in ${path.resolve(path.dirname(w.hookPath), '..')})`);
+  }
+  const cur = inspectInstalled(hooksDir);
+  if (cur.state === 'foreign') {
+    throw new VirtMdevError(ExitCode.EXISTS, 'hook-exists',
+      `${cur.file} exists and was not written by virt-mdev: refusing to overwrite it; move it away, or install into another hooks directory with --hooks-dir`);
+  }
+  const text = wrapperText(w);
+  if (cur.state === 'ours') {
+    try {
+      if (fs.readFileSync(cur.file, 'utf8') === text && (fs.statSync(cur.file).mode & 0o111) !== 0) return { file: cur.file, replaced: false, unchanged: true };
+    } catch { /* rewrite it */ }
+  }
+  fs.mkdirSync(path.dirname(cur.file), { recursive: true, mode: 0o755 });
+  writeFileAtomic(cur.file, text, 0o755);
+  return { file: cur.file, replaced: cur.state === 'ours', unchanged: false };
+}
+
+export function uninstallHook(hooksDir: string): { file: string; removed: boolean } {
+  const cur = inspectInstalled(hooksDir);
+  if (cur.state === 'absent') return { file: cur.file, removed: false };
+  if (cur.state === 'foreign') {
+    throw new VirtMdevError(ExitCode.EXISTS, 'hook-foreign', `${cur.file} was not written by virt-mdev: leaving it in place; remove it by hand if you mean to`);
+  }
+  fs.unlinkSync(cur.file);
+  return { file: cur.file, removed: true };
+}
