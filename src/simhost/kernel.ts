@@ -159,8 +159,12 @@ function buildDevice(dir: string, p: SimParentDef, typeId: string, uuid: string)
   putLink(dir, `${BUS_DEVICES}/${uuid}`, rel);
 }
 
+/** Remove a device and give its share back. */
 function destroyDevice(dir: string, p: SimParentDef, uuid: string): void {
-  // commit point first: the device is gone for every reader before anything else changes
+  // as in the kernel, the driver's remove() frees the share before the device leaves sysfs
+  const usage = usageOf(devicesOf(dir, p).filter((d) => d.uuid !== uuid));
+  refreshAvailable(dir, p, usage);
+  // commit point: the device is gone for every reader
   unlinkQuiet(path.join(dir, BUS_DEVICES, uuid));
   teardown(dir, p, uuid);
 }
@@ -215,9 +219,20 @@ function createStore(dir: string, st: SimState, parent: SimParentDef, typeId: st
     if (parent.exclusiveTypes && [...usage].some(([t, n]) => t !== typeId && n > 0)) throw sysError('EINVAL', 'write');
     if (avail <= 0) throw sysError(parent.exhaustedErrno, 'write');
   }
-  buildDevice(dir, parent, typeId, uuid);
+  // the driver takes its share in probe, before the device shows up (a killed writer's share is
+  // given back by repair(), which counts only devices on the bus)
   usage.set(typeId, (usage.get(typeId) ?? 0) + 1);
   refreshAvailable(dir, parent, usage);
+  try {
+    buildDevice(dir, parent, typeId, uuid);
+  } catch (e) {
+    // e.g. the disk of the simulated host is full: leave no trace, as a failed probe does
+    unlinkQuiet(path.join(dir, BUS_DEVICES, uuid));
+    teardown(dir, parent, uuid);
+    usage.set(typeId, (usage.get(typeId) ?? 1) - 1);
+    refreshAvailable(dir, parent, usage);
+    throw e;
+  }
 }
 
 /** kstrtoul(buf, 0): optional '+', base from prefix, one trailing newline allowed. */
@@ -267,7 +282,6 @@ export async function simKernelWrite(root: HostRoot, hostPath: string, data: str
             return target.uuid;
           }
           destroyDevice(dir, target.parent, target.uuid);
-          refreshAvailable(dir, target.parent, usageOf(devicesOf(dir, target.parent)));
           return undefined;
         }
         case 'plain': {
@@ -294,10 +308,7 @@ async function waitUntilReleased(root: HostRoot, key: string, uuid: string): Pro
       const now = requireSimState(root);
       delete now.removing[uuid];
       for (const p of now.parents) {
-        if (fs.existsSync(path.join(root.dir, p.path, uuid))) {
-          destroyDevice(root.dir, p, uuid);
-          refreshAvailable(root.dir, p, usageOf(devicesOf(root.dir, p)));
-        }
+        if (fs.existsSync(path.join(root.dir, p.path, uuid))) destroyDevice(root.dir, p, uuid);
       }
       writeSimState(root.dir, now);
     });
