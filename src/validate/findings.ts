@@ -47,28 +47,52 @@ function firstElementOnLine(root: ScannedElement | undefined, line: number): Sca
   return undefined;
 }
 
+/** An element a diagnostic names ("Extra element X in interleave", "Expecting …, got X") inside its anchor. */
+function namedInside(anchor: ScannedElement, message: string): ScannedElement | undefined {
+  const m = /(?:Extra element|got|Element) ([\w:.-]+)/.exec(message);
+  if (!m) return undefined;
+  const stack = [...anchor.children];
+  while (stack.length) {
+    const el = stack.shift()!;
+    if (el.qname === m[1]) return el;
+    stack.push(...el.children);
+  }
+  return undefined;
+}
+
+/** At most this many of libxml2's lines per schema: past the first few they repeat the same failure. */
+const MAX_DETAILS = 8;
+
 export function findingsFromDetails(details: ErrorDetail[], root: ScannedElement | undefined, source: FindingSource, prefix: string): Finding[] {
   const located = details.map((d) => {
     const el = d.xpath ? elementAtPath(root, d.xpath) : undefined;
-    if (el) return { d, line: el.line, col: el.col };
+    if (el) return { d, el, line: el.line, col: el.col };
     if (d.line > 0) {
       const onLine = firstElementOnLine(root, d.line);
-      return { d, line: d.line, col: d.col > 0 ? d.col : onLine?.col ?? 1 };
+      return { d, el: onLine, line: d.line, col: d.col > 0 ? d.col : onLine?.col ?? 1 };
     }
-    return { d, line: 0, col: 0 };
+    return { d, el: undefined as ScannedElement | undefined, line: 0, col: 0 };
   });
-  // a diagnostic without a place belongs to the next (or previous) one that has a place
-  const anchor = located.find((l) => l.line > 0) ?? { line: root?.line ?? 1, col: root?.col ?? 1 };
+  // libxml2 emits a diagnostic without a place just before the one for the element it is about
+  for (let i = 0; i < located.length; i++) {
+    const l = located[i]!;
+    if (l.line > 0) continue;
+    const next = located.slice(i + 1).find((x) => x.line > 0) ?? located.slice(0, i).reverse().find((x) => x.line > 0);
+    const anchor = next?.el ?? root;
+    const named = anchor ? namedInside(anchor, l.d.message) : undefined;
+    const at = named ?? anchor;
+    l.line = at?.line ?? next?.line ?? 1;
+    l.col = at?.col ?? next?.col ?? 1;
+  }
   const out: Finding[] = [];
   const seen = new Set<string>();
   for (const l of located) {
-    const line = l.line > 0 ? l.line : anchor.line;
-    const col = l.line > 0 ? l.col : anchor.col;
     const message = prefix + l.d.message.trim().replace(/\s+/g, ' ');
-    const key = `${line}:${col}:${message}`;
+    const key = `${l.line}:${l.col}:${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ line, col, message, source });
+    out.push({ line: l.line, col: l.col, message, source });
+    if (out.length >= MAX_DETAILS) break;
   }
   return out.sort((a, b) => a.line - b.line || a.col - b.col);
 }

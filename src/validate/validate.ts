@@ -166,6 +166,10 @@ export class Validator implements Disposable {
       }
     } else if (!this.libvirtAvailable('domain')) {
       r.libvirt = 'not-installed';
+    } else if (failed) {
+      // libvirt's schema would only add "Element domain failed to validate content" for the same mistake
+      r.libvirt = 'not-run';
+      r.notes.push(`libvirt's domain.rng not checked: fix the errors above first`);
     } else {
       this.checkLibvirt('domain', doc, root, r);
     }

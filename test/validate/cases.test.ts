@@ -1,0 +1,115 @@
+// Single mistakes written inline, checked for position and wording, and the forms that must pass.
+import test from 'ava';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir, virtMdev } from '../helpers/cli.js';
+import { domainWith } from './corpus.js';
+
+const U = '53764d0e-85a0-42b4-af5c-2046b460b1dc';
+
+async function check(xml: string, args: string[] = []): Promise<{ code: number | undefined; out: string; file: string }> {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = path.join(dir, 'd.xml');
+    fs.writeFileSync(file, xml);
+    const r = await virtMdev(['validate', '-q', ...args, file]);
+    return { code: r.exitCode, out: String(r.stdout).split(`${dir}/`).join('') + String(r.stderr), file: 'd.xml' };
+  } finally {
+    cleanup();
+  }
+}
+
+const libvirtHostdev = (attrs: string, inner = '') =>
+  `    <hostdev mode='subsystem' type='mdev'${attrs}>\n      <source><address uuid='${U}'/></source>${inner}\n    </hostdev>`;
+
+test('a non-mdev PCI hostdev carrying a model or odd children is not ours to judge', async (t) => {
+  const xml = domainWith(`    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <source><address domain='0x0000' bus='0x06' slot='0x02' function='0x0'/></source>
+      <rom bar='on'/>
+    </hostdev>
+    <hostdev mode='capabilities' type='storage'>
+      <source><block>/dev/sdf1</block></source>
+    </hostdev>`);
+  const r = await check(xml, ['--no-libvirt']);
+  t.is(r.code, 0, r.out);
+});
+
+test('bad model names the attribute', async (t) => {
+  const r = await check(domainWith(libvirtHostdev(" model='vfio-gpu'")));
+  t.is(r.code, 1);
+  t.regex(r.out, /^d\.xml:6:43: model='vfio-gpu' is not an mdev model: use 'vfio-pci' or 'vfio-ccw' or 'vfio-ap'$/m);
+});
+
+test("libvirt's form without model", async (t) => {
+  const r = await check(domainWith(libvirtHostdev('')));
+  t.is(r.code, 1);
+  t.regex(r.out, /^d\.xml:6:5: libvirt's mdev <hostdev> needs model=/m);
+});
+
+test('ramfb on vfio-ap and a pci address on vfio-ccw', async (t) => {
+  const r = await check(domainWith(libvirtHostdev(" model='vfio-ap' ramfb='on'") + '\n' +
+    libvirtHostdev(" model='vfio-ccw'", "\n      <address type='pci' bus='0x00' slot='0x05'/>")));
+  t.is(r.code, 1);
+  t.regex(r.out, /^d\.xml:6:59: ramfb= is only supported with model='vfio-pci'/m);
+  t.regex(r.out, /^d\.xml:11:7: guest <address type='pci'> does not fit model is vfio-ccw/m);
+});
+
+test('rfc second form without model takes vfio-ccw from a ccw address, so display is refused', async (t) => {
+  const xml = domainWith(`    <hostdev mode='subsystem' type='mdev' display='on'>
+      <source><mdev uuid='${U}'/></source>
+      <address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0004'/>
+    </hostdev>`);
+  const r = await check(xml);
+  t.is(r.code, 1);
+  t.regex(r.out, /^d\.xml:6:43: display= is only supported with model='vfio-pci' \(no model, so vfio-ccw\)/m);
+});
+
+test('rfc first form (type=pci) with a vfio-ccw model is contradictory', async (t) => {
+  const r = await check(domainWith(`    <hostdev mode='subsystem' type='pci' model='vfio-ccw'>
+      <source><mdev uuid='${U}'/></source>
+    </hostdev>`));
+  t.is(r.code, 1);
+  t.regex(r.out, /^d\.xml:6:42: type='pci' makes the guest device PCI/m);
+});
+
+test('pool name and parent name are checked', async (t) => {
+  const r = await check(domainWith(`    <hostdev mode='subsystem' type='mdev' managed='yes'>
+      <source><mdev type='nvidia-63' parent='../../etc' pool='-x'/></source>
+    </hostdev>`));
+  t.is(r.code, 1);
+  t.regex(r.out, /^d\.xml:7:38: parent '\.\.\/\.\.\/etc' is not a valid parent device name/m);
+  t.regex(r.out, /^d\.xml:7:57: pool name '-x' is not valid/m);
+});
+
+test('unknown element in our namespace and a metadata device without type or pool', async (t) => {
+  const meta = `
+  <metadata>
+    <vm:mdev xmlns:vm='http://virt-mdev.org/xmlns/domain/1.0'>
+      <vm:device uuid='${U}'/>
+    </vm:mdev>
+    <vm:pools xmlns:vm='http://virt-mdev.org/xmlns/domain/1.0'/>
+  </metadata>`;
+  const r = await check(domainWith('', meta));
+  t.is(r.code, 1);
+  t.regex(r.out, /^d\.xml:5:7: <vm:device> names neither type nor pool/m);
+  t.regex(r.out, /^d\.xml:7:5: unknown element <vm:pools> in virt-mdev's namespace/m);
+});
+
+test('our metadata is recognised by namespace, not by prefix', async (t) => {
+  const meta = `
+  <metadata>
+    <other:mdev xmlns:other='http://virt-mdev.org/xmlns/domain/1.0'>
+      <other:device uuid='${U}' type='nvidia-63'/>
+    </other:mdev>
+    <virt-mdev:mdev xmlns:virt-mdev='urn:somebody-else'><anything/></virt-mdev:mdev>
+  </metadata>`;
+  const r = await check(domainWith(libvirtHostdev(" managed='yes' model='vfio-pci'"), meta));
+  t.is(r.code, 0, r.out);
+});
+
+test('CRLF line ends and a UTF-8 BOM do not shift positions', async (t) => {
+  const xml = '\ufeff' + domainWith(libvirtHostdev(" model='bogus'")).replace(/\n/g, '\r\n');
+  const r = await check(xml);
+  t.is(r.code, 1);
+  t.regex(r.out, /^d\.xml:6:43: model='bogus'/m);
+});
