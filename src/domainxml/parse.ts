@@ -60,6 +60,7 @@ type Role = 'domain' | 'name' | 'uuid' | 'genid' | 'title' | 'description' | 'me
 interface Frame {
   role: Role;
   qname: string;
+  start: number;
   loc?: ElementLoc;
 }
 
@@ -128,6 +129,10 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>'): Parsed
   let nameText: string | undefined;
   let uuidText: string | undefined;
   let tagStart = 0;
+  /** name of a start tag saxes is still reading (errors inside it name it) */
+  let pendingTag: string | undefined;
+  /** the element saxes closed last: an unexpected close tag closes the still-open element first */
+  let lastClosed: Frame | undefined;
   let sawRoot = false;
 
   const parser = new SaxesParser({ xmlns: true, position: true });
@@ -141,15 +146,24 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>'): Parsed
       fail(ExitCode.BAD_XML, 'entity', offset,
         `${elementPath()}: ${msg}: entity references other than &lt; &gt; &amp; &quot; &apos; and character references are refused (virt-mdev never expands entities)`);
     }
-    fail(ExitCode.BAD_XML, 'malformed', offset, `malformed XML in ${elementPath()}: ${msg}`);
+    if (msg === 'unexpected close tag' && lastClosed) {
+      const ct = text.lastIndexOf('</', offset);
+      const closing = /^<\/([^\s>]+)/.exec(text.slice(ct, ct + 200))?.[1] ?? '?';
+      const open = lines.at(lastClosed.start);
+      fail(ExitCode.BAD_XML, 'malformed', ct,
+        `malformed XML: </${printable(closing)}> while <${lastClosed.qname}> (line ${open.line}:${open.col}) is still open; close it first`);
+    }
+    const inside = pendingTag !== undefined ? `the start tag <${pendingTag}>` : elementPath();
+    fail(ExitCode.BAD_XML, 'malformed', offset, `malformed XML in ${inside}: ${msg}`);
   });
   parser.on('doctype', () => {
     const at = text.lastIndexOf('<!DOCTYPE', parser.position);
     fail(ExitCode.BAD_XML, 'doctype', at >= 0 ? at : 0,
       '<!DOCTYPE>: DOCTYPE and entity declarations are refused (virt-mdev never expands entities); libvirt domain XML has none, remove it');
   });
-  parser.on('opentagstart', () => {
+  parser.on('opentagstart', (tag) => {
     tagStart = text.lastIndexOf('<', parser.position - 1);
+    pendingTag = tag.name;
   });
   parser.on('opentag', (tag: SaxesTagNS) => {
     const parent = stack.length ? stack[stack.length - 1].role : undefined;
@@ -175,7 +189,8 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>'): Parsed
         attrs: scanStartTag(text, tagStart, startTagEnd, (n) => tag.attributes[n]?.value ?? ''),
       };
     }
-    stack.push({ role, qname: tag.name, loc });
+    pendingTag = undefined;
+    stack.push({ role, qname: tag.name, start: tagStart, loc });
     switch (role) {
       case 'domain': domain = loc; break;
       case 'name': case 'uuid': case 'genid': case 'title': case 'description':
@@ -211,6 +226,7 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>'): Parsed
   });
   parser.on('closetag', () => {
     const f = stack.pop()!;
+    lastClosed = f;
     if (f.loc && !f.loc.selfClosing) {
       f.loc.end = parser.position;
       f.loc.endTagStart = text.lastIndexOf('</', parser.position - 1);
@@ -389,7 +405,10 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   const uA = attr(child, 'uuid');
   let uuid: string | undefined;
   if (uA) uuid = wrapValue(() => canonicalUuid(uA.value, 'mdev UUID'), where(uA.valueStart), `<${child.qname} uuid>`);
-  else if (form !== 'managed') {
+  else if (form !== 'managed' && managedYes && mdevChild) {
+    fail(ExitCode.BAD_VALUE, 'no-type-or-pool', child.start,
+      `<${child.qname}> in <hostdev managed='yes'>: a managed device needs type='…' (an mdev type id) or pool='…'`);
+  } else if (form !== 'managed') {
     fail(ExitCode.BAD_VALUE, 'missing-uuid', child.start,
       `<${child.qname}> in <source>: missing uuid='…' (the UUID of the mediated device under /sys/bus/mdev/devices), or add type='…' and managed='yes' to have virt-mdev create it`);
   }
