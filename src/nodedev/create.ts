@@ -16,16 +16,16 @@ import type { MdevCreateRequest } from './parse.js';
 
 function describeParents(parents: MdevParent[]): string {
   if (parents.length === 0) return 'this host has no mdev parents (no /sys/class/mdev_bus entries: is the vendor driver loaded?)';
-  return 'the parents on this host are ' + parents.map((p) => `${parentNodedevName(p)} (${p.name})`).join(', ');
+  return 'the parents on this host are ' + parents.map((p) => `${parentNodedevName(p)} (${p.name})`).sort().join(', ');
 }
 
 /** A parent by nodedev name (pci_0000_00_02_0) or by address (0000:00:02.0). */
-export function resolveParent(bus: MdevBus, given: string, what = '<parent>'): MdevParent {
+export function resolveParent(bus: MdevBus, given: string, what = '<parent>', source?: string): MdevParent {
   checkParentName(given, what);
   const parents = bus.listParents();
   const p = parents.find((x) => parentNodedevName(x) === given) ?? parents.find((x) => x.name === given);
   if (!p) {
-    throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-parent', `no mdev parent '${printable(given)}': ${describeParents(parents)}`);
+    throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-parent', `${source ? source + ': ' : ''}${what} names no mdev parent '${printable(given)}': ${describeParents(parents)}`);
   }
   return p;
 }
@@ -39,19 +39,19 @@ export interface CreateResult { device: MdevNode; generatedUuid: boolean }
 export async function createMdevFromRequest(root: HostRoot, bus: MdevBus, req: MdevCreateRequest, source: string): Promise<CreateResult> {
   let parent: MdevParent;
   if (req.parent !== undefined) {
-    parent = resolveParent(bus, req.parent);
+    parent = resolveParent(bus, req.parent, '<parent>', source);
     if (req.parentAddr !== undefined && req.parentAddr !== parent.name) {
       throw new VirtMdevError(ExitCode.BAD_VALUE, 'parent-mismatch',
         `${source}: <parent>${printable(req.parent)}</parent> is ${parent.name} but <parent_addr> says '${printable(req.parentAddr)}': remove one or make them agree`);
     }
   } else {
-    parent = resolveParent(bus, req.parentAddr!, '<parent_addr>');
+    parent = resolveParent(bus, req.parentAddr!, '<parent_addr>', source);
   }
   const type = parent.types.find((t) => t.id === req.typeId);
   if (!type) {
     const offered = parent.types.map((t) => t.id).join(', ') || 'no types';
     throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-type',
-      `parent ${parentNodedevName(parent)} has no mdev type '${printable(req.typeId)}': it offers ${offered}`);
+      `${source}: parent ${parentNodedevName(parent)} has no mdev type '${printable(req.typeId)}': it offers ${offered}`);
   }
   const generatedUuid = req.uuid === undefined;
   const uuid = req.uuid ?? crypto.randomUUID();

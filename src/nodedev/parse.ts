@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { ExitCode, VirtMdevError, errnoCode } from '../util/errors.js';
-import { canonicalUuid, checkTypeId, printable } from '../util/validate.js';
+import { canonicalUuid, checkParentName, checkTypeId, printable } from '../util/validate.js';
 
 export const MAX_XML_BYTES = 1024 * 1024;
 
@@ -75,7 +75,7 @@ export function parseMdevCreateXml(text: string, file: string): MdevCreateReques
   let capDepth = -1;          // stack depth of the <capability type='mdev'> being read
   let sawMdevCap = false;
   let parent: { value: string; line: number; col: number } | undefined;
-  let parentAddr: string | undefined;
+  let parentAddr: { value: string; line: number; col: number } | undefined;
   let typeId: { value: string; line: number; col: number } | undefined;
   let uuid: { value: string; line: number; col: number } | undefined;
   const attrs: { name: string; value: string; line: number; col: number }[] = [];
@@ -86,7 +86,8 @@ export function parseMdevCreateXml(text: string, file: string): MdevCreateReques
   parser.on('error', (e) => {
     // saxes prefixes its own 0-based position; ours is 1-based like libxml2 and editors
     const msg = e.message.replace(/^\d+:\d+: /, '');
-    fail(xmlError(ctx, `malformed XML: ${msg.replace(/\.$/, '')}`));
+    const hint = /undefined entity/.test(msg) ? ': only &lt; &gt; &amp; &apos; &quot; and character references (&#60;) are accepted' : '';
+    fail(xmlError(ctx, `malformed XML: ${msg.replace(/\.$/, '')}${hint}`));
   });
   parser.on('doctype', () => fail(xmlError(ctx, 'DOCTYPE and entity declarations are not accepted: remove the <!DOCTYPE …> line', 'xml-doctype')));
   parser.on('processinginstruction', (pi) => {
@@ -150,7 +151,10 @@ export function parseMdevCreateXml(text: string, file: string): MdevCreateReques
         if (uuid !== undefined) fail(xmlError(ctx, 'a second <uuid>: give at most one'));
         uuid = { value: el.text.trim(), line: el.line, col: el.col };
       }
-      if (el.name === 'parent_addr') parentAddr = el.text.trim();
+      if (el.name === 'parent_addr') {
+        if (parentAddr !== undefined) fail(xmlError(ctx, 'a second <parent_addr>: give at most one'));
+        parentAddr = { value: el.text.trim(), line: el.line, col: el.col };
+      }
     }
     if (depth === capDepth) capDepth = -1;
   });
@@ -182,8 +186,14 @@ export function parseMdevCreateXml(text: string, file: string): MdevCreateReques
     typeId: prefixed(`${ctx.file}:${t.line}:${t.col}`, () => checkTypeId(t.value, 'mdev type')),
     attrs: attrs.map((a) => ({ name: checkAttrName(a.name, `${ctx.file}:${a.line}:${a.col}`), value: a.value })),
   };
-  if (parent !== undefined) req.parent = parent.value;
-  if (parentAddr !== undefined) req.parentAddr = parentAddr;
+  if (parent !== undefined) {
+    const pv = parent;
+    req.parent = prefixed(`${ctx.file}:${pv.line}:${pv.col}`, () => checkParentName(pv.value, '<parent>'));
+  }
+  if (parentAddr !== undefined) {
+    const pa = parentAddr;
+    req.parentAddr = prefixed(`${ctx.file}:${pa.line}:${pa.col}`, () => checkParentName(pa.value, '<parent_addr>'));
+  }
   if (uuid !== undefined) {
     const u = uuid;
     req.uuid = prefixed(`${ctx.file}:${u.line}:${u.col}`, () => canonicalUuid(u.value, '<uuid>'));
