@@ -1,0 +1,40 @@
+// A device something still holds open: the kernel blocks the remove (reference §1.5). release must
+// not hang libvirt: it gives up after the bound, logs the device as abandoned and exits 0; gc
+// finishes the removal once the device is let go.
+import test from 'ava';
+import { HostRoot } from '../../src/host/root.js';
+import { holdSimDevice, unholdSimDevice } from '../../src/simhost/kernel.js';
+import { cli, devices, domainXml, hook, hookLog, ledger, markRunning, markStopped, simHost, sysSnapshot, uuid } from './helpers.js';
+
+test('a held device: release abandons the remove after the bound, gc finishes it after unhold', async (t) => {
+  const sim = await simHost(['mtty']);
+  t.teardown(sim.cleanup);
+  const before = sysSnapshot(sim.dir);
+  const a = uuid(), b = uuid();
+  const xml = domainXml('held', uuid(), [{ uuid: a, type: 'mtty-2' }, { uuid: b, type: 'mtty-1' }]);
+  t.is((await hook(sim.dir, 'held', 'prepare', 'begin', xml)).exitCode, 0);
+  markRunning(sim.dir, 'held', xml);
+  await holdSimDevice(new HostRoot(sim.dir), a);
+  markStopped(sim.dir, 'held');
+  const r = await hook(sim.dir, 'held', 'release', 'end', xml, { VIRT_MDEV_REMOVE_TIMEOUT: '1' });
+  t.is(r.exitCode, 0);
+  t.regex(String(r.stderr), new RegExp(`remove of ${a} did not finish within 1 s .*left for 'virt-mdev gc'`));
+  t.deepEqual(devices(sim.dir), [a], 'the free device was removed, the held one stays');
+  t.deepEqual(ledger(sim.dir).map((e) => [e.uuid, e.state]), [[a, 'abandoned']]);
+  t.true(hookLog(sim.dir).some((l) => l.action === 'abandon' && l.uuid === a));
+  // the domain cannot take its old UUID while the removal is pending
+  const again = await hook(sim.dir, 'held', 'prepare', 'begin', xml);
+  t.is(again.exitCode, 1);
+  t.regex(String(again.stderr), /still being removed/);
+  // gc while still held: abandons again, says so with its own exit code
+  const g1 = await cli(sim.dir, ['gc', '--remove-timeout', '1']);
+  t.is(g1.exitCode, 9);
+  t.regex(String(g1.stderr), /did not finish in time/);
+  t.deepEqual(devices(sim.dir), [a]);
+  await unholdSimDevice(new HostRoot(sim.dir), a);
+  const g2 = await cli(sim.dir, ['gc', '--remove-timeout', '10']);
+  t.is(g2.exitCode, 0, String(g2.stderr));
+  t.deepEqual(devices(sim.dir), []);
+  t.deepEqual(ledger(sim.dir), []);
+  t.deepEqual(sysSnapshot(sim.dir), before);
+});
