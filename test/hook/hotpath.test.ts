@@ -1,0 +1,36 @@
+// The hook runs on every VM start and stop: its module graph must stay small. Records every module
+// URL the hook's node process resolves (an ESM loader hook) during a real prepare and release.
+import test from 'ava';
+import { execa } from 'execa';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot, tempDir } from '../helpers/cli.js';
+import { domainXml, HOOK_ENV, simHost, uuid } from './helpers.js';
+
+const FORBIDDEN = ['libxml2-wasm', '@xmldom', '/xpath/', '/execa/', '/commander/', '.wasm'];
+
+test('prepare and release load only saxes, Node built-ins and our own modules: no wasm, xmldom, execa or commander', async (t) => {
+  const sim = await simHost(['mtty']);
+  t.teardown(sim.cleanup);
+  const rec = tempDir('virt-mdev-loads-');
+  t.teardown(rec.cleanup);
+  const record = path.join(rec.dir, 'loaded.txt');
+  fs.writeFileSync(path.join(rec.dir, 'hooks.mjs'),
+    "import { appendFileSync } from 'node:fs';\nlet file;\nexport function initialize(d) { file = d.file; }\n"
+    + 'export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(file, r.url + "\\n"); return r; }\n');
+  fs.writeFileSync(path.join(rec.dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister(${JSON.stringify(path.join(rec.dir, 'hooks.mjs').replace(/^/, 'file://'))}, { data: { file: ${JSON.stringify(record)} } });\n`);
+  const xml = domainXml('hot', uuid(), [{ uuid: uuid(), type: 'mtty-2' }]);
+  for (const [op, sub] of [['prepare', 'begin'], ['release', 'end'], ['reconnect', 'begin'], ['migrate', 'begin']]) {
+    const r = await execa(process.execPath, ['--import', path.join(rec.dir, 'register.mjs'), path.join(repoRoot, 'dist/src/hook/main.js'), 'hot', op, sub, '-'], {
+      input: xml, env: { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir }, extendEnv: false, reject: false,
+    });
+    t.is(r.exitCode, 0, `${op}: ${r.stderr}`);
+  }
+  const urls = [...new Set(fs.readFileSync(record, 'utf8').trim().split('\n'))];
+  t.true(urls.some((u) => u.includes('/dist/src/hook/run.js')), 'the recorder saw the hook');
+  t.true(urls.some((u) => u.includes('/saxes/')), 'saxes is the one dependency');
+  for (const bad of FORBIDDEN) t.deepEqual(urls.filter((u) => u.includes(bad)), [], `loaded ${bad}`);
+  const packages = new Set(urls.filter((u) => u.includes('/node_modules/')).map((u) => u.split('/node_modules/')[1].split('/')[0]));
+  t.deepEqual([...packages].filter((p) => p !== 'saxes' && p !== 'xmlchars'), [], 'saxes (and its own xmlchars) only');
+});

@@ -1,0 +1,64 @@
+// Running domains come from libvirt's status files; an unreadable file must make us more careful, not less.
+import test from 'ava';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { HostRoot } from '../../src/host/root.js';
+import { listRunningDomains, runningUserOf, scanDomainStatus } from '../../src/ledger/running.js';
+import { tempDir } from '../helpers/cli.js';
+
+const STATUS = `<!--
+WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE
+OVERWRITTEN AND LOST.
+-->
+<domstatus state='running' reason='booted' pid='1234'>
+  <taint flag='hook-script'/>
+  <monitor path='/var/lib/libvirt/qemu/domain-3-vm/monitor.sock' type='unix'/>
+  <vcpus><vcpu id='0' pid='1240'/></vcpus>
+  <domain type='kvm' id='3'>
+    <name>vm</name>
+    <uuid>6A4C19F2-0000-4000-8000-0000000000AA</uuid>
+    <metadata>
+      <vm:mdev xmlns:vm='http://virt-mdev.org/xmlns/domain/1.0'><vm:device uuid='11111111-2222-4333-8444-555555555555' type='mtty-2'/></vm:mdev>
+    </metadata>
+    <devices>
+      <hostdev mode='subsystem' type='mdev' managed='yes' model='vfio-pci' display='off'>
+        <source><address uuid='11111111-2222-4333-8444-555555555555'/></source>
+        <alias name='hostdev0'/>
+        <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>
+      </hostdev>
+      <hostdev mode='subsystem' type='mdev' managed='no' model='vfio-pci'>
+        <source><address uuid='AAAAAAAA-2222-4333-8444-555555555555'/></source>
+      </hostdev>
+    </devices>
+  </domain>
+</domstatus>
+`;
+
+test('a libvirt status file gives name, UUID and every mdev UUID, canonical', (t) => {
+  const s = scanDomainStatus(STATUS);
+  t.is(s.name, 'vm');
+  t.is(s.uuid, '6a4c19f2-0000-4000-8000-0000000000aa');
+  t.deepEqual([...s.mdevUuids].sort(), ['11111111-2222-4333-8444-555555555555', 'aaaaaaaa-2222-4333-8444-555555555555']);
+  t.false(s.mdevUuids.has('0000'), 'the guest PCI address is not a UUID');
+});
+
+test('listRunningDomains: only *.xml; a half-written file counts as running and using every UUID in it', (t) => {
+  const d = tempDir();
+  t.teardown(d.cleanup);
+  const dir = path.join(d.dir, 'run/libvirt/qemu');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'vm.xml'), STATUS);
+  fs.writeFileSync(path.join(dir, 'vm.pid'), '1234');
+  fs.writeFileSync(path.join(dir, 'broken.xml'), STATUS.slice(0, STATUS.indexOf('managed=\'no\'')));
+  fs.writeFileSync(path.join(dir, 'evil.xml'), '<!DOCTYPE d [<!ENTITY x "y">]><domstatus><domain><name>&x;</name></domain></domstatus>');
+  const running = listRunningDomains(new HostRoot(d.dir));
+  t.deepEqual(running.map((r) => [r.name, r.parsed]), [['broken', false], ['evil', false], ['vm', true]]);
+  t.is(runningUserOf(running, '11111111-2222-4333-8444-555555555555', { name: 'vm', uuid: '6a4c19f2-0000-4000-8000-0000000000aa' })?.name, 'broken');
+  t.is(runningUserOf(running, 'aaaaaaaa-2222-4333-8444-555555555555')?.name, 'vm');
+});
+
+test('no status directory means no running domain', (t) => {
+  const d = tempDir();
+  t.teardown(d.cleanup);
+  t.deepEqual(listRunningDomains(new HostRoot(d.dir)), []);
+});
