@@ -10,6 +10,53 @@ import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
 import { SAFE_PARSE_OPTIONS, type LibxmlModule } from './libxml.js';
 
+/** Directories whose .rng files libxml2 may read (each ends with a separator). */
+const allowedRoots = new Set<string>();
+let providerUsers = 0;
+
+function allowedPath(name: string): string | undefined {
+  let p = name;
+  if (p.startsWith('file:')) {
+    try {
+      p = fileURLToPath(p);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!path.isAbsolute(p) || !p.endsWith('.rng')) return undefined;
+  const real = path.resolve(p);
+  for (const r of allowedRoots) if (real.startsWith(r)) return real;
+  return undefined;
+}
+
+const rngProvider: Libxml.XmlInputProvider = {
+  match: (name) => allowedPath(name) !== undefined,
+  open: (name) => {
+    const p = allowedPath(name);
+    if (p === undefined) return undefined;
+    try {
+      return fs.openSync(p, 'r');
+    } catch {
+      return undefined;
+    }
+  },
+  read: (fd, buf) => {
+    try {
+      return fs.readSync(fd, buf, 0, buf.byteLength, null);
+    } catch {
+      return -1;
+    }
+  },
+  close: (fd) => {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed: nothing to release
+    }
+    return true;
+  },
+};
+
 export interface CompiledSchema {
   /** absolute path of the schema file */
   path: string;
@@ -18,7 +65,6 @@ export interface CompiledSchema {
 
 export class SchemaSet implements Disposable {
   private readonly lx: LibxmlModule;
-  private readonly roots = new Set<string>();
   private readonly compiled = new Map<string, CompiledSchema>();
   private providerRegistered = false;
   private disposed = false;
@@ -62,50 +108,11 @@ export class SchemaSet implements Disposable {
   }
 
   private allowDir(dir: string): void {
-    this.roots.add(dir.endsWith(path.sep) ? dir : dir + path.sep);
+    allowedRoots.add(dir.endsWith(path.sep) ? dir : dir + path.sep);
     if (this.providerRegistered) return;
-    const roots = this.roots;
-    const toPath = (name: string): string | undefined => {
-      let p = name;
-      if (p.startsWith('file:')) {
-        try {
-          p = fileURLToPath(p);
-        } catch {
-          return undefined;
-        }
-      }
-      if (!path.isAbsolute(p) || !p.endsWith('.rng')) return undefined;
-      const real = path.resolve(p);
-      for (const r of roots) if (real.startsWith(r)) return real;
-      return undefined;
-    };
-    this.lx.xmlRegisterInputProvider({
-      match: (name) => toPath(name) !== undefined,
-      open: (name) => {
-        const p = toPath(name);
-        if (p === undefined) return undefined;
-        try {
-          return fs.openSync(p, 'r');
-        } catch {
-          return undefined;
-        }
-      },
-      read: (fd, buf) => {
-        try {
-          return fs.readSync(fd, buf, 0, buf.byteLength, null);
-        } catch {
-          return -1;
-        }
-      },
-      close: (fd) => {
-        try {
-          fs.closeSync(fd);
-        } catch {
-          // already closed: nothing to release
-        }
-        return true;
-      },
-    });
+    // one provider per process (libxml2's list is global); the last SchemaSet to go removes it
+    if (providerUsers === 0) this.lx.xmlRegisterInputProvider(rngProvider);
+    providerUsers++;
     this.providerRegistered = true;
   }
 
@@ -118,6 +125,9 @@ export class SchemaSet implements Disposable {
     this.disposed = true;
     for (const c of this.compiled.values()) c.validator.dispose();
     this.compiled.clear();
-    if (this.providerRegistered) this.lx.xmlCleanupInputProvider();
+    if (this.providerRegistered && --providerUsers === 0) {
+      this.lx.xmlCleanupInputProvider();
+      allowedRoots.clear();
+    }
   }
 }
