@@ -102,6 +102,10 @@ function roleOf(parent: Role | undefined, uri: string, local: string): Role {
 }
 
 export function parseDomainXmlWithLayout(text: string, file = '<stdin>'): ParsedDomain {
+  if (text.length > MAX_DOMAIN_XML_BYTES / 3 && Buffer.byteLength(text, 'utf8') > MAX_DOMAIN_XML_BYTES) {
+    throw new VirtMdevError(ExitCode.BAD_XML, 'too-large',
+      `${file}:1:1: document is larger than ${MAX_DOMAIN_XML_BYTES / 1024 / 1024} MiB: a domain definition is never that big; refusing to read it`);
+  }
   const lines = new LineIndex(text);
   const where = (offset: number): string => {
     const { line, col } = lines.at(offset);
@@ -111,10 +115,6 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>'): Parsed
     throw new VirtMdevError(code, reason, `${where(offset)}: ${message}`);
   };
 
-  if (text.length > MAX_DOMAIN_XML_BYTES / 3 && Buffer.byteLength(text, 'utf8') > MAX_DOMAIN_XML_BYTES) {
-    fail(ExitCode.BAD_XML, 'too-large', 0,
-      `document is larger than ${MAX_DOMAIN_XML_BYTES / 1024 / 1024} MiB: a domain definition is never that big; refusing to read it`);
-  }
 
   const stack: Frame[] = [];
   const elementPath = (): string => stack.length === 0 ? 'the prolog' : `<${stack[stack.length - 1].qname}>`;

@@ -90,8 +90,8 @@ function quoteOf(el: ElementLoc): string {
 
 /** libvirt's form: type='mdev' model=… <source><address uuid=…/></source>; guest <address> untouched. */
 function hostdevEdits(h: MdevHostdev, lay: HostdevLayout, uuid: string, edits: Edit[]): void {
-  const q = quoteOf(lay.el);
   const typeA = attr(lay.el, 'type')!;
+  const q = typeA.quote;
   if (typeA.value !== 'mdev') edits.push({ start: typeA.valueStart, end: typeA.valueEnd, text: 'mdev' });
   if (!attr(lay.el, 'model')) {
     const at = typeA.valueEnd + 1;
@@ -116,7 +116,9 @@ function sameEntries(doc: DomainDoc, wanted: MetaWant[]): boolean {
 function styleOf(layout: DomainLayout): { nl: string; unit: string; quote: string } {
   const { text } = layout;
   const lf = text.indexOf('\n');
-  const nl = lf > 0 && text[lf - 1] === '\r' ? '\r\n' : '\n';
+  // a document written on one line gets its insertions on that line too
+  if (lf < 0 && !text.includes('\r')) return { nl: '', unit: '', quote: quoteOf(layout.domain) };
+  const nl = lf > 0 && text[lf - 1] === '\r' ? '\r\n' : lf < 0 ? '\r' : '\n';
   const domainIndent = indentOf(text, layout.domain) ?? '';
   const firstChild = layout.head.name ?? layout.head.uuid ?? layout.metadata;
   const childIndent = firstChild ? indentOf(text, firstChild) : undefined;
