@@ -121,6 +121,12 @@ function repair(dir: string, st: SimState): boolean {
     for (const n of readdirQuiet(drv)) if (UUID_RE.test(n) && !fs.existsSync(path.join(drv, n))) unlinkQuiet(path.join(drv, n));
     refreshAvailable(dir, p, usageOf(devs));
   }
+  // groups of devices that never got (or already lost) their iommu_group link
+  const groups = path.join(dir, 'sys/kernel/iommu_groups');
+  for (const g of readdirQuiet(groups)) {
+    const members = readdirQuiet(path.join(groups, g, 'devices'));
+    if (!members.some((m) => fs.existsSync(path.join(groups, g, 'devices', m)))) fs.rmSync(path.join(groups, g), { recursive: true, force: true });
+  }
   const held = st.held.filter((u) => fs.existsSync(path.join(dir, BUS_DEVICES, u)));
   if (held.length !== st.held.length) {
     st.held = held;
