@@ -3,11 +3,17 @@
 
 type Op = { kind: ' ' | '-' | '+'; line: string };
 
-function splitLines(s: string): { lines: string[]; finalNewline: boolean } {
-  if (s === '') return { lines: [], finalNewline: true };
-  const finalNewline = s.endsWith('\n');
-  const lines = (finalNewline ? s.slice(0, -1) : s).split('\n');
-  return { lines, finalNewline };
+/** Lines with their '\n' kept, so a missing newline at the end is a difference like any other. */
+function splitLines(s: string): string[] {
+  const out: string[] = [];
+  let at = 0;
+  while (at < s.length) {
+    const nl = s.indexOf('\n', at);
+    const end = nl < 0 ? s.length : nl + 1;
+    out.push(s.slice(at, end));
+    at = end;
+  }
+  return out;
 }
 
 /** Shortest edit script between a and b; common prefix and suffix are trimmed first (edits are local). */
@@ -69,7 +75,7 @@ export function unifiedDiff(before: string, after: string, fromName: string, toN
   if (before === after) return '';
   const A = splitLines(before);
   const B = splitLines(after);
-  const ops = diffLines(A.lines, B.lines);
+  const ops = diffLines(A, B);
   const out: string[] = [`--- ${fromName}`, `+++ ${toName}`];
   // positions (1-based) of each op in a and b
   const ai: number[] = [];
@@ -103,10 +109,9 @@ export function unifiedDiff(before: string, after: string, fromName: string, toN
     const bStart = bCount === 0 ? bi[start] - 1 : bi[start];
     out.push(`@@ -${aStart}${aCount === 1 ? '' : ',' + aCount} +${bStart}${bCount === 1 ? '' : ',' + bCount} @@`);
     for (let j = start; j < end; j++) {
-      out.push(ops[j].kind + ops[j].line);
-      const isLastA = ops[j].kind !== '+' && ai[j] === A.lines.length && !A.finalNewline;
-      const isLastB = ops[j].kind !== '-' && bi[j] === B.lines.length && !B.finalNewline;
-      if (isLastA || isLastB) out.push('\\ No newline at end of file');
+      const line = ops[j].line;
+      if (line.endsWith('\n')) out.push(ops[j].kind + line.slice(0, -1));
+      else out.push(ops[j].kind + line, '\\ No newline at end of file');
     }
     i = end;
   }

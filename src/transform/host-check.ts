@@ -16,9 +16,9 @@ export function checkPlanAgainstHost(devices: PlannedDevice[], bus: MdevBus, fil
     }
     return out;
   };
-  // how many new devices of each (type, parent-or-any) the plan asks for, to compare with capacity
-  const demand = new Map<string, { count: number; first: PlannedDevice; typeId: string; parent?: string }>();
-
+  // new devices the plan asks for, per type and per named parent, to compare with what is available
+  const perType = new Map<string, { count: number; first: PlannedDevice; anyParent: boolean; parents: Set<string> }>();
+  const perParent = new Map<string, { count: number; first: PlannedDevice; typeId: string; parent: string }>();
   for (const d of devices) {
     if (!d.managed) {
       const dev = bus.findDevice(d.uuid);
@@ -45,7 +45,7 @@ export function checkPlanAgainstHost(devices: PlannedDevice[], bus: MdevBus, fil
     const found = offers(d.type, parent);
     if (found.length === 0) {
       const where = parent ? `parent '${parent.name}'` : 'any parent on this host';
-      const known = [...new Set((parent ? [parent] : parents).flatMap((p) => p.types.map((t) => t.id)))];
+      const known = [...new Set((parent ? [parent] : parents).flatMap((p) => p.types.map((t) => t.id)))].sort();
       warn(d, `mdev type '${d.type}' is not offered by ${where}${known.length ? ` (types: ${known.join(', ')})` : ''}`);
       continue;
     }
@@ -55,19 +55,38 @@ export function checkPlanAgainstHost(devices: PlannedDevice[], bus: MdevBus, fil
     }
     // an existing device with the planned UUID needs no capacity
     if (bus.findDevice(d.uuid)) continue;
-    const key = `${d.type}\u0000${d.parent ?? ''}`;
-    const e = demand.get(key);
-    if (e) e.count++;
-    else demand.set(key, { count: 1, first: d, typeId: d.type, parent: d.parent });
-  }
-
-  for (const e of demand.values()) {
-    const found = offers(e.typeId, e.parent ? byName.get(e.parent) : undefined);
-    const available = found.reduce((s, f) => s + f.type.availableInstances, 0);
-    if (available < e.count) {
-      const per = found.map((f) => `${f.parent.name}: ${f.type.availableInstances}`).join(', ');
-      warn(e.first, `the domain needs ${e.count} new mdev(s) of type '${e.typeId}'${e.parent ? ` on ${e.parent}` : ''} but only ${available} can be created now (${per})`);
+    const tEntry = perType.get(d.type) ?? { count: 0, first: d, anyParent: false, parents: new Set<string>() };
+    tEntry.count++;
+    if (d.parent === undefined) tEntry.anyParent = true;
+    else tEntry.parents.add(d.parent);
+    perType.set(d.type, tEntry);
+    if (d.parent !== undefined) {
+      const key = `${d.type}\u0000${d.parent}`;
+      const pEntry = perParent.get(key) ?? { count: 0, first: d, typeId: d.type, parent: d.parent };
+      pEntry.count++;
+      perParent.set(key, pEntry);
     }
   }
-  return warnings;
+
+  const capacityWarned = new Set<string>();
+  for (const e of perParent.values()) {
+    const found = offers(e.typeId, byName.get(e.parent));
+    const available = found.reduce((n, f) => n + f.type.availableInstances, 0);
+    if (available < e.count) {
+      capacityWarned.add(e.typeId);
+      warn(e.first, `the domain needs ${e.count} new mdev(s) of type '${e.typeId}' on ${e.parent} but only ${available} can be created there now`);
+    }
+  }
+  for (const [typeId, e] of perType) {
+    if (capacityWarned.has(typeId)) continue;
+    const found = e.anyParent ? offers(typeId) : offers(typeId).filter((f) => e.parents.has(f.parent.name));
+    const available = found.reduce((n, f) => n + f.type.availableInstances, 0);
+    if (available < e.count) {
+      const per = found.map((f) => `${f.parent.name}: ${f.type.availableInstances}`).join(', ');
+      warn(e.first, `the domain needs ${e.count} new mdev(s) of type '${typeId}' but only ${available} can be created now (${per})`);
+    }
+  }
+  // in document order, as a person reads the file
+  const lineOf = (w: string): number => Number(/^[^\n]*?:(\d+): /.exec(w.slice(file.length))?.[1] ?? 0);
+  return warnings.sort((a, b) => lineOf(a) - lineOf(b));
 }
