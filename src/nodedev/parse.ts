@@ -52,7 +52,10 @@ export function readBoundedFile(file: string, max = MAX_XML_BYTES): string {
 
 interface Ctx { file: string; parser: SaxesParser }
 
-function xmlError(ctx: Ctx, message: string, reason = 'bad-xml', code: typeof ExitCode[keyof typeof ExitCode] = ExitCode.BAD_XML): VirtMdevError {
+type Code = typeof ExitCode[keyof typeof ExitCode];
+
+/** an error at the parser's current position (1-based column like libxml2 and editors) */
+function xmlError(ctx: Ctx, message: string, reason = 'bad-xml', code: Code = ExitCode.BAD_XML): VirtMdevError {
   return new VirtMdevError(code, reason, `${ctx.file}:${ctx.parser.line}:${ctx.parser.column + 1}: ${message}`);
 }
 
@@ -82,6 +85,8 @@ export function parseMdevCreateXml(text: string, file: string): MdevCreateReques
   let failure: VirtMdevError | undefined;
 
   const fail = (e: VirtMdevError): never => { throw e; };
+  const elError = (el: Elem, message: string, reason = 'bad-xml', code: Code = ExitCode.BAD_XML): VirtMdevError =>
+    new VirtMdevError(code, reason, `${ctx.file}:${el.line}:${el.col}: ${message}`);
 
   parser.on('error', (e) => {
     // saxes prefixes its own 0-based position; ours is 1-based like libxml2 and editors
@@ -93,32 +98,38 @@ export function parseMdevCreateXml(text: string, file: string): MdevCreateReques
   parser.on('processinginstruction', (pi) => {
     fail(xmlError(ctx, `processing instruction <?${printable(pi.target, 40)}…?> is not accepted in a node-device document`));
   });
+  // where the current start tag's '<' is: tag names never span lines, so it is name-length (plus the delimiter saxes already read) columns back
+  let tagLine = 1, tagCol = 1;
+  parser.on('opentagstart', (tag) => {
+    tagLine = parser.line;
+    tagCol = Math.max(1, parser.column - tag.name.length - 1);
+  });
   parser.on('opentag', (tag: SaxesTagPlain) => {
-    const el: Elem = { name: tag.name, attrs: { ...tag.attributes } as Record<string, string>, text: '', line: parser.line, col: parser.column + 1 };
+    const el: Elem = { name: tag.name, attrs: { ...tag.attributes } as Record<string, string>, text: '', line: tagLine, col: tagCol };
     const depth = stack.length;
     const parentEl = stack[depth - 1];
     if (depth === 0) {
-      if (el.name !== 'device') fail(xmlError(ctx, `the root element is <${printable(el.name, 40)}>, expected <device> (libvirt node-device XML)`));
+      if (el.name !== 'device') fail(elError(el, `the root element is <${printable(el.name, 40)}>, expected <device> (libvirt node-device XML)`));
     } else if (depth === 1) {
       if (el.name === 'capability') {
         if (el.attrs.type !== 'mdev') {
-          fail(xmlError(ctx, `<capability type='${printable(el.attrs.type ?? '', 40)}'> cannot be created: nodedev-create creates mediated devices, use <capability type='mdev'>`, 'bad-capability', ExitCode.BAD_VALUE));
+          fail(elError(el, `<capability type='${printable(el.attrs.type ?? '', 40)}'> cannot be created: nodedev-create creates mediated devices, use <capability type='mdev'>`, 'bad-capability', ExitCode.BAD_VALUE));
         }
-        if (sawMdevCap) fail(xmlError(ctx, `a second <capability type='mdev'>: give exactly one`));
+        if (sawMdevCap) fail(elError(el, `a second <capability type='mdev'>: give exactly one`));
         sawMdevCap = true;
         capDepth = depth;
       } else if (el.name !== 'parent' && !TOP_IGNORED.has(el.name)) {
-        fail(xmlError(ctx, `unexpected element <${printable(el.name, 40)}> in <device>: expected <parent> and <capability type='mdev'>`));
+        fail(elError(el, `unexpected element <${printable(el.name, 40)}> in <device>: expected <parent> and <capability type='mdev'>`));
       } else if (el.name === 'parent' && parent !== undefined) {
-        fail(xmlError(ctx, 'a second <parent>: give exactly one'));
+        fail(elError(el, 'a second <parent>: give exactly one'));
       } else if (el.name === 'parent' && Object.keys(el.attrs).length > 0) {
-        fail(xmlError(ctx, `<parent> must name the parent node device as text (e.g. <parent>pci_0000_00_02_0</parent>), not by wwnn/wwpn attributes`, 'bad-parent', ExitCode.BAD_VALUE));
+        fail(elError(el, `<parent> must name the parent node device as text (e.g. <parent>pci_0000_00_02_0</parent>), not by wwnn/wwpn attributes`, 'bad-parent', ExitCode.BAD_VALUE));
       }
     } else if (depth === capDepth + 1 && parentEl?.name === 'capability' && capDepth >= 0) {
       switch (el.name) {
         case 'type':
-          if (typeId !== undefined) fail(xmlError(ctx, 'a second <type>: a device has exactly one mdev type'));
-          if (el.attrs.id === undefined) fail(xmlError(ctx, `<type> has no id attribute: write <type id='mtty-2'/> with a type from 'virt-mdev nodedev-list --cap mdev_types'`));
+          if (typeId !== undefined) fail(elError(el, 'a second <type>: a device has exactly one mdev type'));
+          if (el.attrs.id === undefined) fail(elError(el, `<type> has no id attribute: write <type id='mtty-2'/> with a type from 'virt-mdev nodedev-list --cap mdev_types'`));
           typeId = { value: el.attrs.id!, line: el.line, col: el.col };
           break;
         case 'uuid':
@@ -126,17 +137,17 @@ export function parseMdevCreateXml(text: string, file: string): MdevCreateReques
           break;
         case 'attr':
           if (el.attrs.name === undefined || el.attrs.value === undefined) {
-            fail(xmlError(ctx, `<attr> needs both name and value attributes, e.g. <attr name='assign_adapter' value='5'/>`));
+            fail(elError(el, `<attr> needs both name and value attributes, e.g. <attr name='assign_adapter' value='5'/>`));
           }
           attrs.push({ name: el.attrs.name!, value: el.attrs.value!, line: el.line, col: el.col });
           break;
         default:
           if (!CAP_IGNORED.has(el.name)) {
-            fail(xmlError(ctx, `unexpected element <${printable(el.name, 40)}> in <capability type='mdev'>: expected <type id=…/>, <uuid>, <parent_addr>, <attr name=… value=…/>`));
+            fail(elError(el, `unexpected element <${printable(el.name, 40)}> in <capability type='mdev'>: expected <type id=…/>, <uuid>, <parent_addr>, <attr name=… value=…/>`));
           }
       }
     } else if (!(depth >= 2 && stack.some((s) => TOP_IGNORED.has(s.name) || CAP_IGNORED.has(s.name)))) {
-      fail(xmlError(ctx, `unexpected element <${printable(el.name, 40)}> inside <${printable(parentEl?.name ?? '', 40)}>`));
+      fail(elError(el, `unexpected element <${printable(el.name, 40)}> inside <${printable(parentEl?.name ?? '', 40)}>`));
     }
     stack.push(el);
   });
@@ -148,11 +159,11 @@ export function parseMdevCreateXml(text: string, file: string): MdevCreateReques
     if (depth === 1 && el.name === 'parent') parent = { value: el.text.trim(), line: el.line, col: el.col };
     if (depth === capDepth + 1 && capDepth >= 0) {
       if (el.name === 'uuid') {
-        if (uuid !== undefined) fail(xmlError(ctx, 'a second <uuid>: give at most one'));
+        if (uuid !== undefined) fail(elError(el, 'a second <uuid>: give at most one'));
         uuid = { value: el.text.trim(), line: el.line, col: el.col };
       }
       if (el.name === 'parent_addr') {
-        if (parentAddr !== undefined) fail(xmlError(ctx, 'a second <parent_addr>: give at most one'));
+        if (parentAddr !== undefined) fail(elError(el, 'a second <parent_addr>: give at most one'));
         parentAddr = { value: el.text.trim(), line: el.line, col: el.col };
       }
     }
