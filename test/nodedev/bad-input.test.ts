@@ -53,12 +53,19 @@ const cases: Case[] = [
   { title: 'invalid XPath', args: (h) => ['--root', h.dir, 'nodedev-dumpxml', 'mtty_mtty', '--xpath', '//['], code: 4, stderr: /invalid XPath expression/ },
 ];
 
+// One host for all cases (bad input must leave it unchanged, which each case checks); serial, so that
+// the one case that creates and removes a device again never overlaps another case's snapshots.
+let shared: Host | undefined;
+test.before(async () => {
+  shared = await simHost('mtty');
+  const setup = await shared.run(['nodedev-create', shared.file('existing.xml', mdevXml('mtty_mtty', 'mtty-2', `    <uuid>${EXISTING}</uuid>\n`))]);
+  if (setup.exitCode !== 0) throw new Error(String(setup.stderr));
+});
+test.after.always(() => shared?.cleanup());
+
 for (const c of cases) {
-  test(`bad input: ${c.title}`, async (t) => {
-    const h = await simHost('mtty');
-    t.teardown(h.cleanup);
-    const setup = await h.run(['nodedev-create', h.file('existing.xml', mdevXml('mtty_mtty', 'mtty-2', `    <uuid>${EXISTING}</uuid>\n`))]);
-    t.is(setup.exitCode, 0, String(setup.stderr));
+  test.serial(`bad input: ${c.title}`, async (t) => {
+    const h = shared!;
     const before = snapshotTree(h.dir);
     const args = c.args ? c.args(h) : ['--root', h.dir, 'nodedev-create', h.file('bad.xml', c.xml!)];
     const r = await virtMdev(args);

@@ -44,10 +44,19 @@ function ourValidator(): { validate: (xml: string) => string | undefined; dispos
   };
 }
 
-/** A host with every profile and one mdev on every parent, all dumped by the CLI. */
-async function dumpEverything(t: { teardown: (fn: () => void) => void }): Promise<{ dir: string; docs: Map<string, string> }> {
+const cleanups: (() => void)[] = [];
+test.after.always(() => { for (const c of cleanups) c(); });
+let everything: Promise<{ dir: string; docs: Map<string, string> }> | undefined;
+
+/** A host with every profile and one mdev on every parent, all dumped by the CLI (built once per file). */
+function dumpEverything(): Promise<{ dir: string; docs: Map<string, string> }> {
+  everything ??= buildEverything();
+  return everything;
+}
+
+async function buildEverything(): Promise<{ dir: string; docs: Map<string, string> }> {
   const h = await simHost('mtty', 'gvt-g', 'nvidia', 'ccw', 'ap');
-  t.teardown(h.cleanup);
+  cleanups.push(h.cleanup);
   const one: [string, string, string][] = [
     ['mtty_mtty', 'mtty-2', ''],
     ['pci_0000_00_02_0', 'i915-GVTg_V5_4', ''],
@@ -75,7 +84,7 @@ const libvirtTest = libvirtAvailable || process.env.CI ? test : test.skip;
 libvirtTest('every nodedev document validates against libvirt 9.0 nodedev.rng (the class-parent nesting aside)', async (t) => {
   t.true(fs.existsSync(LIBVIRT_RNG), `${LIBVIRT_RNG} is missing: install Debian's libvirt0`);
   t.true(await haveXmllint(), 'xmllint is missing: install libxml2-utils');
-  const { dir, docs } = await dumpEverything(t);
+  const { dir, docs } = await dumpEverything();
   t.is(docs.size, 15); // computer, 2 PCI bridges, 6 parents, 6 mdevs
   const kinds = new Set<string>();
   for (const [name, xml] of docs) {
@@ -99,7 +108,7 @@ libvirtTest('every nodedev document validates against libvirt 9.0 nodedev.rng (t
 });
 
 test('every nodedev document validates against our schemas/nodedev.rng', async (t) => {
-  const { docs } = await dumpEverything(t);
+  const { docs } = await dumpEverything();
   const v = ourValidator();
   t.teardown(v.dispose);
   for (const [name, xml] of docs) t.is(v.validate(xml), undefined, `${name}\n${xml}`);
