@@ -224,3 +224,36 @@ test('malformed XML at prepare: exit 1 with file:line:col, nothing changed', asy
   t.is(String(r.stderr).trim().split('\n').length, 1);
   t.regex(String(r.stderr), /^virt-mdev: <domain XML from libvirt>:\d+:\d+: /);
 });
+
+test('reconnect re-associates a renamed running domain with its devices, so release finds them', async (t) => {
+  const sim = await simHost(['mtty']);
+  t.teardown(sim.cleanup);
+  const a = uuid(), dom = uuid();
+  const before = sysSnapshot(sim.dir);
+  t.is((await hook(sim.dir, 'oldname', 'prepare', 'begin', domainXml('oldname', dom, [{ uuid: a, type: 'mtty-2' }]))).exitCode, 0);
+  const renamed = domainXml('newname', dom, [{ uuid: a, type: 'mtty-2' }]);
+  markRunning(sim.dir, 'newname', renamed);
+  const r = await hook(sim.dir, 'newname', 'reconnect', 'begin', renamed);
+  t.is(r.exitCode, 0, String(r.stderr));
+  t.deepEqual(ledger(sim.dir).map((e) => [e.uuid, e.domain?.name, e.state]), [[a, 'newname', 'active']]);
+  t.true(hookLog(sim.dir).some((l) => l.action === 'reassociate'));
+  markStopped(sim.dir, 'newname');
+  t.is((await hook(sim.dir, 'newname', 'release', 'end', renamed)).exitCode, 0);
+  t.deepEqual(sysSnapshot(sim.dir), before);
+});
+
+test('restore: restore begin → prepare → start → started → stopped → release', async (t) => {
+  const sim = await simHost(['gvt-g']);
+  t.teardown(sim.cleanup);
+  const before = sysSnapshot(sim.dir);
+  const a = uuid();
+  const xml = domainXml('saved', uuid(), [{ uuid: a, type: 'i915-GVTg_V5_8' }]);
+  for (const [op, sub] of [['restore', 'begin'], ['prepare', 'begin'], ['start', 'begin'], ['started', 'begin']]) {
+    const r = await hook(sim.dir, 'saved', op, sub, xml);
+    t.is(r.exitCode, 0, `${op}: ${String(r.stderr)}`);
+    t.is(r.stdout, '', op);
+  }
+  t.deepEqual(devices(sim.dir), [a]);
+  for (const [op, sub] of [['stopped', 'end'], ['release', 'end']]) t.is((await hook(sim.dir, 'saved', op, sub, xml)).exitCode, 0);
+  t.deepEqual(sysSnapshot(sim.dir), before);
+});
