@@ -3,6 +3,8 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { HostRoot } from '../../src/host/root.js';
+import { holdSimDevice, unholdSimDevice } from '../../src/simhost/kernel.js';
 import { available, createdName, listNames, mdevXml, simHost } from './helpers.js';
 
 interface Case {
@@ -146,4 +148,22 @@ test('a second vfio-ccw device finds the subchannel taken (EUSERS → no capacit
   t.is(r.exitCode, 7);
   t.regex(String(r.stderr), /no capacity|EUSERS/);
   t.is((await listNames(h, '--cap', 'mdev')).length, 1);
+});
+
+test('nodedev-destroy of a device a VM holds open times out with TIMEOUT; the removal finishes once it is released', async (t) => {
+  const h = await simHost('mtty');
+  t.teardown(h.cleanup);
+  const uuid = '5c1e6a0d-2b7f-4e3a-9d8c-7f6e5d4c3b2a';
+  t.is((await h.run(['nodedev-create', h.file('d.xml', mdevXml('mtty_mtty', 'mtty-1', `    <uuid>${uuid}</uuid>\n`))])).exitCode, 0);
+  const root = new HostRoot(h.dir);
+  await holdSimDevice(root, uuid);
+  const r = await h.run(['nodedev-destroy', '--timeout', '0.5', uuid]);
+  t.is(r.exitCode, 9, String(r.stderr));
+  t.regex(String(r.stderr), /^virt-mdev: node device 'mdev_5c1e6a0d_2b7f_4e3a_9d8c_7f6e5d4c3b2a_mtty' is still in use \(a VM holds it open\)/);
+  t.true(fs.existsSync(path.join(h.dir, 'sys/bus/mdev/devices', uuid)));
+  await unholdSimDevice(root, uuid);
+  // the detached remover finishes on its own once the device is released (bounded wait, not a timing assertion)
+  for (let i = 0; i < 600 && fs.existsSync(path.join(h.dir, 'sys/bus/mdev/devices', uuid)); i++) await new Promise((res) => setTimeout(res, 50));
+  t.false(fs.existsSync(path.join(h.dir, 'sys/bus/mdev/devices', uuid)));
+  t.deepEqual(await available(h, 'mtty_mtty'), { 'mtty-1': 24, 'mtty-2': 12 });
 });
