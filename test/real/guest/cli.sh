@@ -6,7 +6,7 @@ cd "$REPO"
 T=$(mktemp -d)
 vm() { # vm ARGS... → $T/out, $T/err, $rc
   timeout 120 node "$REPO/dist/src/cli/main.js" "$@" > "$T/out" 2> "$T/err"; rc=$?
-  echo "+ virt-mdev $* (rc $rc)"; cat "$T/out" "$T/err"
+  echo "+ $(date +%T) virt-mdev $* (rc $rc)"; cat "$T/out" "$T/err"
 }
 avail() { cat "/sys/class/mdev_bus/mtty/mdev_supported_types/$1/available_instances"; }
 expect() { # expect NAME CONDITION-CMD...: pass/fail with the CLI's output as the reason
@@ -62,12 +62,13 @@ group=$(basename "$(readlink /sys/bus/mdev/devices/$U/iommu_group)")
 expect "cli: nodedev-dumpxml UUID shows type mtty-2, the UUID, parent mtty_mtty and iommuGroup $group" \
   bash -c '[ $0 -eq 0 ] && grep -q "<name>mdev_$2_mtty</name>" "$1" && grep -q "<parent>mtty_mtty</parent>" "$1" &&
     grep -q "<type id=.mtty-2./>" "$1" && grep -q "<uuid>$3</uuid>" "$1" && grep -q "<iommuGroup number=.$4./>" "$1"' "$rc" "$T/out" "$UN" "$U" "$group"
+# libvirt's schema accepts the child's XML; its own dumpxml of mtty_mtty (a nested mdev_types capability,
+# which ours reproduces byte for byte, see libvirt.sh) does not validate, so only the child is checked
 if command -v xmllint >/dev/null && [ -f /usr/share/libvirt/schemas/nodedev.rng ]; then
   cp "$T/out" "$T/child.xml"
-  vm nodedev-dumpxml mtty_mtty; cp "$T/out" "$T/parent.xml"
-  xmllint --noout --relaxng /usr/share/libvirt/schemas/nodedev.rng "$T/child.xml" "$T/parent.xml" > "$T/out" 2> "$T/err"; rc=$?
+  xmllint --noout --relaxng /usr/share/libvirt/schemas/nodedev.rng "$T/child.xml" > "$T/out" 2> "$T/err"; rc=$?
   cat "$T/err"
-  expect "cli: both dumpxml outputs validate against libvirt's nodedev.rng" [ $rc -eq 0 ]
+  expect "cli: nodedev-dumpxml of the mdev validates against libvirt's nodedev.rng" [ $rc -eq 0 ]
 fi
 vm nodedev-dumpxml "mdev_${UN}_mtty" --xpath 'string(/device/capability/type/@id)'
 expect "cli: nodedev-dumpxml NAME --xpath selects the type id" bash -c '[ $0 -eq 0 ] && grep -qx "mtty-2" "$1"' "$rc" "$T/out"
