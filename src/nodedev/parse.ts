@@ -178,15 +178,14 @@ export function parseMdevCreateXml(text: string, file: string): MdevCreateReques
   }
   if (failure) throw failure;
 
-  const eof = `${ctx.file}`;
   if (!sawMdevCap) {
-    throw new VirtMdevError(ExitCode.BAD_XML, 'bad-xml', `${eof}: no <capability type='mdev'>: add <capability type='mdev'><type id='…'/></capability> to <device>`);
+    throw new VirtMdevError(ExitCode.BAD_XML, 'bad-xml', `${ctx.file}: no <capability type='mdev'>: add <capability type='mdev'><type id='…'/></capability> to <device>`);
   }
   if (typeId === undefined) {
-    throw new VirtMdevError(ExitCode.BAD_XML, 'bad-xml', `${eof}: <capability type='mdev'> has no <type id='…'/>: name the mdev type, e.g. <type id='mtty-2'/>`);
+    throw new VirtMdevError(ExitCode.BAD_XML, 'bad-xml', `${ctx.file}: <capability type='mdev'> has no <type id='…'/>: name the mdev type, e.g. <type id='mtty-2'/>`);
   }
   if (parent === undefined && parentAddr === undefined) {
-    throw new VirtMdevError(ExitCode.BAD_XML, 'bad-xml', `${eof}: no <parent>: name the parent node device, e.g. <parent>pci_0000_00_02_0</parent> (see 'virt-mdev nodedev-list --cap mdev_types')`);
+    throw new VirtMdevError(ExitCode.BAD_XML, 'bad-xml', `${ctx.file}: no <parent>: name the parent node device, e.g. <parent>pci_0000_00_02_0</parent> (see 'virt-mdev nodedev-list --cap mdev_types')`);
   }
   if (parent !== undefined && parent.value === '') {
     throw new VirtMdevError(ExitCode.BAD_XML, 'bad-xml', `${ctx.file}:${parent.line}:${parent.col}: <parent> is empty: name the parent node device, e.g. pci_0000_00_02_0`);
