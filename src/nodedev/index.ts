@@ -1,4 +1,5 @@
 // Node-device reporting for a host root: what `virt-mdev nodedev-*` and the demo print.
+import * as fs from 'node:fs';
 import type { HostRoot } from '../host/root.js';
 import { openMdevBus } from '../mdevbus/bus.js';
 import type { MdevBus } from '../mdevbus/types.js';
@@ -17,9 +18,25 @@ export { renderTree } from './tree.js';
 export * from './names.js';
 export * from './model.js';
 
+/**
+ * A root without sys/ is not a host: an empty or mistyped --root would otherwise look like a host
+ * with no mdev hardware at all. HOST error, before anything is read or written.
+ */
+export function requireHostTree(root: HostRoot): void {
+  let ok = false;
+  try {
+    ok = fs.statSync(root.p('sys')).isDirectory();
+  } catch { /* reported below */ }
+  if (!ok) {
+    throw new VirtMdevError(ExitCode.HOST, 'no-sysfs',
+      `host root '${root.dir}' has no sys/ directory: give / (the default), a host's root, or a simulated host made with 'virt-mdev simulate init DIR'`);
+  }
+}
+
 /** Every node device of the host at root (opens the mdev bus for the root). */
-export function nodeDevicesOf(root: HostRoot, bus: MdevBus = openMdevBus(root)): NodeDevice[] {
-  return collectNodeDevices(root, bus);
+export function nodeDevicesOf(root: HostRoot, bus?: MdevBus): NodeDevice[] {
+  requireHostTree(root);
+  return collectNodeDevices(root, bus ?? openMdevBus(root));
 }
 
 /** `--cap a,b` as virsh takes it; unknown names are a BAD_VALUE. */

@@ -92,6 +92,16 @@ test('bad input: a missing host root is a HOST error', async (t) => {
   const r = await virtMdev(['nodedev-create', f], { env: { VIRT_MDEV_ROOT: missing } });
   t.is(r.exitCode, 8);
   t.false(fs.existsSync(missing));
+
+  // an existing directory that is no host (a mistyped --root) is a HOST error too, not an empty host
+  const empty = path.join(tmp.dir, 'empty');
+  fs.mkdirSync(empty);
+  for (const args of [['nodedev-list'], ['nodedev-list', '--tree'], ['nodedev-create', f], ['nodedev-destroy', EXISTING]]) {
+    const e = await virtMdev(['--root', empty, ...args]);
+    t.is(e.exitCode, 8, String(e.stderr));
+    t.regex(String(e.stderr), /^virt-mdev: host root '.*empty' has no sys\/ directory/);
+  }
+  t.deepEqual(fs.readdirSync(empty), []);
 });
 
 test('bad input: --json errors are one JSON line with the reason', async (t) => {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { openMdevBus } from '../../mdevbus/bus.js';
 import {
   createMdevFromRequest, destroyNodedev, filterByCaps, formatNodedevXml, nodeDevicesOf, nodedevJson,
-  nodedevTreeJson, parseCaps, parseMdevCreateXml, readBoundedFile, renderTree, requireNodedev, sortByName,
+  nodedevTreeJson, parseCaps, parseMdevCreateXml, readBoundedFile, renderTree, requireHostTree, requireNodedev, sortByName,
 } from '../../nodedev/index.js';
 import { ExitCode, VirtMdevError } from '../../util/errors.js';
 import { globals, hostRootOf, printJson } from '../context.js';
@@ -70,6 +70,7 @@ export function registerNodedev(program: Command): void {
       // the document is checked completely before the host is looked at
       const req = parseMdevCreateXml(readBoundedFile(file), file);
       const root = hostRootOf(cmd);
+      requireHostTree(root);
       const bus = openMdevBus(root);
       const { device, generatedUuid } = await createMdevFromRequest(root, bus, req, file);
       if (globals(cmd).json) printJson({ ...nodedevJson(device), generatedUuid, file });
