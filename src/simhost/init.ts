@@ -23,7 +23,7 @@ export interface SimInitResult {
 }
 
 function writeSkeleton(dir: string): void {
-  for (const d of ['sys/bus/mdev/devices', 'sys/bus/mdev/drivers', 'sys/class/mdev_bus', 'sys/kernel/iommu_groups', 'sys/devices/virtual']) mkdirs(dir, d);
+  for (const d of ['sys/bus/mdev/devices', 'sys/bus/mdev/drivers', 'sys/class/mdev_bus', 'sys/class/vfio', 'sys/class/vfio-dev', 'sys/kernel/iommu_groups', 'sys/devices/virtual/vfio']) mkdirs(dir, d);
   if (!fs.existsSync(path.join(dir, 'sys/bus/mdev/drivers_autoprobe'))) {
     putFile(dir, 'sys/bus/mdev/drivers_autoprobe', '1\n', 0o644);
     putFile(dir, 'sys/bus/mdev/drivers_probe', '', 0o200);

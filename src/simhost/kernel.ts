@@ -63,8 +63,11 @@ function teardown(dir: string, p: SimParentDef, uuid: string): void {
   const rel = `${p.path}/${uuid}`;
   for (const t of p.types) unlinkQuiet(path.join(dir, p.path, 'mdev_supported_types', t.id, 'devices', uuid));
   unlinkQuiet(path.join(dir, 'sys/bus/mdev/drivers', p.mdevDriver, uuid));
+  for (const vd of readdirQuiet(path.join(dir, rel, 'vfio-dev'))) unlinkQuiet(path.join(dir, 'sys/class/vfio-dev', vd));
   const g = readlinkQuiet(path.join(dir, rel, 'iommu_group'));
   if (g) {
+    unlinkQuiet(path.join(dir, 'sys/class/vfio', path.basename(g)));
+    fs.rmSync(path.join(dir, 'sys/devices/virtual/vfio', path.basename(g)), { recursive: true, force: true });
     const gdir = path.join(dir, 'sys/kernel/iommu_groups', path.basename(g));
     unlinkQuiet(path.join(gdir, 'devices', uuid));
     if (readdirQuiet(path.join(gdir, 'devices')).length === 0) fs.rmSync(gdir, { recursive: true, force: true });
@@ -127,6 +130,12 @@ function repair(dir: string, st: SimState): boolean {
     const members = readdirQuiet(path.join(groups, g, 'devices'));
     if (!members.some((m) => fs.existsSync(path.join(groups, g, 'devices', m)))) fs.rmSync(path.join(groups, g), { recursive: true, force: true });
   }
+  for (const g of readdirQuiet(path.join(dir, 'sys/devices/virtual/vfio'))) {
+    if (!fs.existsSync(path.join(groups, g))) fs.rmSync(path.join(dir, 'sys/devices/virtual/vfio', g), { recursive: true, force: true });
+  }
+  for (const cls of ['sys/class/vfio', 'sys/class/vfio-dev']) {
+    for (const n of readdirQuiet(path.join(dir, cls))) if (!fs.existsSync(path.join(dir, cls, n))) unlinkQuiet(path.join(dir, cls, n));
+  }
   const held = st.held.filter((u) => fs.existsSync(path.join(dir, BUS_DEVICES, u)));
   if (held.length !== st.held.length) {
     st.held = held;
@@ -135,10 +144,11 @@ function repair(dir: string, st: SimState): boolean {
   return stateChanged;
 }
 
-function lowestFreeGroup(dir: string): number {
-  const used = new Set(readdirQuiet(path.join(dir, 'sys/kernel/iommu_groups')));
+/** the kernel's ida_alloc(): lowest number not in use, so numbers are reused after a remove */
+function lowestFree(dir: string, rel: string, prefix: string): number {
+  const used = new Set(readdirQuiet(path.join(dir, rel)));
   let n = 0;
-  while (used.has(String(n))) n++;
+  while (used.has(`${prefix}${n}`)) n++;
   return n;
 }
 
@@ -153,12 +163,25 @@ function buildDevice(dir: string, p: SimParentDef, typeId: string, uuid: string)
   putLink(dir, `${rel}/subsystem`, 'sys/bus/mdev');
   putLink(dir, `${rel}/driver`, `sys/bus/mdev/drivers/${p.mdevDriver}`);
   // 6.x: the vendor probe registers an emulated IOMMU device, which gets a fresh group (lowest free number)
-  const g = `sys/kernel/iommu_groups/${lowestFreeGroup(dir)}`;
+  const g = `sys/kernel/iommu_groups/${lowestFree(dir, 'sys/kernel/iommu_groups', '')}`;
   putFile(dir, `${g}/name`, 'vfio-noiommu\n');
   putFile(dir, `${g}/type`, 'unknown\n');
   putFile(dir, `${g}/reserved_regions`, '');
   putLink(dir, `${g}/devices/${uuid}`, rel);
   putLink(dir, `${rel}/iommu_group`, g);
+  // the VFIO group device (/dev/vfio/<group>) and the device's vfio-dev node, as vfio_register_*_dev makes them
+  const group = path.basename(g);
+  const vg = `sys/devices/virtual/vfio/${group}`;
+  putFile(dir, `${vg}/dev`, `246:${group}\n`);
+  putFile(dir, `${vg}/uevent`, `MAJOR=246\nMINOR=${group}\nDEVNAME=vfio/${group}\n`, 0o644);
+  putLink(dir, `${vg}/subsystem`, 'sys/class/vfio');
+  putLink(dir, `sys/class/vfio/${group}`, vg);
+  const vd = `${rel}/vfio-dev/vfio${lowestFree(dir, 'sys/class/vfio-dev', 'vfio')}`;
+  putFile(dir, `${vd}/uevent`, '', 0o644);
+  putFile(dir, `${vd}/power/control`, 'auto\n', 0o644);
+  putLink(dir, `${vd}/device`, rel);
+  putLink(dir, `${vd}/subsystem`, 'sys/class/vfio-dev');
+  putLink(dir, `sys/class/vfio-dev/${path.basename(vd)}`, vd);
   putLink(dir, `${p.path}/mdev_supported_types/${typeId}/devices/${uuid}`, rel);
   putLink(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/${uuid}`, rel);
   // commit point: from here on the device exists

@@ -3,9 +3,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** Relative link target as sysfs would print it for a link at linkRel pointing at targetRel (both root-relative). */
+/**
+ * Relative link target as sysfs prints it for a link at linkRel pointing at targetRel (both
+ * root-relative). kernfs_get_target_path() climbs from the link's directory until it reaches an
+ * ancestor of the target's parent and then names the path down, so a link to an ancestor reads
+ * '../../../<uuid>' rather than '../..' (vfio-dev/vfio0/device, measured on 6.1).
+ */
 export function relTarget(linkRel: string, targetRel: string): string {
-  return path.relative(path.dirname(linkRel), targetRel);
+  const split = (p: string): string[] => path.posix.normalize(p).split('/').filter((x) => x !== '' && x !== '.');
+  let base = split(path.posix.dirname(linkRel));
+  const target = split(targetRel);
+  const targetParent = target.slice(0, -1);
+  let ups = 0;
+  const isPrefix = (a: string[], b: string[]): boolean => a.length <= b.length && a.every((x, i) => x === b[i]);
+  while (base.length > 0 && !isPrefix(base, targetParent)) {
+    base = base.slice(0, -1);
+    ups++;
+  }
+  return '../'.repeat(ups) + target.slice(base.length).join('/');
 }
 
 export function mkdirs(rootDir: string, rel: string): void {

@@ -54,6 +54,9 @@ test('SIGKILLed writers never leave a half device visible', async (t) => {
     const pdir = path.join(h.dir, 'sys/devices/virtual/mtty/mtty');
     t.deepEqual(fs.readdirSync(pdir).filter((n) => /^[0-9a-f-]{36}$/.test(n)).sort(), devs.map((d) => d.uuid).sort());
     t.is(fs.readdirSync(path.join(h.dir, 'sys/kernel/iommu_groups')).length, devs.length);
+    t.is(fs.readdirSync(path.join(h.dir, 'sys/class/vfio')).length, devs.length);
+    t.is(fs.readdirSync(path.join(h.dir, 'sys/class/vfio-dev')).length, devs.length);
+    t.is(fs.readdirSync(path.join(h.dir, 'sys/devices/virtual/vfio')).length, devs.length);
     const ports = devs.reduce((n, d) => n + (d.typeId === 'mtty-2' ? 2 : 1), 0);
     t.is(avail(h.dir, 'mtty', 'mtty-1'), 24 - ports);
     t.is(avail(h.dir, 'mtty', 'mtty-2'), Math.floor((24 - ports) / 2));

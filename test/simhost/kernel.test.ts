@@ -135,6 +135,9 @@ test('remove: 0 is a no-op, non-numbers EINVAL, overflow ERANGE, non-zero remove
   t.like(await r('1'), { code: 'ENOENT', syscall: 'open' });
   // nothing of the device is left: no group, no type link, no driver link
   t.deepEqual(fs.readdirSync(path.join(h.dir, 'sys/kernel/iommu_groups')), []);
+  t.deepEqual(fs.readdirSync(path.join(h.dir, 'sys/class/vfio')), []);
+  t.deepEqual(fs.readdirSync(path.join(h.dir, 'sys/class/vfio-dev')), []);
+  t.deepEqual(fs.readdirSync(path.join(h.dir, 'sys/devices/virtual/vfio')), []);
   t.deepEqual(fs.readdirSync(path.join(h.dir, 'sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-1/devices')), []);
   t.deepEqual(fs.readdirSync(path.join(h.dir, 'sys/bus/mdev/drivers/mtty')).filter((n) => n.includes('-') && n.length === 36), []);
   // a removed UUID can be created again, and gets the freed group number back

@@ -37,6 +37,11 @@ test('mtty: exactly the kernel sample, links as measured on 6.1', async (t) => {
   t.is(link(d, `${dev}/subsystem`), '../../../../../bus/mdev');
   t.is(link(d, `sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-2/devices/${u}`), `../../../${u}`);
   t.is(link(d, `sys/kernel/iommu_groups/0/devices/${u}`), `../../../../devices/virtual/mtty/mtty/${u}`);
+  t.deepEqual(fs.readdirSync(path.join(d, dev)).sort(), ['driver', 'iommu_group', 'mdev_type', 'power', 'remove', 'subsystem', 'uevent', 'vendor', 'vfio-dev']);
+  t.is(link(d, `${dev}/vfio-dev/vfio0/device`), `../../../${u}`);
+  t.is(link(d, `${dev}/vfio-dev/vfio0/subsystem`), '../../../../../../../class/vfio-dev');
+  t.is(resolves(d, 'sys/class/vfio-dev/vfio0'), `${dev}/vfio-dev/vfio0`);
+  t.is(resolves(d, 'sys/class/vfio/0'), 'sys/devices/virtual/vfio/0');
   t.is(fs.readFileSync(path.join(d, dev, 'uevent'), 'utf8'), 'DRIVER=mtty\n');
   t.is(fs.readFileSync(path.join(d, dev, 'vendor/sample_mdev_dev'), 'utf8'), `This is MDEV ${u}\n`);
   t.is(fs.statSync(path.join(d, dev, 'remove')).mode & 0o777, 0o200);
