@@ -41,7 +41,14 @@ function busyOwner(ctx: HookContext, e: LedgerEntry, running: RunningDomain[], n
 interface Touched { uuid: string; kind: 'created' | 'adopted' | 'reused' }
 
 async function createOne(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, m: ManagedDevice, type: string, what: string): Promise<void> {
-  const candidates = chooseParents(ctx.bus, { type, parent: m.parent, model: m.model }, what);
+  let candidates;
+  try {
+    candidates = chooseParents(ctx.bus, { type, parent: m.parent, model: m.model }, what);
+  } catch (e) {
+    // errors from the bus (e.g. an unknown parent) do not know which domain and hostdev asked
+    if (isVirtMdevError(e) && !e.message.startsWith(what)) throw new VirtMdevError(e.exitCode, e.reason, `${what}: ${e.message}`, { cause: e, details: e.details });
+    throw e;
+  }
   const now = new Date().toISOString();
   const entry: LedgerEntry = {
     uuid: m.uuid, parent: candidates[0].parent, type, state: 'creating', origin: 'created', domain,
