@@ -115,7 +115,6 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>'): Parsed
     throw new VirtMdevError(code, reason, `${where(offset)}: ${message}`);
   };
 
-
   const stack: Frame[] = [];
   const elementPath = (): string => stack.length === 0 ? 'the prolog' : `<${stack[stack.length - 1].qname}>`;
   let domain: ElementLoc | undefined;

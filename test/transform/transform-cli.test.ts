@@ -36,6 +36,12 @@ test('-o writes the result atomically and prints nothing; the input is untouched
   t.is(r.stdout, '');
   t.deepEqual(fs.readFileSync(input), before);
   t.deepEqual(fs.readdirSync(dir).sort(), ['in.xml', 'out.xml'], 'no temporary file left behind');
+  t.is(fs.statSync(out).mode & 0o777, fs.statSync(input).mode & 0o777, 'the output keeps the input file mode');
+  fs.chmodSync(input, 0o600);
+  const inPlace = await virtMdev(['transform', input, '-o', input]);
+  t.is(inPlace.exitCode, 0);
+  t.deepEqual(fs.readFileSync(input), fs.readFileSync(out), 'in place gives the same bytes');
+  t.is(fs.statSync(input).mode & 0o777, 0o600);
   const again = await virtMdev(['transform', '--check', out]);
   t.is(again.exitCode, 0, String(again.stderr));
 });

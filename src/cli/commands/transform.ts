@@ -49,7 +49,13 @@ parents, a device_api that does not fit the guest model, and missing capacity on
       }
       if (opts.output && !opts.check) {
         const { writeFileAtomic } = await import('../../util/atomic.js');
-        writeFileAtomic(opts.output, Buffer.from(result.output, 'utf8'));
+        const fs = await import('node:fs');
+        // domain XML can hold secrets (graphics passwd=): keep the mode of the file replaced or read
+        const modeOf = (f: string | undefined): number | undefined => {
+          if (f === undefined || f === '-') return undefined;
+          try { return fs.statSync(f).mode & 0o777; } catch { return undefined; }
+        };
+        writeFileAtomic(opts.output, Buffer.from(result.output, 'utf8'), modeOf(opts.output) ?? modeOf(file) ?? 0o600);
       }
       if (g.json) {
         printJson({
