@@ -7,6 +7,8 @@ import { attrOf, childrenNamed, walk, type ScannedAttr, type ScannedElement } fr
 
 export const VIRT_MDEV_NS = 'http://virt-mdev.org/xmlns/domain/1.0';
 const MODELS = ['vfio-pci', 'vfio-ccw', 'vfio-ap'];
+/** the discussion's first form names the guest bus in the hostdev type */
+const MODEL_OF_GUEST_TYPE: Record<string, string> = { pci: 'vfio-pci', ccw: 'vfio-ccw', ap: 'vfio-ap' };
 
 export interface Problem {
   line: number;
@@ -38,8 +40,14 @@ export function explainDomain(root: ScannedElement): Problem[] {
   return out.sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
-function at(out: Problem[], where: ScannedElement | ScannedAttr, message: string): void {
+/** At an element, or at an attribute's name (the attribute should not be there). */
+export function at(out: Problem[], where: ScannedElement | ScannedAttr, message: string): void {
   out.push({ line: where.line, col: where.col, message });
+}
+
+/** At an attribute's value (the value is wrong), as transform reports it. */
+export function atValue(out: Problem[], a: ScannedAttr, message: string): void {
+  out.push({ line: a.vline, col: a.vcol, message });
 }
 
 const q = (s: string): string => `'${printable(s)}'`;
@@ -58,11 +66,11 @@ function noChildren(out: Problem[], el: ScannedElement): void {
 }
 
 function oneOf(out: Problem[], a: ScannedAttr | undefined, values: string[], what: string): void {
-  if (a && !values.includes(a.value)) at(out, a, `${a.qname}=${q(a.value)} ${what}: use ${values.map((v) => `'${v}'`).join(' or ')}`);
+  if (a && !values.includes(a.value)) atValue(out, a, `${a.qname}=${q(a.value)} ${what}: use ${values.map((v) => `'${v}'`).join(' or ')}`);
 }
 
 function pattern(out: Problem[], a: ScannedAttr | undefined, re: RegExp, hint: string): void {
-  if (a && !re.test(a.value)) at(out, a, `${a.qname}=${q(a.value)} is not valid: ${hint}`);
+  if (a && !re.test(a.value)) atValue(out, a, `${a.qname}=${q(a.value)} is not valid: ${hint}`);
 }
 
 function viaCheck(out: Problem[], a: ScannedAttr | undefined, check: (s: string) => unknown): void {
@@ -70,13 +78,13 @@ function viaCheck(out: Problem[], a: ScannedAttr | undefined, check: (s: string)
   try {
     check(a.value);
   } catch (e) {
-    at(out, a, (e as Error).message);
+    atValue(out, a, (e as Error).message);
   }
 }
 
 function uuidAttr(out: Problem[], a: ScannedAttr | undefined): void {
   if (a && !isUuid(a.value)) {
-    at(out, a, `uuid ${q(a.value)} is not a UUID: use 8-4-4-4-12 hex digits, e.g. 0b2f5a3e-6c1d-4e8f-9a7b-1c2d3e4f5a6b`);
+    atValue(out, a, `uuid ${q(a.value)} is not a UUID: use 8-4-4-4-12 hex digits, e.g. 0b2f5a3e-6c1d-4e8f-9a7b-1c2d3e4f5a6b`);
   }
 }
 
@@ -101,7 +109,7 @@ function explainHostdev(h: ScannedElement, out: Problem[]): void {
   const type = attrOf(h, 'type');
   const managed = attrOf(h, 'managed');
   const model = attrOf(h, 'model');
-  if (mode && mode.value !== 'subsystem') at(out, mode, `mode=${q(mode.value)} is not valid for ${what}: use mode='subsystem' or leave it out`);
+  if (mode && mode.value !== 'subsystem') atValue(out, mode, `mode=${q(mode.value)} is not valid for ${what}: use mode='subsystem' or leave it out`);
   oneOf(out, managed, ['yes', 'no'], 'is not valid');
   oneOf(out, model, MODELS, 'is not an mdev model');
 
@@ -139,16 +147,19 @@ function explainHostdev(h: ScannedElement, out: Problem[]): void {
         }
       } else {
         form = 'rfc';
-        if (!attrOf(el, 'uuid')) at(out, el, `<mdev> needs uuid='…' naming an existing mdev, or add managed='yes' to the <hostdev> and type='…' to have one created`);
-        for (const a of el.attrs) {
-          if (['type', 'parent', 'pool'].includes(a.qname)) {
-            at(out, a, `${a.qname}= on <mdev> asks virt-mdev to create the device: add managed='yes' to the <hostdev>`);
-          }
+        const asksToCreate = ['type', 'parent', 'pool'].some((n) => attrOf(el, n));
+        if (!attrOf(el, 'uuid') && !asksToCreate) at(out, el, `<mdev> needs uuid='…' naming an existing mdev, or add managed='yes' to the <hostdev> and type='…' to have one created`);
+        const request = el.attrs.filter((a) => ['type', 'parent', 'pool'].includes(a.qname)).map((a) => a.qname);
+        if (request.length > 0) {
+          // point at what to change: the managed attribute, or the hostdev that lacks one
+          const msg = `<mdev ${request.join('/')}=…> asks virt-mdev to create the device: add managed='yes' to the <hostdev> (or give only uuid='…' for an existing device)`;
+          if (managed) atValue(out, managed, msg);
+          else at(out, h, msg);
         }
         onlyAttrs(out, el, ['uuid', 'type', 'parent', 'pool'], '<source><mdev>');
       }
-      if (type && type.value !== 'mdev' && type.value !== 'pci') {
-        at(out, type, `type=${q(type.value)} is not valid with <source><mdev>: use type='mdev' (or type='pci' for a PCI guest device)`);
+      if (type && type.value !== 'mdev' && !(type.value in MODEL_OF_GUEST_TYPE)) {
+        atValue(out, type, `type=${q(type.value)} is not valid with <source><mdev>: use type='mdev', or the guest bus the device appears on: 'pci', 'ccw' or 'ap'`);
       }
     } else if (el) {
       at(out, el, `unexpected <${el.qname}> in <source>: use <address uuid='…'/> (libvirt's form) or <mdev …/> (authoring forms)`);
@@ -160,9 +171,10 @@ function explainHostdev(h: ScannedElement, out: Problem[]): void {
   const address = childrenNamed(h, 'address')[0];
   const addrType = address ? attrOf(address, 'type')?.value : undefined;
   let effective = model && MODELS.includes(model.value) ? model.value : undefined;
-  if (!model) effective = type?.value === 'pci' ? 'vfio-pci' : addrType === 'ccw' ? 'vfio-ccw' : 'vfio-pci';
-  if (type?.value === 'pci' && form !== 'libvirt' && model && model.value !== 'vfio-pci') {
-    at(out, model, `type='pci' makes the guest device PCI: model must be 'vfio-pci' or left out`);
+  const byType = type && form !== 'libvirt' ? MODEL_OF_GUEST_TYPE[type.value] : undefined;
+  if (!model) effective = byType ?? (addrType === 'ccw' ? 'vfio-ccw' : 'vfio-pci');
+  if (byType && model && model.value !== byType) {
+    atValue(out, model, `type='${type!.value}' names the guest side as ${type!.value}: model must be '${byType}' or left out`);
   }
   const why = model ? `model is ${effective}` : `no model, so ${effective}`;
   for (const name of ['display', 'ramfb']) {
@@ -218,6 +230,16 @@ function explainHostdev(h: ScannedElement, out: Problem[]): void {
     oneOf(out, attrOf(rom, 'enabled'), ['yes', 'no'], 'is not valid');
     pattern(out, attrOf(rom, 'file'), /^\//, 'use an absolute path');
   }
+}
+
+/** The guest model a (schema-valid) mdev hostdev gets: model=, else the hostdev's guest type, else its guest address, else vfio-pci. */
+export function effectiveModel(h: ScannedElement): string {
+  const model = attrOf(h, 'model')?.value;
+  if (model) return model;
+  const type = attrOf(h, 'type')?.value;
+  if (type && MODEL_OF_GUEST_TYPE[type]) return MODEL_OF_GUEST_TYPE[type]!;
+  const address = childrenNamed(h, 'address')[0];
+  return address && attrOf(address, 'type')?.value === 'ccw' ? 'vfio-ccw' : 'vfio-pci';
 }
 
 function explainMetadata(m: ScannedElement, out: Problem[]): void {

@@ -8,8 +8,12 @@ export interface ScannedAttr {
   /** qualified name as written */
   qname: string;
   value: string;
+  /** where the name starts */
   line: number;
   col: number;
+  /** where the value starts (just inside the quote) */
+  vline: number;
+  vcol: number;
 }
 
 export interface ScannedElement {
@@ -122,7 +126,8 @@ function readStartTag(text: string, lt: number, starts: number[]): { qname: stri
     const raw = text.slice(i + 1, valueEnd < 0 ? text.length : valueEnd);
     i = valueEnd < 0 ? text.length : valueEnd + 1;
     const pos = lineColFrom(starts, nameStart);
-    attrs.push({ qname: name, value: decodeAttr(raw), line: pos.line, col: pos.col });
+    const vpos = lineColFrom(starts, i - raw.length - (valueEnd < 0 ? 0 : 1));
+    attrs.push({ qname: name, value: decodeAttr(raw), line: pos.line, col: pos.col, vline: vpos.line, vcol: vpos.col });
   }
 }
 

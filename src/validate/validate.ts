@@ -1,7 +1,8 @@
 // `virt-mdev validate`: one Validator per run compiles each schema once and checks any number of
 // documents. Per document: refuse a DOCTYPE, parse with libxml2 (no entities, no network), detect
 // the kind from the root element, check the mdev parts against virt-mdev's schemas and, when
-// libvirt's schemas are there, the whole document against libvirt's.
+// libvirt's schemas are there, the whole document against libvirt's. Then the cross-hostdev rules
+// libvirt applies at define time (semantics.ts): duplicate UUIDs, two ramfb='on', and so on.
 //
 // Authoring forms (<source><mdev …>: the discussion's forms and our managed form) are virt-mdev's
 // input language, not libvirt XML. libvirt's domain.rng would reject them, so for such a document:
@@ -20,6 +21,7 @@ import { DEFAULT_LIBVIRT_SCHEMAS, LIBVIRT_SCHEMA, OUR_SCHEMA, fileExists, ourSch
 import { explainDomain, isAuthoringHostdev } from './explain.js';
 import { findingsFromDetails, type Finding } from './findings.js';
 import { checkProlog } from './prolog.js';
+import { domainRules } from './semantics.js';
 import { scanDocument, walk, type ScannedElement } from './scan.js';
 
 export type DocumentKind = 'domain' | 'nodedev';
@@ -146,6 +148,8 @@ export class Validator implements Disposable {
       r.findings.push(...(explained.length > 0
         ? explained.map((p) => ({ ...p, source: 'virt-mdev' as const }))
         : findingsFromDetails(failed, root, 'virt-mdev', `${OUR_SCHEMA.domain}: `)));
+    } else if (root) {
+      r.findings.push(...domainRules(root).map((p) => ({ ...p, source: 'virt-mdev' as const })));
     }
 
     const authoring = root ? [...walk(root)].filter(isAuthoringHostdev) : [];

@@ -37,7 +37,7 @@ test('a non-mdev PCI hostdev carrying a model or odd children is not ours to jud
 test('bad model names the attribute', async (t) => {
   const r = await check(domainWith(libvirtHostdev(" model='vfio-gpu'")));
   t.is(r.code, 1);
-  t.regex(r.out, /^d\.xml:6:43: model='vfio-gpu' is not an mdev model: use 'vfio-pci' or 'vfio-ccw' or 'vfio-ap'$/m);
+  t.regex(r.out, /^d\.xml:6:50: model='vfio-gpu' is not an mdev model: use 'vfio-pci' or 'vfio-ccw' or 'vfio-ap'$/m);
 });
 
 test("libvirt's form without model", async (t) => {
@@ -69,7 +69,7 @@ test('rfc first form (type=pci) with a vfio-ccw model is contradictory', async (
       <source><mdev uuid='${U}'/></source>
     </hostdev>`));
   t.is(r.code, 1);
-  t.regex(r.out, /^d\.xml:6:42: type='pci' makes the guest device PCI/m);
+  t.regex(r.out, /^d\.xml:6:49: type='pci' names the guest side as pci: model must be 'vfio-pci'/m);
 });
 
 test('pool name and parent name are checked', async (t) => {
@@ -77,8 +77,8 @@ test('pool name and parent name are checked', async (t) => {
       <source><mdev type='nvidia-63' parent='../../etc' pool='-x'/></source>
     </hostdev>`));
   t.is(r.code, 1);
-  t.regex(r.out, /^d\.xml:7:38: parent '\.\.\/\.\.\/etc' is not a valid parent device name/m);
-  t.regex(r.out, /^d\.xml:7:57: pool name '-x' is not valid/m);
+  t.regex(r.out, /^d\.xml:7:46: parent '\.\.\/\.\.\/etc' is not a valid parent device name/m);
+  t.regex(r.out, /^d\.xml:7:63: pool name '-x' is not valid/m);
 });
 
 test('unknown element in our namespace and a metadata device without type or pool', async (t) => {
@@ -111,5 +111,53 @@ test('CRLF line ends and a UTF-8 BOM do not shift positions', async (t) => {
   const xml = '\ufeff' + domainWith(libvirtHostdev(" model='bogus'")).replace(/\n/g, '\r\n');
   const r = await check(xml);
   t.is(r.code, 1);
-  t.regex(r.out, /^d\.xml:6:43: model='bogus'/m);
+  t.regex(r.out, /^d\.xml:6:50: model='bogus'/m);
+});
+
+test('the first form may name any guest bus: type=ccw and type=ap', async (t) => {
+  const xml = domainWith(`    <hostdev mode='subsystem' type='ccw'>
+      <source><mdev uuid='${U}'/></source>
+      <boot order='1'/>
+    </hostdev>
+    <hostdev mode='subsystem' type='ap' managed='yes'>
+      <source><mdev type='vfio_ap-passthrough'/></source>
+    </hostdev>`);
+  const r = await check(xml);
+  t.is(r.code, 0, r.out);
+  const ap = await check(domainWith(`    <hostdev mode='subsystem' type='ap'>
+      <source><mdev uuid='${U}'/></source>
+      <address type='ccw'/>
+    </hostdev>`));
+  t.is(ap.code, 1);
+  t.regex(ap.out, /^d\.xml:8:7: a vfio-ap mdev has no guest address/m);
+});
+
+test('rules across hostdevs: duplicate UUID, two ramfb, two vfio-ap, display without graphics, duplicate metadata', async (t) => {
+  const u2 = U.replace(/dc$/, 'dd');
+  const meta = `
+  <metadata>
+    <vm:mdev xmlns:vm='http://virt-mdev.org/xmlns/domain/1.0'>
+      <vm:device uuid='${u2}' type='nvidia-63'/>
+      <vm:device uuid='${u2.toUpperCase()}' type='nvidia-64'/>
+    </vm:mdev>
+  </metadata>`;
+  const xml = domainWith(`    <hostdev mode='subsystem' type='mdev' model='vfio-pci' display='on' ramfb='on'>
+      <source><address uuid='${U}'/></source>
+    </hostdev>
+    <hostdev mode='subsystem' type='mdev' managed='yes' model='vfio-pci' ramfb='on'>
+      <source><address uuid='${U.toUpperCase()}'/></source>
+    </hostdev>
+    <hostdev mode='subsystem' type='mdev' model='vfio-ap'>
+      <source><address uuid='${u2}'/></source>
+    </hostdev>
+    <hostdev mode='subsystem' type='ap'>
+      <source><mdev uuid='${U.replace(/dc$/, 'de')}'/></source>
+    </hostdev>`, meta);
+  const r = await check(xml);
+  t.is(r.code, 1);
+  t.regex(r.out, /^d\.xml:6:24: a second <vm:device> for UUID/m);
+  t.regex(r.out, /^d\.xml:12:69: display='on' needs a <graphics> device/m);
+  t.regex(r.out, /^d\.xml:16:30: mdev UUID 53764D0E-85A0-42B4-AF5C-2046B460B1DC is already used by the <hostdev> at line 12/m);
+  t.regex(r.out, /^d\.xml:15:81: a second ramfb='on' \(the first is on the <hostdev> at line 12\)/m);
+  t.regex(r.out, /^d\.xml:21:5: a second vfio-ap mdev \(the first is at line 18\)/m);
 });

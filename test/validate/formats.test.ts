@@ -21,7 +21,7 @@ test('exit 0 when every file is valid, 1 when any is invalid, 2 when any cannot 
     t.is(r.exitCode, 2);
     t.regex(String(r.stderr), new RegExp(`^virt-mdev: cannot read ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: no such file$`, 'm'));
     // the other files were still validated
-    t.true(String(r.stdout).includes(`${badModel}:7:56: model='vfio-bogus'`));
+    t.true(String(r.stdout).includes(`${badModel}:7:63: model='vfio-bogus'`));
     t.is((await virtMdev(['validate', dir])).exitCode, 2);
   } finally {
     cleanup();
@@ -40,7 +40,7 @@ test('usage errors exit 2: no file, unknown format, a libvirt schema directory t
 test("'-' reads standard input", async (t) => {
   const r = await virtMdev(['validate', '--no-libvirt', '-'], { input: fs.readFileSync(badModel, 'utf8') });
   t.is(r.exitCode, 1);
-  t.regex(String(r.stdout), /^<stdin>:7:56: model='vfio-bogus'/m);
+  t.regex(String(r.stdout), /^<stdin>:7:63: model='vfio-bogus'/m);
   const ok = await virtMdev(['validate', '-'], { input: fs.readFileSync(valid, 'utf8') });
   t.is(ok.exitCode, 0, String(ok.stdout));
 });
@@ -57,7 +57,7 @@ test('json: one report with status, kind, positions and notes per file', async (
   t.deepEqual(j.files.map((f) => f.kind), ['domain', 'domain', 'domain']);
   t.is(j.files[1]!.libvirt, 'skipped-authoring');
   t.regex(j.files[1]!.notes[0]!, /not yet libvirt-ready/);
-  t.deepEqual(j.files[2]!.errors[0], { line: 7, col: 56, source: 'virt-mdev', message: "model='vfio-bogus' is not an mdev model: use 'vfio-pci' or 'vfio-ccw' or 'vfio-ap'" });
+  t.deepEqual(j.files[2]!.errors[0], { line: 7, col: 63, source: 'virt-mdev', message: "model='vfio-bogus' is not an mdev model: use 'vfio-pci' or 'vfio-ccw' or 'vfio-ap'" });
   // the global --json means the same
   const g = await virtMdev(['--json', 'validate', valid]);
   t.is(g.exitCode, 0);
@@ -79,7 +79,7 @@ test('junit: valid JUnit XML, one testcase per file, failures carry file:line:co
   t.deepEqual(cases.map((c) => c.getAttribute('name')), [valid, badModel, malformed]);
   t.is(cases[0]!.getElementsByTagName('failure').length, 0);
   const failure = cases[1]!.getElementsByTagName('failure')[0]!;
-  t.is(failure.getAttribute('message'), `${badModel}:7:56: model='vfio-bogus' is not an mdev model: use 'vfio-pci' or 'vfio-ccw' or 'vfio-ap'`);
+  t.is(failure.getAttribute('message'), `${badModel}:7:63: model='vfio-bogus' is not an mdev model: use 'vfio-pci' or 'vfio-ccw' or 'vfio-ap'`);
   t.regex(cases[2]!.getElementsByTagName('failure')[0]!.textContent ?? '', /malformed\.xml:6:14: malformed XML: Opening and ending tag mismatch/);
   for (const c of cases) t.regex(c.getAttribute('time') ?? '', /^\d+\.\d{3}$/);
 });
