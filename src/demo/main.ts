@@ -32,7 +32,9 @@ async function tree(root: string, label: string): Promise<void> {
 }
 
 async function runHook(root: string, xml: string, op: string, subop: string, name = DOMAIN): Promise<void> {
-  const env = { LC_ALL: 'C', PATH: '/bin:/sbin', HOME: '/', VIRT_MDEV_ROOT: root };
+  // where node is not in a usual place, pass its path as the installed hook wrapper does
+  const env: Record<string, string> = { LC_ALL: 'C', PATH: '/bin:/sbin', HOME: '/', VIRT_MDEV_ROOT: root };
+  if (!['/usr/bin/node', '/usr/local/bin/node'].includes(process.execPath)) env.VIRT_MDEV_NODE = process.execPath;
   const t0 = process.hrtime.bigint();
   const r = await execa(hook, [name, op, subop, '-'], { input: xml, env, extendEnv: false, reject: false, stripFinalNewline: false });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -12,7 +12,10 @@ import { initSimHost } from '../../src/simhost/init.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const HOOK = path.join(repo, 'hooks/qemu');
 const MAIN = path.join(repo, 'dist/src/hook/main.js');
-const ENV = { LC_ALL: 'C', PATH: '/bin:/sbin', HOME: '/' };
+const ENV: Record<string, string> = {
+  LC_ALL: 'C', PATH: '/bin:/sbin', HOME: '/',
+  ...(['/usr/bin/node', '/usr/local/bin/node'].includes(process.execPath) ? {} : { VIRT_MDEV_NODE: process.execPath }),
+};
 
 function timeOnce(cmd: string, args: string[], input: string, env: Record<string, string>): number {
   const t0 = process.hrtime.bigint();

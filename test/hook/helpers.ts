@@ -63,7 +63,14 @@ export function plainDomainXml(name: string, domUuid: string = uuid()): string {
   return `<domain type='kvm'>\n  <name>${name}</name>\n  <uuid>${domUuid}</uuid>\n  <memory unit='KiB'>1048576</memory>\n  <devices>\n    <disk type='file' device='disk'><source file='/var/lib/libvirt/images/${name}.qcow2'/><target dev='vda' bus='virtio'/></disk>\n  </devices>\n</domain>\n`;
 }
 
-export const HOOK_ENV = { LC_ALL: 'C', PATH: '/bin:/sbin', HOME: '/' };
+/**
+ * libvirt's hook environment. hooks/qemu looks for node in the usual places; where this node lives
+ * elsewhere (nvm, a CI tool cache) the tests pass its path the way the installed wrapper does.
+ */
+export const HOOK_ENV: Record<string, string> = {
+  LC_ALL: 'C', PATH: '/bin:/sbin', HOME: '/',
+  ...(['/usr/bin/node', '/usr/local/bin/node'].includes(process.execPath) ? {} : { VIRT_MDEV_NODE: process.execPath }),
+};
 
 /** hooks/qemu NAME OP SUBOP - with the XML on stdin and libvirt's environment (plus the host root). */
 export async function hook(root: string, name: string, op: string, subop: string, xml: string, env: Record<string, string> = {}): Promise<Result> {
