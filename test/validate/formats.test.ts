@@ -92,3 +92,21 @@ test('junit: an unreadable file is an <error>, and exit is 2', async (t) => {
   const err = doc.getElementsByTagName('error')[0]!;
   t.is(err.getAttribute('message'), 'cannot read /nonexistent/x.xml: no such file');
 });
+
+test('schemas are found from the installed package, whatever the working directory', async (t) => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const r = await virtMdev(['validate', valid, authoring], { cwd: dir });
+    t.is(r.exitCode, 0, String(r.stdout) + String(r.stderr));
+  } finally {
+    cleanup();
+  }
+});
+
+test('--quiet prints only problems and notes', async (t) => {
+  const r = await virtMdev(['validate', '-q', valid, authoring]);
+  t.is(r.exitCode, 0);
+  const lines = String(r.stdout).trim().split('\n');
+  t.is(lines.length, 1);
+  t.regex(lines[0]!, /managed-authoring\.xml: note: not yet libvirt-ready/);
+});
