@@ -53,3 +53,25 @@ test('a release whose XML no longer names the mdev still removes what the ledger
   t.deepEqual(devices(sim.dir), []);
   t.deepEqual(ledger(sim.dir), []);
 });
+
+test('release and gc never remove a device that another running domain uses, and gc removes it once that domain stops', async (t) => {
+  const sim = await simHost(['mtty']);
+  t.teardown(sim.cleanup);
+  const a = uuid();
+  const xa = domainXml('owner', uuid(), [{ uuid: a, type: 'mtty-2' }]);
+  t.is((await hook(sim.dir, 'owner', 'prepare', 'begin', xa)).exitCode, 0);
+  // another domain assigned the same device unmanaged and is running with it
+  const xb = domainXml('borrower', uuid(), [], [{ uuid: a }]);
+  t.is((await hook(sim.dir, 'borrower', 'prepare', 'begin', xb)).exitCode, 0);
+  markRunning(sim.dir, 'borrower', xb);
+  t.is((await hook(sim.dir, 'owner', 'release', 'end', xa)).exitCode, 0);
+  t.deepEqual(devices(sim.dir), [a]);
+  let g = await cli(sim.dir, ['gc', '--min-age', '0']);
+  t.regex(String(g.stdout), /keep .*in use by running domain 'borrower'/);
+  t.deepEqual(devices(sim.dir), [a]);
+  markStopped(sim.dir, 'borrower');
+  g = await cli(sim.dir, ['gc', '--min-age', '0']);
+  t.is(g.exitCode, 0);
+  t.deepEqual(devices(sim.dir), []);
+  t.deepEqual(ledger(sim.dir), []);
+});
