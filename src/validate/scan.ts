@@ -60,7 +60,9 @@ export function scanDocument(text: string): ScannedElement | undefined {
       i = skipTo(text, '-->', lt + 4);
     } else if (text.startsWith('<![CDATA[', lt)) {
       i = skipTo(text, ']]>', lt + 9);
-    } else if (text.startsWith('<?', lt) || text.startsWith('<!', lt)) {
+    } else if (text.startsWith('<?', lt)) {
+      i = skipTo(text, '?>', lt + 2);
+    } else if (text.startsWith('<!', lt)) {
       i = skipTo(text, '>', lt + 2);
     } else if (text[lt + 1] === '/') {
       i = skipTo(text, '>', lt + 2);

@@ -161,3 +161,23 @@ test('rules across hostdevs: duplicate UUID, two ramfb, two vfio-ap, display wit
   t.regex(r.out, /^d\.xml:15:81: a second ramfb='on' \(the first is on the <hostdev> at line 12\)/m);
   t.regex(r.out, /^d\.xml:21:5: a second vfio-ap mdev \(the first is at line 18\)/m);
 });
+
+test('comments, CDATA and processing instructions holding markup do not shift positions', async (t) => {
+  const xml = `<?xml version='1.0'?>
+<?tool <fake attr='1'> ?>
+<domain type='kvm'>
+  <!-- <hostdev type='mdev'> in a comment -->
+  <description><![CDATA[<hostdev type='mdev' model='x'>]]></description>
+  <name>t</name>
+  <devices>
+    <?pi <hostdev> ?>
+    <hostdev mode='subsystem' type='mdev' model='vfio-gpu'>
+      <source><address uuid='${U}'/></source>
+    </hostdev>
+  </devices>
+</domain>
+`;
+  const r = await check(xml);
+  t.is(r.code, 1);
+  t.regex(r.out, /^d\.xml:9:50: model='vfio-gpu'/m);
+});
