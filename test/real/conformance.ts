@@ -93,6 +93,36 @@ function read(abs: string): string {
   try { return fs.readFileSync(abs, 'utf8').replace(/\n$/, ''); } catch (e) { return `<${(e as NodeJS.ErrnoException).code}>`; }
 }
 
+/** File content for readable attributes only: a write-only sysfs file cannot be read even by root. */
+function attr(abs: string): string {
+  let st: fs.Stats;
+  try { st = fs.lstatSync(abs); } catch { return 'absent'; }
+  if (!st.isFile() || (st.mode & 0o444) === 0) return kind(abs);
+  return `${kind(abs)} ${JSON.stringify(read(abs))}`;
+}
+
+/**
+ * A device-owned subtree (the mdev's directory, its vfio-dev node, its VFIO group device): every entry
+ * with its kind, link target as readlink gives it and, for readable files, the content. `power/` is the
+ * driver core's runtime-PM directory, the same for every device and not part of the mdev ABI: only its
+ * presence is recorded.
+ */
+function walk(rootDir: string, rel: string, label: string, put: (k: string, v: string) => void, depth = 3): void {
+  for (const e of ls(path.join(rootDir, rel))) {
+    const r = `${rel}/${e}`;
+    const abs = path.join(rootDir, r);
+    const k = `${label}/${e}`;
+    let st: fs.Stats;
+    try { st = fs.lstatSync(abs); } catch { continue; }
+    if (st.isDirectory()) {
+      put(k, 'dir');
+      if (e !== 'power' && depth > 1) walk(rootDir, r, k, put, depth - 1);
+    } else {
+      put(k, attr(abs));
+    }
+  }
+}
+
 /** The mdev-relevant part of sysfs under a root, as root-relative keys; link targets exactly as readlink gives them. */
 function layout(rootDir: string): Layout {
   const r = (rel: string): string => path.join(rootDir, rel);
@@ -112,23 +142,32 @@ function layout(rootDir: string): Layout {
       for (const d of ls(r(`${td}/devices`))) put(`<parent ${p}> type ${t} devices/${d}`, kind(r(`${td}/devices/${d}`)));
     }
   }
-  // devices
+  // devices: the whole device directory, its IOMMU group and VFIO nodes
   const groups = new Set<string>();
   const drivers = new Set<string>();
   for (const d of ls(r('sys/bus/mdev/devices'))) {
     const l = `sys/bus/mdev/devices/${d}`;
     put(l, kind(r(l)));
-    put(`<device ${d}> entries`, ls(r(l)).join(' '));
-    for (const f of ['mdev_type', 'iommu_group', 'driver', 'subsystem']) put(`<device ${d}> ${f}`, kind(r(`${l}/${f}`)));
-    put(`<device ${d}> remove`, kind(r(`${l}/remove`)));
+    walk(rootDir, l, `<device ${d}>`, put);
     const g = link(r(`${l}/iommu_group`));
     if (g) groups.add(path.basename(g));
     const drv = link(r(`${l}/driver`));
     if (drv) drivers.add(path.basename(drv));
   }
   for (const g of [...groups].sort()) {
-    for (const d of ls(r(`sys/kernel/iommu_groups/${g}/devices`))) {
-      put(`sys/kernel/iommu_groups/${g}/devices/${d}`, kind(r(`sys/kernel/iommu_groups/${g}/devices/${d}`)));
+    const gd = `sys/kernel/iommu_groups/${g}`;
+    put(`${gd} entries`, ls(r(gd)).join(' '));
+    for (const f of ['name', 'type']) put(`${gd}/${f}`, attr(r(`${gd}/${f}`)));
+    for (const d of ls(r(`${gd}/devices`))) put(`${gd}/devices/${d}`, kind(r(`${gd}/devices/${d}`)));
+  }
+  for (const c of ['sys/class/vfio', 'sys/class/vfio-dev']) {
+    for (const e of ls(r(c))) {
+      if (e === 'vfio') continue; // the container device /dev/vfio/vfio exists with or without mdevs
+      put(`${c}/${e}`, kind(r(`${c}/${e}`)));
+      if (c === 'sys/class/vfio') {
+        const gd = path.posix.join(c, link(r(`${c}/${e}`)) ?? '');
+        for (const f of ['dev', 'subsystem']) put(`${c}/${e} -> ${f}`, attr(r(`${gd}/${f}`)));
+      }
     }
   }
   for (const drv of [...drivers].sort()) {

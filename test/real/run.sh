@@ -95,6 +95,7 @@ boot() {
 for b in $BOOTS; do
   case "$b" in
     smoke) boot smoke smoke;;
+    conformance) boot conformance conformance;;
     sysfs) boot sysfs conformance cli;;
     libvirt) boot libvirt libvirt;;
     *) tap not-ok "boot $b" "unknown boot name";;

@@ -14,7 +14,7 @@ mkdir -p "$CACHE/debs"
 
 # ---- 1. host packages ------------------------------------------------------------------------------
 host_pkgs=(qemu-system-x86 qemu-utils kmod busybox-static libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
-           gcc make libc6-dev xz-utils cpio)
+           libxml2-utils gcc make libc6-dev xz-utils cpio)
 missing=()
 for p in "${host_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
