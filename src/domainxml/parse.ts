@@ -49,9 +49,19 @@ export interface ParsedDomain {
   layout: DomainLayout;
 }
 
+export interface ParseOptions {
+  /**
+   * Also enforce libvirt's own define/start rules (one ramfb='on', one vfio-ap, no guest address on vfio-ap,
+   * display/ramfb only on vfio-pci, display='on' needs graphics). On for authoring (transform, validate);
+   * the hook turns it off: the XML it gets was accepted by libvirt already, and a hook that refuses what
+   * libvirt accepts only breaks starts that have nothing to do with creating devices.
+   */
+  libvirtRules?: boolean;
+}
+
 /** Parse a domain document. Throws VirtMdevError (BAD_XML, BAD_VALUE) as 'file:line:col: message'. */
-export function parseDomainXml(text: string, file?: string): DomainDoc {
-  return parseDomainXmlWithLayout(text, file).doc;
+export function parseDomainXml(text: string, file?: string, opts: ParseOptions = {}): DomainDoc {
+  return parseDomainXmlWithLayout(text, file, opts).doc;
 }
 
 type Role = 'domain' | 'name' | 'uuid' | 'genid' | 'title' | 'description' | 'metadata' | 'mdev' | 'entry'
@@ -101,7 +111,8 @@ function roleOf(parent: Role | undefined, uri: string, local: string): Role {
   }
 }
 
-export function parseDomainXmlWithLayout(text: string, file = '<stdin>'): ParsedDomain {
+export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: ParseOptions = {}): ParsedDomain {
+  const libvirtRules = opts.libvirtRules ?? true;
   if (text.length > MAX_DOMAIN_XML_BYTES / 3 && Buffer.byteLength(text, 'utf8') > MAX_DOMAIN_XML_BYTES) {
     throw new VirtMdevError(ExitCode.BAD_XML, 'too-large',
       `${file}:1:1: document is larger than ${MAX_DOMAIN_XML_BYTES / 1024 / 1024} MiB: a domain definition is never that big; refusing to read it`);
@@ -260,7 +271,7 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>'): Parsed
   let ramfbOnLine: number | undefined;
   let apLine: number | undefined;
   for (const raw of hostdevRaws) {
-    const h = readHostdev(raw, doc.hostdevs.length, { where, fail, span, metaByUuid, hasGraphics, warnings: doc.warnings, file, lines });
+    const h = readHostdev(raw, doc.hostdevs.length, { where, fail, span, metaByUuid, hasGraphics, warnings: doc.warnings, file, lines, libvirtRules });
     if (!h) continue;
     if (h.uuid) {
       const prev = seenUuid.get(h.uuid);
@@ -271,14 +282,14 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>'): Parsed
       }
       seenUuid.set(h.uuid, h.span.line);
     }
-    if (h.ramfb === 'on') {
+    if (h.ramfb === 'on' && libvirtRules) {
       if (ramfbOnLine !== undefined) {
         fail(ExitCode.BAD_VALUE, 'two-ramfb', attr(raw.el, 'ramfb')!.valueStart,
           `<hostdev ramfb='on'>: the hostdev at line ${ramfbOnLine} has ramfb='on' already; libvirt allows only one vGPU with ramfb='on' (set ramfb='off' on one of them)`);
       }
       ramfbOnLine = h.span.line;
     }
-    if (h.model === 'vfio-ap') {
+    if (h.model === 'vfio-ap' && libvirtRules) {
       if (apLine !== undefined) {
         fail(ExitCode.BAD_VALUE, 'two-vfio-ap', raw.el.start,
           `<hostdev>: the hostdev at line ${apLine} is vfio-ap already; libvirt supports only one vfio-ap hostdev per domain`);
@@ -335,6 +346,8 @@ interface HostdevContext {
   span: (el: ElementLoc) => Span;
   metaByUuid: Map<string, MetadataEntry>;
   hasGraphics: boolean;
+  /** enforce libvirt's own define/start rules too (see ParseOptions) */
+  libvirtRules: boolean;
   warnings: string[];
   file: string;
   lines: LineIndex;
@@ -446,11 +459,11 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   }
   if (guestA) {
     const want = ADDRESS_OF_MODEL[model];
-    if (want === undefined) {
+    if (want === undefined && cx.libvirtRules) {
       fail(ExitCode.BAD_VALUE, 'ap-address', guestA.start,
         `<address> in a vfio-ap hostdev: vfio-ap devices have no guest address; remove the <address> element`);
     }
-    if (guestType !== want) {
+    if (guestType !== want && want !== undefined) {
       fail(ExitCode.BAD_VALUE, 'model-mismatch', guestA.start,
         `<address type='${printable(guestType ?? '')}'>: model '${model}' takes a guest address of type '${want}' (libvirt: unsupported address type with mediated device model '${model}')`);
     }
@@ -464,12 +477,12 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
     if (a.value !== 'on' && a.value !== 'off') {
       fail(ExitCode.BAD_VALUE, `bad-${a.name}`, a.valueStart, `<hostdev ${a.name}='${printable(a.value)}'>: use ${a.name}='on' or ${a.name}='off'`);
     }
-    if (model !== 'vfio-pci') {
+    if (model !== 'vfio-pci' && cx.libvirtRules) {
       fail(ExitCode.BAD_VALUE, `${a.name}-model`, a.nameStart,
         `<hostdev ${a.name}='${a.value}'>: '${a.name}' is only supported with model='vfio-pci' (this hostdev is ${model}); remove it`);
     }
   }
-  if (dA?.value === 'on' && !cx.hasGraphics) {
+  if (dA?.value === 'on' && !cx.hasGraphics && cx.libvirtRules) {
     fail(ExitCode.BAD_VALUE, 'display-needs-graphics', dA.valueStart,
       "<hostdev display='on'>: libvirt needs a <graphics> device (vnc, spice or egl-headless) for display='on'; add one or set display='off'");
   }

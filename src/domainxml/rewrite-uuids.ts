@@ -14,7 +14,8 @@ export function rewriteUuids(text: string, map: Map<string, string>, file?: stri
   const canon = new Map<string, string>();
   for (const [from, to] of map) canon.set(canonicalUuid(from), canonicalUuid(to));
   if (canon.size === 0) return text;
-  const { layout } = parseDomainXmlWithLayout(text, file);
+  // the hook's filter: libvirt has accepted this document already, so only our own rules apply
+  const { layout } = parseDomainXmlWithLayout(text, file, { libvirtRules: false });
   const edits: Edit[] = [];
   const consider = (a: ReturnType<typeof attr>): void => {
     if (!a) return;

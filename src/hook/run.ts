@@ -48,7 +48,7 @@ export async function runHook(io: HookIo): Promise<number> {
     const xml = await io.stdin();
     let d: DomainMdevs;
     try {
-      d = classifyDomain(parseDomainXml(xml, '<domain XML from libvirt>'), name);
+      d = classifyDomain(parseDomainXml(xml, '<domain XML from libvirt>', { libvirtRules: false }), name);
     } catch (e) {
       // release must still let go of what we own even if the XML is odd: the name is enough
       if (op !== 'release') throw e;
