@@ -54,10 +54,15 @@ if [ ! -f "$B/done" ]; then
   t0=$(date +%s)
   # ---- 3. kernel pieces as .debs (never installed on the host) --------------------------------------
   want=(linux-image-$K linux-headers-$K linux-headers-$ABI-common linux-kbuild-6.1 linux-source-6.1 busybox-static)
+  # downloads land in tmp/ first: an interrupted download never leaves a truncated .deb in the cache
+  mkdir -p "$CACHE/debs/tmp"
+  chown _apt "$CACHE/debs/tmp" 2>/dev/null || true
   for p in "${want[@]}"; do
     if ! ls "$CACHE/debs/${p}_"*.deb >/dev/null 2>&1; then
       log "apt-get download $p"
-      (cd "$CACHE/debs" && apt-get download -q "$p" >&2) || { apt_update; (cd "$CACHE/debs" && apt-get download -q "$p" >&2); }
+      rm -f "$CACHE/debs/tmp/"*.deb
+      (cd "$CACHE/debs/tmp" && apt-get download -q "$p" >&2) || { apt_update; (cd "$CACHE/debs/tmp" && apt-get download -q "$p" >&2); }
+      mv "$CACHE/debs/tmp/${p}_"*.deb "$CACHE/debs/"
     fi
   done
   deb() { ls -t "$CACHE/debs/${1}_"*.deb | head -1; }

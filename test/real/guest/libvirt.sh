@@ -60,6 +60,12 @@ i=0; while [ ! -S /run/libvirt/libvirt-sock ] && [ $i -lt 600 ]; do sleep 0.2; i
 expect "libvirt: libvirtd started by hand (socket after $((i / 5)) s)" [ -S /run/libvirt/libvirt-sock ]
 vsh version
 expect "libvirt: virsh talks to the QEMU driver" bash -c '[ $0 -eq 0 ] && grep -q "Running hypervisor: QEMU" "$1"' "$rc" "$T/out"
+if [ $rc -ne 0 ]; then
+  # every later check needs the daemon: say why they are missing instead of waiting on each one
+  echo "---- libvirtd log"; tail -40 /var/log/libvirt/libvirtd.log 2>/dev/null
+  fail "libvirt: the libvirt scenario ran" "libvirtd did not answer; its log is in the boot's libvirt.log"
+  exit 1
+fi
 
 # ---- our nodedev view vs libvirt's, on the same real host ------------------------------------------
 for caps in mdev mdev_types; do
