@@ -214,6 +214,18 @@ function diff(a: Layout, b: Layout): string[] {
   return d;
 }
 
+/** Collapse differences that only differ in UUIDs or numbers (one per device or group) into one line with a count. */
+function summarise(lines: string[]): string[] {
+  const kinds = new Map<string, { first: string; n: number }>();
+  for (const l of lines) {
+    const k = l.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>').replace(/\d+/g, 'N');
+    const e = kinds.get(k);
+    if (e) e.n++;
+    else kinds.set(k, { first: l, n: 1 });
+  }
+  return [...kinds.values()].map((e) => (e.n > 1 ? `${e.first} (and ${e.n - 1} more like it)` : e.first));
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const outDir = args[args.indexOf('--out') + 1] ?? '.';
@@ -262,9 +274,9 @@ async function main(): Promise<void> {
     const sr = sim[i]!;
     const problems: string[] = [];
     if (sr.result !== rr.result) problems.push(`result: real=${rr.result} sim=${sr.result}`);
-    problems.push(...diff(rr.layout, sr.layout));
+    problems.push(...summarise(diff(rr.layout, sr.layout)));
     if (problems.length === 0) tap(true, `${name} (real = simulated)`);
-    else tap(false, name, `${problems.length} difference(s): ${problems.slice(0, 6).join('; ')}${problems.length > 6 ? '; …' : ''}`);
+    else tap(false, name, `difference(s): ${problems.slice(0, 6).join('; ')}${problems.length > 6 ? '; …' : ''}`);
   });
   const first = real[0]!.layout;
   const last = real[real.length - 1]!.layout;
