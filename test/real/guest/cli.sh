@@ -17,8 +17,9 @@ U=7d3e0b52-91c4-4f6a-8b1e-2a5c9d0e4f11
 UN=${U//-/_}
 X=$T/create.xml
 
-start_devs=$(ls /sys/bus/mdev/devices | wc -l)
-expect "cli: real bus is empty before the CLI checks" [ "$start_devs" -eq 0 ]
+# start from an empty bus even when the conformance scenario stopped half-way (disposable guest)
+for d in /sys/bus/mdev/devices/*; do [ -e "$d/remove" ] && echo 1 > "$d/remove"; done
+expect "cli: real bus is empty before the CLI checks" [ "$(ls /sys/bus/mdev/devices | wc -l)" -eq 0 ]
 
 vm nodedev-list
 expect "cli: nodedev-list lists the computer and the mtty parent (mtty_mtty)" \
