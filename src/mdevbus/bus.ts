@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostRoot } from '../host/root.js';
 import { LINUX_ERRNO } from '../simhost/errno.js';
+import { SIM_LOCK } from '../simhost/lockname.js';
+import { withLock } from '../util/lock.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '../util/validate.js';
 import { sysfsWrite } from './sysfs-write.js';
@@ -297,27 +299,46 @@ class SysfsMdevBus implements MdevBus {
     // never let a removal the kernel blocks keep the caller (a libvirt hook) alive
     child.unref();
     const deadline = Date.now() + timeoutMs;
+    // the writer's exit is the answer: its write(2) returns only once the device is completely gone
+    let othersRemoval = false;
     for (;;) {
-      if (!fs.existsSync(link)) return 'removed';
-      if (exit !== undefined) {
+      if (exit !== undefined && !othersRemoval) {
         if (spawnError) {
           throw new VirtMdevError(ExitCode.FAILURE, 'remove-failed', `cannot start the removal of mdev ${uuid}: ${spawnError.message}`, { cause: spawnError });
         }
+        if (exit === 0) return 'removed';
         const outcome = this.removeExit(uuid, exit, link);
-        if (outcome) return outcome;
-        // ENOENT with the device still there: someone else's removal is in progress; wait for it
+        if (outcome) {
+          await this.settle();
+          return outcome;
+        }
+        // ENOENT with the device still there: another writer's removal is in progress; wait for it
+        othersRemoval = true;
       }
-      if (Date.now() >= deadline) return 'timeout';
+      if (othersRemoval && !fs.existsSync(link)) {
+        await this.settle();
+        return 'removed';
+      }
+      if (Date.now() >= deadline) {
+        if (fs.existsSync(link)) return 'timeout';
+        await this.settle();
+        return 'removed';
+      }
       await sleep(POLL_MS);
     }
   }
 
+  /** On a simulated host, let a removal that has left the bus finish its teardown (it runs under the lock). */
+  private async settle(): Promise<void> {
+    if (this.root.isSimulated) await withLock(this.rootReal, SIM_LOCK, () => undefined, { timeoutMs: 10_000 }).catch(() => undefined);
+  }
+
   private removeExit(uuid: string, code: number | null, link: string): RemoveOutcome | undefined {
-    if (code === 0) return fs.existsSync(link) ? undefined : 'removed';
     const errno = code !== null && code > REMOVE_EXIT_ERRNO_BASE
       ? Object.keys(LINUX_ERRNO).find((k) => LINUX_ERRNO[k] === code - REMOVE_EXIT_ERRNO_BASE)
       : undefined;
-    if (errno === 'ENOENT' || errno === 'ENODEV' || errno === 'EAGAIN') return fs.existsSync(link) ? undefined : 'absent';
+    // the device was there when remove() began: another writer got to it first, and it is gone as asked
+    if (errno === 'ENOENT' || errno === 'ENODEV' || errno === 'EAGAIN') return fs.existsSync(link) ? undefined : 'removed';
     if (errno === 'EACCES' || errno === 'EPERM') {
       throw new VirtMdevError(ExitCode.HOST, 'permission', `cannot write /sys/bus/mdev/devices/${uuid}/remove under ${this.root.dir}: permission denied; run as root`);
     }

@@ -8,9 +8,10 @@ import { printable } from '../util/validate.js';
 import { availableInstances } from './accounting.js';
 import { mkdirs, putFile, putLink } from './layout.js';
 import { findProfile, profileNames, type SimAncestorDef, type SimParentDef } from './profiles.js';
+import { SIM_LOCK } from './lockname.js';
 import { readSimState, SIM_FORMAT, SIM_VERSION, writeSimState, type SimState } from './state.js';
 
-export const SIM_LOCK = 'simkernel';
+export { SIM_LOCK } from './lockname.js';
 
 export interface SimInitResult {
   root: HostRoot;

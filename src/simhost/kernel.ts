@@ -13,7 +13,7 @@ import { withLock } from '../util/lock.js';
 import { canonicalUuid } from '../util/validate.js';
 import { availableInstances, type Usage } from './accounting.js';
 import { sysError } from './errno.js';
-import { SIM_LOCK } from './init.js';
+import { SIM_LOCK } from './lockname.js';
 import { existsNoFollow, putFile, putLink, readdirQuiet, readlinkQuiet, unlinkQuiet } from './layout.js';
 import type { SimParentDef } from './profiles.js';
 import { readSimState, requireSimState, writeSimState, type SimState } from './state.js';
