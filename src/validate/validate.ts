@@ -20,7 +20,7 @@ import { SAFE_PARSE_OPTIONS, type LibxmlModule } from '../schemas/libxml.js';
 import { DEFAULT_LIBVIRT_SCHEMAS, LIBVIRT_SCHEMA, OUR_SCHEMA, fileExists, ourSchemaPath } from '../schemas/locate.js';
 import { explainDomain, isAuthoringHostdev } from './explain.js';
 import { findingsFromDetails, type Finding } from './findings.js';
-import { checkProlog } from './prolog.js';
+import { checkEncoding, checkProlog } from './prolog.js';
 import { domainRules } from './semantics.js';
 import { scanDocument, walk, type ScannedElement } from './scan.js';
 
@@ -106,7 +106,7 @@ export class Validator implements Disposable {
 
   private check(data: Buffer, r: FileResult): void {
     const text = data.toString('utf8');
-    const prolog = checkProlog(text);
+    const prolog = checkEncoding(data) ?? checkProlog(text);
     if (prolog) {
       r.findings.push({ ...prolog, source: 'xml' });
       return;

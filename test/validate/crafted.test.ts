@@ -61,3 +61,14 @@ test('malformed XML reports libxml2\'s position', async (t) => {
   t.is(r.code, 1);
   t.regex(r.out, /^bad\.xml:3:\d+: malformed XML: /);
 });
+
+test('a DOCTYPE in UTF-16 (which libxml2 decodes) is refused too: only UTF-8 is read', async (t) => {
+  const xml = '<?xml version="1.0"?>\n<!DOCTYPE domain [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n<domain type=\'kvm\'><name>&b;</name></domain>\n';
+  const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml, 'utf16le')]);
+  const be = Buffer.from(xml, 'utf16le').swap16(); // no BOM: libxml2 detects it from '<' = 00 3C
+  for (const [name, bytes] of [['le.xml', le], ['be.xml', be]] as const) {
+    const r = await validateText(name, bytes);
+    t.is(r.code, 1, name);
+    t.is(r.out, `${name}:1:1: the document is not UTF-8 (UTF-16 or UCS-4?): libvirt reads XML as UTF-8 only; convert it (iconv -t UTF-8)\n`, name);
+  }
+});
