@@ -22,13 +22,16 @@ test('prepare and release load only saxes, Node built-ins and our own modules: n
     `import { register } from 'node:module';\nregister(${JSON.stringify(path.join(rec.dir, 'hooks.mjs').replace(/^/, 'file://'))}, { data: { file: ${JSON.stringify(record)} } });\n`);
   const xml = domainXml('hot', uuid(), [{ uuid: uuid(), type: 'mtty-2' }]);
   for (const [op, sub] of [['prepare', 'begin'], ['release', 'end'], ['reconnect', 'begin'], ['migrate', 'begin']]) {
-    const r = await execa(process.execPath, ['--import', path.join(rec.dir, 'register.mjs'), path.join(repoRoot, 'dist/src/hook/main.js'), 'hot', op, sub, '-'], {
-      input: xml, env: { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir }, extendEnv: false, reject: false,
+    // NODE_OPTIONS, not argv: the detached remover that release starts inherits it and is recorded too
+    const r = await execa(process.execPath, [path.join(repoRoot, 'dist/src/hook/main.js'), 'hot', op, sub, '-'], {
+      input: xml, env: { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir, NODE_OPTIONS: `--import=${path.join(rec.dir, 'register.mjs')}` }, extendEnv: false, reject: false,
     });
     t.is(r.exitCode, 0, `${op}: ${r.stderr}`);
   }
   const urls = [...new Set(fs.readFileSync(record, 'utf8').trim().split('\n'))];
   t.true(urls.some((u) => u.includes('/dist/src/hook/run.js')), 'the recorder saw the hook');
+  t.true(urls.some((u) => u.includes('/dist/src/mdevbus/remove-child.js')), 'the recorder saw the remover child');
+  t.true(urls.some((u) => u.includes('/dist/src/simhost/kernel.js')), 'and the kernel emulation its writes load');
   t.true(urls.some((u) => u.includes('/saxes/')), 'saxes is the one dependency');
   for (const bad of FORBIDDEN) t.deepEqual(urls.filter((u) => u.includes(bad)), [], `loaded ${bad}`);
   const packages = new Set(urls.filter((u) => u.includes('/node_modules/')).map((u) => u.split('/node_modules/')[1].split('/')[0]));
