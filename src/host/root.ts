@@ -26,6 +26,18 @@ export class HostRoot {
   /** libvirt's status XML of running qemu domains (never ask libvirt itself from a hook) */
   get libvirtQemuRunDir(): string { return this.p('run/libvirt/qemu'); }
 
+  /**
+   * The root with symlinks resolved. Cross-process locks are keyed by it, so that two spellings of
+   * one root (a symlink, a bind of the same path) still share one lock.
+   */
+  get realDir(): string {
+    try {
+      return fs.realpathSync(this.dir);
+    } catch {
+      return this.dir; // a root that vanished: the caller reports it
+    }
+  }
+
   /** A simulated host carries a marker file at its top; the real '/' never counts as simulated. */
   get isSimulated(): boolean {
     if (this.dir === '/') return false;

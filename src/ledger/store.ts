@@ -70,7 +70,7 @@ export interface LedgerTxn {
 
 /** Run fn with the ledger lock held and the current ledger loaded; fn commits as often as it needs to. */
 export async function withLedger<T>(root: HostRoot, fn: (txn: LedgerTxn) => Promise<T> | T, opts: { lockTimeoutMs?: number } = {}): Promise<T> {
-  return withLock(root.dir, 'ledger', async () => {
+  return withLock(root.realDir, 'ledger', async () => {
     const ledger = readLedger(root);
     return fn({ ledger, commit: () => writeLedger(root, ledger) });
   }, { timeoutMs: opts.lockTimeoutMs });

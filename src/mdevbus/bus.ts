@@ -56,9 +56,7 @@ class SysfsMdevBus implements MdevBus {
   private readonly rootReal: string;
 
   constructor(private readonly root: HostRoot) {
-    let real = root.dir;
-    try { real = fs.realpathSync(root.dir); } catch { /* resolveHostRoot reports a missing root */ }
-    this.rootReal = real;
+    this.rootReal = root.realDir;
   }
 
   /** realpath of abs, refused when it leaves the host root (a crafted link in a simulated tree) */

@@ -27,7 +27,7 @@ const HOLD_POLL_MS = 50;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function lockKey(root: HostRoot): string {
-  try { return fs.realpathSync(root.dir); } catch { return root.dir; }
+  return root.realDir;
 }
 
 interface SimDevice {
