@@ -6,11 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostRoot } from '../host/root.js';
-import { LINUX_ERRNO } from '../simhost/errno.js';
+import { linuxErrnoName } from '../simhost/errno.js';
 import { SIM_LOCK } from '../simhost/lockname.js';
 import { withLock } from '../util/lock.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '../util/validate.js';
+import { errnoOfRemoveExit } from './remove-status.js';
 import { sysfsWrite } from './sysfs-write.js';
 import type { MdevBus, MdevDevice, MdevParent, MdevType, RemoveOptions, RemoveOutcome } from './types.js';
 
@@ -20,7 +21,6 @@ const DEFAULT_REMOVE_TIMEOUT_MS = 30_000;
 const APPEAR_WAIT_MS = 1000;
 const POLL_MS = 20;
 const REMOVE_CHILD = fileURLToPath(new URL('./remove-child.js', import.meta.url));
-const REMOVE_EXIT_ERRNO_BASE = 100;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -48,7 +48,7 @@ function errnoOf(e: unknown): string | undefined {
   const err = e as NodeJS.ErrnoException | undefined;
   if (!err || typeof err !== 'object') return undefined;
   if (typeof err.code === 'string' && err.code !== 'UNKNOWN') return err.code;
-  if (typeof err.errno === 'number') return Object.keys(LINUX_ERRNO).find((k) => LINUX_ERRNO[k] === Math.abs(err.errno as number));
+  if (typeof err.errno === 'number') return linuxErrnoName(err.errno);
   return undefined;
 }
 
@@ -332,9 +332,7 @@ class SysfsMdevBus implements MdevBus {
   }
 
   private removeExit(uuid: string, code: number | null, link: string): RemoveOutcome | undefined {
-    const errno = code !== null && code > REMOVE_EXIT_ERRNO_BASE
-      ? Object.keys(LINUX_ERRNO).find((k) => LINUX_ERRNO[k] === code - REMOVE_EXIT_ERRNO_BASE)
-      : undefined;
+    const errno = errnoOfRemoveExit(code);
     // the device was there when remove() began: another writer got to it first, and it is gone as asked
     if (errno === 'ENOENT' || errno === 'ENODEV' || errno === 'EAGAIN') return fs.existsSync(link) ? undefined : 'removed';
     if (errno === 'EACCES' || errno === 'EPERM') {

@@ -4,9 +4,7 @@
 import { HostRoot } from '../host/root.js';
 import { canonicalUuid } from '../util/validate.js';
 import { sysfsWrite } from './sysfs-write.js';
-import { LINUX_ERRNO } from '../simhost/errno.js';
-
-export const REMOVE_EXIT_ERRNO_BASE = 100;
+import { removeExitStatusOf } from './remove-status.js';
 
 async function main(argv: string[]): Promise<number> {
   const [rootDir, uuidArg] = argv;
@@ -21,9 +19,7 @@ async function main(argv: string[]): Promise<number> {
     await sysfsWrite(new HostRoot(rootDir), `/sys/bus/mdev/devices/${uuid}/remove`, '1');
     return 0;
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const n = typeof err.errno === 'number' ? Math.abs(err.errno) : err.code ? LINUX_ERRNO[err.code] : undefined;
-    return n !== undefined && n > 0 && n < 150 ? REMOVE_EXIT_ERRNO_BASE + n : 1;
+    return removeExitStatusOf(e);
   }
 }
 

@@ -35,6 +35,12 @@ export function sysError(code: string, syscall: 'open' | 'write', file?: string)
   return e;
 }
 
+/** The Linux name of an errno number (either sign), when the table knows it. */
+export function linuxErrnoName(errno: number): string | undefined {
+  const n = Math.abs(errno);
+  return Object.keys(LINUX_ERRNO).find((k) => LINUX_ERRNO[k] === n);
+}
+
 /**
  * Give an errno Node could not name its Linux name: a real write that fails with EUSERS (87)
  * surfaces from Node as code 'UNKNOWN', errno -87.
@@ -43,7 +49,7 @@ export function normaliseSysError(e: unknown): unknown {
   const err = e as Partial<SysError> | undefined;
   if (!err || typeof err !== 'object' || typeof err.errno !== 'number') return e;
   if (err.code === undefined || err.code === 'UNKNOWN' || /^Unknown system error/.test(err.code)) {
-    const name = Object.keys(LINUX_ERRNO).find((k) => LINUX_ERRNO[k] === Math.abs(err.errno as number));
+    const name = linuxErrnoName(err.errno);
     if (name) {
       (err as SysError).code = name;
       (err as SysError).message = `${name}: ${DESCRIPTION[name]}, ${err.syscall ?? 'write'}${err.path ? ` '${err.path}'` : ''}`;
