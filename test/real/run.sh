@@ -51,12 +51,15 @@ boot() {
   mkdir -p "$CACHE/share"
   # persistent bits the guest may read and update (libvirt's QEMU capabilities cache)
   mkdir -p "$work/cache"; cp -a "$CACHE/share/." "$work/cache/" 2>/dev/null || true
+  # clocksource=tsc: under TCG the kernel distrusts the TSC and falls back to the HPET, which makes every
+  # clock_gettime a trapping syscall; Node calls it thousands of times per start (measured: CLI start 4.7 s
+  # → 1.8 s). QEMU derives every vCPU's TSC from the host's, so it is in sync.
   local b0; b0=$(date +%s)
   log "boot $name: $* (work dir $work)"
   timeout -k 10 "${VIRT_MDEV_REAL_BOOT_TIMEOUT:-600}" qemu-system-x86_64 \
     -accel tcg,thread=multi -cpu max -bios /usr/share/qemu/qboot.rom -m 2048 -smp 2 \
     -nographic -no-reboot -nic none -kernel "$B/vmlinux" -initrd "$INITRD" \
-    -append "console=ttyS0 panic=-1 quiet loglevel=3" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=3 clocksource=tsc tsc=reliable ${VIRT_MDEV_REAL_APPEND:-}" \
     -virtfs "local,path=$work,mount_tag=harness,security_model=none,id=ws" \
     -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hr" \
     -device virtio-rng-pci < /dev/null > "$work/console.log" 2>&1
