@@ -2,7 +2,7 @@
 // The virt-mdev command line. Each concept registers its own commands; heavy modules (wasm, xmldom,
 // execa) are imported inside the actions that need them so that simple commands start fast.
 import { Command, CommanderError } from 'commander';
-import { ExitCode } from '../util/errors.js';
+import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { reportError } from './run.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerNodedev } from './commands/nodedev.js';
@@ -19,7 +19,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('--root <dir>', 'host root (default: $VIRT_MDEV_ROOT or /); a simulated host directory for dry runs')
     .option('--json', 'machine-readable output')
-    .showHelpAfterError('(run with --help for usage)')
+    // commander's usage errors are reported by main() like every other error: one line, --json aware
+    .configureOutput({ outputError: () => undefined })
     .exitOverride();
   registerSimulate(program);
   registerNodedev(program);
@@ -40,7 +41,8 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       // help and version are not errors; everything else commander rejects is a usage error
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
-      return ExitCode.USAGE;
+      const message = e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
+      return reportError(new VirtMdevError(ExitCode.USAGE, 'usage', `${message} (see 'virt-mdev --help')`), json);
     }
     return reportError(e, json);
   }
