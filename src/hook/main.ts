@@ -1,19 +1,15 @@
 // Node entry of the qemu hook, started by hooks/qemu (a POSIX sh script that finds node, since
 // libvirt gives hooks only LC_ALL=C PATH=/bin:/sbin HOME=/). Hot path: imports saxes and Node
 // built-ins only, no CLI framework, no wasm.
+import { readStreamBounded } from '../util/bounded-read.js';
 import { runHook } from './run.js';
 
 const MAX_STDIN_BYTES = 16 * 1024 * 1024;
 
 async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_STDIN_BYTES) throw new Error(`the domain XML on stdin is larger than ${MAX_STDIN_BYTES / 1024 / 1024} MiB; refusing it`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const r = await readStreamBounded(process.stdin, MAX_STDIN_BYTES);
+  if (!r.ok) throw new Error(`the domain XML on stdin is larger than ${MAX_STDIN_BYTES / 1024 / 1024} MiB; refusing it`);
+  return r.data.toString('utf8');
 }
 
 process.exitCode = await runHook({

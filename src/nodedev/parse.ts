@@ -2,8 +2,8 @@
 // declarations or unknown entities, bounded size, and every problem reported as file:line:col.
 // What `nodedev-dumpxml` prints for an mdev is accepted as input too (name, path, driver,
 // iommuGroup are ignored), so a dumped device can be re-created from its own XML.
-import * as fs from 'node:fs';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { readFileBounded, type BoundedRead } from '../util/bounded-read.js';
 import { ExitCode, VirtMdevError, errnoCode } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkTypeId, printable } from '../util/validate.js';
 
@@ -22,32 +22,19 @@ export interface MdevCreateRequest {
 
 /** Read a file of at most `max` bytes; a bigger one (or an endless special file) is BAD_XML. */
 export function readBoundedFile(file: string, max = MAX_XML_BYTES): string {
-  let fd: number;
+  let r: BoundedRead;
   try {
-    fd = fs.openSync(file, 'r');
+    r = readFileBounded(file, max);
   } catch (e) {
     throw new VirtMdevError(ExitCode.USAGE, 'unreadable-input',
       `cannot read '${printable(file)}': ${errnoCode(e) === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
   }
-  try {
-    if (fs.fstatSync(fd).isDirectory()) {
-      throw new VirtMdevError(ExitCode.USAGE, 'unreadable-input', `cannot read '${printable(file)}': it is a directory, give an XML file`);
-    }
-    const buf = Buffer.alloc(max + 1);
-    let len = 0;
-    for (;;) {
-      const n = fs.readSync(fd, buf, len, buf.length - len, null);
-      if (n === 0) break;
-      len += n;
-      if (len > max) {
-        throw new VirtMdevError(ExitCode.BAD_XML, 'xml-too-large',
-          `${printable(file)}: larger than ${max} bytes; a node-device document is a few hundred bytes, check the file`);
-      }
-    }
-    return buf.subarray(0, len).toString('utf8');
-  } finally {
-    fs.closeSync(fd);
+  if (r.ok) return r.data.toString('utf8');
+  if (r.why === 'directory') {
+    throw new VirtMdevError(ExitCode.USAGE, 'unreadable-input', `cannot read '${printable(file)}': it is a directory, give an XML file`);
   }
+  throw new VirtMdevError(ExitCode.BAD_XML, 'xml-too-large',
+    `${printable(file)}: larger than ${max} bytes; a node-device document is a few hundred bytes, check the file`);
 }
 
 interface Ctx { file: string; parser: SaxesParser }

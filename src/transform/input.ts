@@ -1,6 +1,6 @@
 // Reading a domain document from a file or stdin, bounded: a domain definition is small, so anything
 // past the limit is refused before it is read into memory in full.
-import * as fs from 'node:fs';
+import { readFileBounded, readStreamBounded, type BoundedRead } from '../util/bounded-read.js';
 import { ExitCode, VirtMdevError, errnoCode } from '../util/errors.js';
 import { printable } from '../util/validate.js';
 import { MAX_DOMAIN_XML_BYTES } from '../domainxml/parse.js';
@@ -19,40 +19,19 @@ function decode(buf: Buffer, name: string): string {
 
 /** Text of FILE, or of stdin for '-' / undefined; `name` is what error messages call it. */
 export async function readDomainInput(file: string | undefined, limit = MAX_DOMAIN_XML_BYTES): Promise<{ text: string; name: string }> {
-  if (file === undefined || file === '-') {
-    const name = '<stdin>';
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of process.stdin) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      total += b.length;
-      if (total > limit) { process.stdin.destroy(); throw tooLarge(name); }
-      chunks.push(b);
+  const stdin = file === undefined || file === '-';
+  const name = stdin ? '<stdin>' : file;
+  let r: BoundedRead;
+  if (stdin) {
+    r = await readStreamBounded(process.stdin, limit);
+  } else {
+    try {
+      r = readFileBounded(name, limit);
+    } catch (e) {
+      throw new VirtMdevError(ExitCode.USAGE, 'unreadable', `cannot read '${printable(name)}': ${errnoCode(e) ?? String(e)}`, { cause: e });
     }
-    return { text: decode(Buffer.concat(chunks), name), name };
   }
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw new VirtMdevError(ExitCode.USAGE, 'unreadable', `cannot read '${printable(file)}': ${errnoCode(e) ?? String(e)}`, { cause: e });
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (st.isDirectory()) throw new VirtMdevError(ExitCode.USAGE, 'unreadable', `cannot read '${printable(file)}': it is a directory`);
-    if (st.isFile() && st.size > limit) throw tooLarge(file);
-    // read at most limit+1 bytes, whatever the file claims (a FIFO or a growing file)
-    const buf = Buffer.alloc(Math.min(limit + 1, st.isFile() ? st.size + 1 : limit + 1));
-    let got = 0;
-    for (;;) {
-      if (got === buf.length) break;
-      const n = fs.readSync(fd, buf, got, buf.length - got, null);
-      if (n === 0) break;
-      got += n;
-    }
-    if (got > limit) throw tooLarge(file);
-    return { text: decode(buf.subarray(0, got), file), name: file };
-  } finally {
-    fs.closeSync(fd);
-  }
+  if (r.ok) return { text: decode(r.data, name), name };
+  if (r.why === 'directory') throw new VirtMdevError(ExitCode.USAGE, 'unreadable', `cannot read '${printable(name)}': it is a directory`);
+  throw tooLarge(name);
 }

@@ -1,5 +1,5 @@
 // Reads one input with a hard size bound: a CI job must not be able to feed us an unbounded file.
-import * as fs from 'node:fs';
+import { readFileBounded, readStreamBounded, type BoundedRead } from '../util/bounded-read.js';
 import { errnoCode } from '../util/errors.js';
 
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
@@ -8,59 +8,20 @@ export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 export type ReadResult = { ok: true; data: Buffer } | { ok: false; tooBig?: boolean; message: string };
 
 export function readBoundedFile(file: string): ReadResult {
-  let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    return result(file, readFileBounded(file, MAX_INPUT_BYTES));
   } catch (e) {
     return { ok: false, message: describe(e, file) };
   }
-  try {
-    const st = fs.fstatSync(fd);
-    if (st.isDirectory()) return { ok: false, message: `${file} is a directory: give XML files` };
-    // read at most one byte past the bound, whatever stat says (pipes, /proc files report size 0)
-    return readFd(fd, file, st.isFile() ? st.size : 0);
-  } catch (e) {
-    return { ok: false, message: describe(e, file) };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function readFd(fd: number, name: string, hint: number): ReadResult {
-  if (hint > MAX_INPUT_BYTES) return tooBig(name);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const buf = Buffer.allocUnsafe(Math.max(64 * 1024, Math.min(hint + 1, MAX_INPUT_BYTES + 1)));
-  for (;;) {
-    let n: number;
-    try {
-      n = fs.readSync(fd, buf, 0, buf.length, null);
-    } catch (e) {
-      if (errnoCode(e) === 'EAGAIN') continue;
-      if (errnoCode(e) === 'EOF') break;
-      throw e;
-    }
-    if (n === 0) break;
-    total += n;
-    if (total > MAX_INPUT_BYTES) return tooBig(name);
-    chunks.push(Buffer.from(buf.subarray(0, n)));
-  }
-  return { ok: true, data: Buffer.concat(chunks, total) };
 }
 
 export async function readBoundedStdin(): Promise<ReadResult> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of process.stdin) {
-    const b = chunk as Buffer;
-    total += b.length;
-    if (total > MAX_INPUT_BYTES) {
-      process.stdin.destroy();
-      return tooBig('<stdin>');
-    }
-    chunks.push(b);
-  }
-  return { ok: true, data: Buffer.concat(chunks, total) };
+  return result('<stdin>', await readStreamBounded(process.stdin, MAX_INPUT_BYTES));
+}
+
+function result(name: string, r: BoundedRead): ReadResult {
+  if (r.ok) return r;
+  return r.why === 'directory' ? { ok: false, message: `${name} is a directory: give XML files` } : tooBig(name);
 }
 
 function tooBig(name: string): ReadResult {

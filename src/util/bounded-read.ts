@@ -1,0 +1,61 @@
+// Untrusted input is read with a hard bound: at most max + 1 bytes are ever read, whatever the input
+// claims to be (a FIFO, /dev/zero, a file that grows while it is read), so no input can exhaust
+// memory. Callers turn the outcome into their own messages; errors are Node's (errno `code`).
+import * as fs from 'node:fs';
+import { errnoCode } from './errors.js';
+
+export type BoundedRead = { ok: true; data: Buffer } | { ok: false; why: 'directory' | 'too-big' };
+
+const CHUNK = 64 * 1024;
+
+/** Read an open file descriptor to its end, or stop at max + 1 bytes ('too-big'). */
+export function readFdBounded(fd: number, max: number): BoundedRead {
+  const st = fs.fstatSync(fd);
+  if (st.isDirectory()) return { ok: false, why: 'directory' };
+  if (st.isFile() && st.size > max) return { ok: false, why: 'too-big' };
+  // a regular file is read in one go (plus one byte to notice growth); anything else in chunks
+  const buf = Buffer.allocUnsafe(Math.min(max + 1, st.isFile() ? Math.max(st.size + 1, CHUNK) : CHUNK));
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      if (errnoCode(e) === 'EAGAIN') continue;
+      if (errnoCode(e) === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > max) return { ok: false, why: 'too-big' };
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return { ok: true, data: Buffer.concat(chunks, total) };
+}
+
+/** Open and read a file with a bound; open errors (ENOENT, EACCES, …) are thrown as Node raises them. */
+export function readFileBounded(file: string, max: number): BoundedRead {
+  const fd = fs.openSync(file, 'r');
+  try {
+    return readFdBounded(fd, max);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Read a stream (stdin) with a bound; the stream is destroyed when it has more than max bytes. */
+export async function readStreamBounded(stream: NodeJS.ReadableStream & { destroy?: () => void }, max: number): Promise<BoundedRead> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    total += b.length;
+    if (total > max) {
+      stream.destroy?.();
+      return { ok: false, why: 'too-big' };
+    }
+    chunks.push(b);
+  }
+  return { ok: true, data: Buffer.concat(chunks, total) };
+}
