@@ -2,7 +2,7 @@
 // (a crash, a SIGKILL, a libvirtd that died mid-start, a remove that blocked past its bound).
 // It only ever removes devices the ledger says we created, and never one a running domain names.
 import type { HostRoot } from '../host/root.js';
-import { dropEntry, setState, withLedger } from '../ledger/store.js';
+import { dropEntry, notOurDevice, setState, withLedger } from '../ledger/store.js';
 import { findRunning, listRunningDomains, runningUserOf } from '../ledger/running.js';
 import { removeAndSettle } from '../ledger/settle.js';
 import type { LedgerEntry } from '../ledger/types.js';
@@ -45,9 +45,8 @@ function decide(e: LedgerEntry, bus: MdevBus, running: ReturnType<typeof listRun
     return e.domain ? { action: 'return-to-pool', why: `lent to '${e.domain.name}', which no longer runs` } : { action: 'keep', why: `owned by pool '${e.pool}'` };
   }
   if (e.origin === 'adopted') return { action: 'forget', why: 'adopted, not created by virt-mdev: never removed, only forgotten' };
-  if (dev.parent !== e.parent || dev.typeId !== e.type) {
-    return { action: 'forget', why: `the device is now a ${dev.typeId} on ${dev.parent}, not the ${e.type} on ${e.parent} virt-mdev created: not ours to remove` };
-  }
+  const replaced = notOurDevice(e, dev);
+  if (replaced) return { action: 'forget', why: replaced };
   switch (e.state) {
     case 'creating':
       // the ledger lock is ours, so the prepare that wrote this intent is gone: undo its create

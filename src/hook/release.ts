@@ -3,7 +3,7 @@
 // it must be idempotent. A remove can block while anything still holds the device open (§1.5): it
 // runs outside the lock with a bound, and one that does not finish is left to `virt-mdev gc`.
 import type { DomainRef, LedgerEntry } from '../ledger/types.js';
-import { dropEntry, sameDomain, setState, withLedger } from '../ledger/store.js';
+import { dropEntry, notOurDevice, sameDomain, setState, withLedger } from '../ledger/store.js';
 import { listRunningDomains, runningUserOf } from '../ledger/running.js';
 import { removeAndSettle } from '../ledger/settle.js';
 import type { HookContext } from './context.js';
@@ -35,6 +35,13 @@ export async function release(ctx: HookContext, domain: DomainRef): Promise<Rele
         ctx.log.log('skip', { uuid: e.uuid, why: 'an earlier remove is still pending; gc finishes it' });
         kept.push(e.uuid);
       } else {
+        const dev = ctx.bus.findDevice(e.uuid);
+        const replaced = dev ? notOurDevice(e, dev) : undefined;
+        if (replaced) {
+          dropEntry(txn.ledger, e.uuid);
+          ctx.log.log('forget', { uuid: e.uuid, parent: e.parent, type: e.type, why: replaced });
+          continue;
+        }
         const user = runningUserOf(running, e.uuid, domain);
         if (user) {
           ctx.log.log('skip', { uuid: e.uuid, why: `in use by running domain '${user.name}'` });

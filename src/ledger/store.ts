@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostRoot } from '../host/root.js';
+import type { MdevDevice } from '../mdevbus/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
 import { withLock } from '../util/lock.js';
@@ -81,6 +82,16 @@ export function sameDomain(a: DomainRef | undefined, b: DomainRef | undefined): 
   if (!a || !b) return false;
   if (a.uuid && b.uuid) return a.uuid === b.uuid;
   return a.name === b.name;
+}
+
+/**
+ * Why the device now at an entry's UUID is not the one virt-mdev recorded (someone removed ours and
+ * made another with the same UUID), or undefined when it is ours. Such a device is never removed.
+ */
+export function notOurDevice(e: LedgerEntry, dev: Pick<MdevDevice, 'parent' | 'typeId'>): string | undefined {
+  // an empty typeId is the kernel's uevent race right after a create: no evidence against it
+  if (dev.parent === e.parent && (dev.typeId === e.type || dev.typeId === '')) return undefined;
+  return `the device is now a ${dev.typeId} on ${dev.parent}, not the ${e.type} on ${e.parent} virt-mdev created: not ours to remove`;
 }
 
 export function findEntry(ledger: Ledger, uuid: string): LedgerEntry | undefined {

@@ -75,3 +75,21 @@ test('release and gc never remove a device that another running domain uses, and
   t.deepEqual(devices(sim.dir), []);
   t.deepEqual(ledger(sim.dir), []);
 });
+
+test('release never removes a device that replaced ours under the same UUID (removed by hand, made again as another type)', async (t) => {
+  const sim = await simHost(['mtty']);
+  t.teardown(sim.cleanup);
+  const a = uuid(), b = uuid();
+  const xml = domainXml('swap', uuid(), [{ uuid: a, type: 'mtty-2' }, { uuid: b, type: 'mtty-2' }]);
+  t.is((await hook(sim.dir, 'swap', 'prepare', 'begin', xml)).exitCode, 0);
+  const { openMdevBus } = await import('../../src/mdevbus/bus.js');
+  const { HostRoot } = await import('../../src/host/root.js');
+  const bus = openMdevBus(new HostRoot(sim.dir));
+  t.is(await bus.remove(a), 'removed');
+  await createByHand(sim.dir, 'mtty', 'mtty-1', a);
+  const r = await hook(sim.dir, 'swap', 'release', 'end', xml);
+  t.is(r.exitCode, 0, String(r.stderr));
+  t.deepEqual(devices(sim.dir), [a], 'the admin\'s mtty-1 survives; our own mtty-2 b is removed');
+  t.is(bus.findDevice(a)?.typeId, 'mtty-1');
+  t.deepEqual(ledger(sim.dir), []);
+});
