@@ -1,7 +1,7 @@
 // Node-device names exactly as libvirt 9 derives them, so names printed here can be pasted into virsh
 // and back. libvirt replaces every non-alphanumeric character of the parts with '_'.
 import { ExitCode, VirtMdevError } from '../util/errors.js';
-import { isUuid, printable } from '../util/validate.js';
+import { canonicalUuid, isUuid, printable } from '../util/validate.js';
 
 export const ROOT_NODEDEV = 'computer';
 
@@ -117,16 +117,11 @@ export function parseNameArg(arg: string): NameQuery {
     throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-name',
       `'${printable(arg)}' is not a node device name or UUID: use a name from 'virt-mdev nodedev-list' (e.g. mdev_<uuid>_<parent>, pci_0000_00_02_0) or a UUID (no '/', no '..')`);
   }
-  if (isUuid(s)) return { kind: 'uuid', uuid: canonical(s) };
+  if (isUuid(s)) return { kind: 'uuid', uuid: canonicalUuid(s) };
   const m = UUID_IN_NAME.exec(s);
   if (m) {
     const uuid = `${m[1]}-${m[2]}-${m[3]}-${m[4]}-${m[5]}`.toLowerCase();
     return m[6] === undefined ? { kind: 'uuid', uuid } : { kind: 'uuid', uuid, parentSuffix: m[6] };
   }
   return { kind: 'name', name: s };
-}
-
-function canonical(s: string): string {
-  const h = s.replace(/-/g, '').toLowerCase();
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
