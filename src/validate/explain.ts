@@ -2,10 +2,11 @@
 // wrong. libxml2's RelaxNG messages for a choice of forms are unhelpful ("Element domain has extra
 // content: name"), so when schemas/domain-mdev.rng rejects a document, these checks (the same rules,
 // in words) say where and what to do. The schema stays the judge: these run only after it failed.
+import { VIRT_MDEV_NS } from '../domainxml/namespace.js';
 import { checkParentName, checkPoolName, checkTypeId, isUuid, printable } from '../util/validate.js';
 import { attrOf, childrenNamed, walk, type ScannedAttr, type ScannedElement } from './scan.js';
 
-export const VIRT_MDEV_NS = 'http://virt-mdev.org/xmlns/domain/1.0';
+export { VIRT_MDEV_NS };
 const MODELS = ['vfio-pci', 'vfio-ccw', 'vfio-ap'];
 /** the discussion's first form names the guest bus in the hostdev type */
 const MODEL_OF_GUEST_TYPE: Record<string, string> = { pci: 'vfio-pci', ccw: 'vfio-ccw', ap: 'vfio-ap' };
