@@ -63,7 +63,7 @@ function writeParent(dir: string, p: SimParentDef): void {
   }
   if (p.iommuGroup !== undefined) {
     const g = `sys/kernel/iommu_groups/${p.iommuGroup}`;
-    putFile(dir, `${g}/type`, 'DMA-FQ\n');
+    putFile(dir, `${g}/type`, 'DMA-FQ\n', 0o644);
     putFile(dir, `${g}/reserved_regions`, '0x00000000fee00000 0x00000000feefffff msi\n');
     putLink(dir, `${g}/devices/${p.name}`, p.path);
     putLink(dir, `${p.path}/iommu_group`, g);

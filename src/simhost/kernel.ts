@@ -165,7 +165,8 @@ function buildDevice(dir: string, p: SimParentDef, typeId: string, uuid: string)
   // 6.x: the vendor probe registers an emulated IOMMU device, which gets a fresh group (lowest free number)
   const g = `sys/kernel/iommu_groups/${lowestFree(dir, 'sys/kernel/iommu_groups', '')}`;
   putFile(dir, `${g}/name`, 'vfio-noiommu\n');
-  putFile(dir, `${g}/type`, 'unknown\n');
+  // the group's type is writable (0644) on the real kernel: measured on 6.1 by test/real
+  putFile(dir, `${g}/type`, 'unknown\n', 0o644);
   putFile(dir, `${g}/reserved_regions`, '');
   putLink(dir, `${g}/devices/${uuid}`, rel);
   putLink(dir, `${rel}/iommu_group`, g);
