@@ -4,6 +4,11 @@
 set -u
 . /harness/job.env          # REPO, SCENARIOS, optional LIBVIRT=1
 echo "stage2: uptime $(cut -d' ' -f1 /proc/uptime) s, kernel $(uname -r)"
+# devtmpfs has no /dev/fd and friends (udev makes them on a normal host): bash's <(…) needs them
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+[ -e /dev/stdin ] || ln -s /proc/self/fd/0 /dev/stdin
+[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
+[ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
 mkdir -p /run/ov/upper /run/ov/work
 if ! mount -t overlay overlay -o lowerdir=/host,upperdir=/run/ov/upper,workdir=/run/ov/work /newroot; then
   echo "stage2: overlay over 9p failed"; exit 1
