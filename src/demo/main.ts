@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { snapshotTree } from '../util/tree-snapshot.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(repo, 'dist/src/cli/main.js');
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
     heading('A fresh simulated host: the mtty sample driver and an Intel GVT-g iGPU');
     out(indent(await virtMdev(root, ['simulate', 'init', root, '--profile', 'mtty', '--profile', 'gvt-g'])));
     await tree(root, 'before');
-    const sysBefore = snapshot(path.join(root, 'sys'));
+    const sysBefore = snapshotTree(path.join(root, 'sys'));
 
     heading("The admin's domain XML: two managed mdevs, by type (and parent)");
     const authoring = fs.readFileSync(sample, 'utf8');
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     await runHook(root, xml, 'release', 'end');
     await tree(root, 'after release (both removed again)');
     out(indent(await virtMdev(root, ['ledger'])));
-    const same = JSON.stringify(snapshot(path.join(root, 'sys'))) === JSON.stringify(sysBefore);
+    const same = JSON.stringify(snapshotTree(path.join(root, 'sys'))) === JSON.stringify(sysBefore);
     out(`  sysfs identical to before the start: ${same ? 'yes' : 'NO'}`);
     if (!same) throw new Error('the host is not as it was before the start');
 
@@ -110,21 +111,6 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
-}
-
-function snapshot(dir: string): Record<string, string> {
-  const res: Record<string, string> = {};
-  const walk = (rel: string): void => {
-    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      const abs = path.join(dir, r);
-      if (e.isSymbolicLink()) res[r] = `-> ${fs.readlinkSync(abs)}`;
-      else if (e.isDirectory()) { res[r] = 'dir'; walk(r); }
-      else res[r] = fs.readFileSync(abs, 'utf8');
-    }
-  };
-  walk('');
-  return res;
 }
 
 try {

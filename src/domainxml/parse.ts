@@ -320,6 +320,18 @@ function wrapValue<T>(f: () => T, place: string, element: string): T {
   }
 }
 
+/** type/parent/pool of a create request, as our metadata entry and the authoring <source><mdev> both spell it */
+function readRequest(el: ElementLoc, where: (o: number) => string): { type?: string; parent?: string; pool?: string } {
+  const request: { type?: string; parent?: string; pool?: string } = {};
+  const t = attr(el, 'type');
+  const p = attr(el, 'parent');
+  const pool = attr(el, 'pool');
+  if (t) request.type = wrapValue(() => checkTypeId(t.value), where(t.valueStart), `<${el.qname} type>`);
+  if (p) request.parent = wrapValue(() => checkParentName(p.value), where(p.valueStart), `<${el.qname} parent>`);
+  if (pool) request.pool = wrapValue(() => checkPoolName(pool.value), where(pool.valueStart), `<${el.qname} pool>`);
+  return request;
+}
+
 function readEntry(el: ElementLoc, where: (o: number) => string, span: Span): MetadataEntry {
   const u = attr(el, 'uuid');
   if (!u) {
@@ -327,12 +339,7 @@ function readEntry(el: ElementLoc, where: (o: number) => string, span: Span): Me
       `${where(el.start)}: <${el.qname}>: a virt-mdev metadata entry needs uuid='…' (the UUID in the hostdev's <source><address>)`);
   }
   const e: MetadataEntry = { uuid: wrapValue(() => canonicalUuid(u.value), where(u.valueStart), `<${el.qname} uuid>`), span };
-  const t = attr(el, 'type');
-  const p = attr(el, 'parent');
-  const pool = attr(el, 'pool');
-  if (t) e.type = wrapValue(() => checkTypeId(t.value), where(t.valueStart), `<${el.qname} type>`);
-  if (p) e.parent = wrapValue(() => checkParentName(p.value), where(p.valueStart), `<${el.qname} parent>`);
-  if (pool) e.pool = wrapValue(() => checkPoolName(pool.value), where(pool.valueStart), `<${el.qname} pool>`);
+  Object.assign(e, readRequest(el, where));
   if (!e.type && !e.pool) {
     throw new VirtMdevError(ExitCode.BAD_VALUE, 'no-type-or-pool',
       `${where(el.start)}: <${el.qname} uuid='${e.uuid}'>: a managed device needs type='…' (an mdev type id) or pool='…'`);
@@ -492,13 +499,7 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   let requestFrom: MdevHostdev['requestFrom'];
   let managed = false;
   if (form === 'managed') {
-    request = {};
-    const t = attr(child, 'type');
-    const p = attr(child, 'parent');
-    const pool = attr(child, 'pool');
-    if (t) request.type = wrapValue(() => checkTypeId(t.value), where(t.valueStart), `<${child.qname} type>`);
-    if (p) request.parent = wrapValue(() => checkParentName(p.value), where(p.valueStart), `<${child.qname} parent>`);
-    if (pool) request.pool = wrapValue(() => checkPoolName(pool.value), where(pool.valueStart), `<${child.qname} pool>`);
+    request = readRequest(child, where);
     requestFrom = 'source';
     managed = true;
   } else if (managedYes) {

@@ -38,19 +38,5 @@ export function tempDir(prefix = 'virt-mdev-test-'): { dir: string; cleanup: () 
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Recursively list a tree with file contents and link targets: equal snapshots mean an unchanged host. */
-export function snapshotTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string): void => {
-    const abs = path.join(dir, rel);
-    for (const ent of fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const r = rel ? `${rel}/${ent.name}` : ent.name;
-      const a = path.join(dir, r);
-      if (ent.isSymbolicLink()) out[r] = `-> ${fs.readlinkSync(a)}`;
-      else if (ent.isDirectory()) { out[r] = 'dir'; walk(r); }
-      else out[r] = fs.readFileSync(a, 'utf8');
-    }
-  };
-  walk('');
-  return out;
-}
+/** Equal snapshots mean an unchanged host (shared with the demo). */
+export { snapshotTree } from '../../src/util/tree-snapshot.js';
