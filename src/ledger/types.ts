@@ -34,6 +34,11 @@ export interface LedgerEntry {
   domain?: DomainRef;
   /** the pool that owns it; absent for devices owned by one domain's managed hostdev */
   pool?: string;
+  /**
+   * with pool: which member (0-based) this device is or stands in for. A free member has the member's
+   * own UUID (poolMemberUuid) and no domain; a lent member's entry has the domain's UUID and the domain.
+   */
+  member?: number;
   /** ISO time of the create (or adoption) */
   createdAt: string;
   /** ISO time of the last state change */
