@@ -11,6 +11,7 @@ import { registerTransform } from './commands/transform.js';
 import { registerHookAdmin } from './commands/hook-admin.js';
 import { registerPools } from './commands/pools.js';
 import { registerAutostart } from './commands/autostart.js';
+import { registerInstall } from './commands/install.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerHookAdmin(program);
   registerPools(program);
   registerAutostart(program);
+  registerInstall(program);
   return program;
 }
 
