@@ -55,7 +55,11 @@ test('a parent that registers 5 s after autostart began is waited for; the other
   // count from the moment autostart has looked and found the parent missing
   await stderrSays(run, 'waiting up to 30 s for parent mtty to register');
   const t0 = Date.now();
-  await sleep(5000);
+  // the ledger lock is free while autostart waits: another command gets through at once
+  const other = await autostart(h.dir, ['--parent', 'matrix']);
+  t.is(other.exitCode, 0);
+  t.true(Date.now() - t0 < 4000, `${Date.now() - t0} ms`);
+  await sleep(5000 - (Date.now() - t0));
   plug(h.dir, 'mtty');
   const r = await run;
   t.is(r.exitCode, 0, String(r.stderr));
@@ -66,6 +70,23 @@ test('a parent that registers 5 s after autostart began is waited for; the other
   t.true(Date.now() - t0 < 10_000);
   t.regex(String(r.stderr), /waiting up to 30 s for parent mtty to register/);
   t.deepEqual(devices(h.dir).map((d) => d.uuid), [B, A]);
+});
+
+test('a type the parent does not offer yet is waited for too (a vendor daemon that is slow to start)', async (t) => {
+  const h = await hostWith(['mtty']);
+  t.teardown(h.cleanup);
+  fs.mkdirSync(path.join(h.dir, 'etc/mdevctl.d/mtty'));
+  fs.copyFileSync(path.join(dataDir('reboot'), 'etc/mdevctl.d/mtty', A), path.join(h.dir, 'etc/mdevctl.d/mtty', A));
+  const types = path.join(h.dir, 'sys/devices/virtual/mtty/mtty/mdev_supported_types');
+  fs.renameSync(path.join(types, 'mtty-2'), path.join(h.dir, 'mtty-2.later'));
+  const run = autostartLive(h.dir, ['--wait', '30']);
+  await stderrSays(run, 'waiting up to 30 s for parent mtty to offer mtty-2');
+  await sleep(2000);
+  fs.renameSync(path.join(h.dir, 'mtty-2.later'), path.join(types, 'mtty-2'));
+  const r = await run;
+  t.is(r.exitCode, 0, String(r.stderr));
+  t.regex(String(r.stdout), new RegExp(`^${A} mtty-2 on mtty: started, waited \\d+\\.\\d s for type mtty-2\n$`));
+  t.deepEqual(devices(h.dir), [{ uuid: A, parent: 'mtty', type: 'mtty-2' }]);
 });
 
 test('a parent that never registers: one clear line per device, the others start, exit 5', async (t) => {
