@@ -55,19 +55,19 @@ test('a parent that registers 5 s after autostart began is waited for; the other
   // count from the moment autostart has looked and found the parent missing
   await stderrSays(run, 'waiting up to 30 s for parent mtty to register');
   const t0 = Date.now();
-  // the ledger lock is free while autostart waits: another command gets through at once
+  // the ledger lock is free while autostart waits: another command gets through before the parent comes
   const other = await autostart(h.dir, ['--parent', 'matrix']);
   t.is(other.exitCode, 0);
-  t.true(Date.now() - t0 < 4000, `${Date.now() - t0} ms`);
-  await sleep(5000 - (Date.now() - t0));
+  t.is(run.exitCode, null); // still waiting
+  await sleep(Math.max(0, 5000 - (Date.now() - t0)));
   plug(h.dir, 'mtty');
   const r = await run;
   t.is(r.exitCode, 0, String(r.stderr));
   t.is(byUuid(r.stdout, B), `${B} vfio_ap-passthrough on matrix: started`);
   const m = /^a1a1\S+ mtty-2 on mtty: started, waited (\d+\.\d) s for parent mtty$/.exec(byUuid(r.stdout, A));
   t.truthy(m, String(r.stdout));
-  t.true(Number(m![1]) >= 4.5 && Number(m![1]) < 10, m![1]);
-  t.true(Date.now() - t0 < 10_000);
+  t.true(Number(m![1]) >= 4.5 && Number(m![1]) < 15, m![1]);
+  t.true(Date.now() - t0 < 20_000);
   t.regex(String(r.stderr), /waiting up to 30 s for parent mtty to register/);
   t.deepEqual(devices(h.dir).map((d) => d.uuid), [B, A]);
 });
@@ -100,7 +100,7 @@ test('a parent that never registers: one clear line per device, the others start
   const r = await autostart(h.dir, ['--wait', '2']);
   const took = Date.now() - t0;
   t.is(r.exitCode, 5, String(r.stderr));
-  t.true(took >= 2000 && took < 8000, String(took));
+  t.true(took >= 2000 && took < 15_000, String(took));
   t.is(byUuid(r.stdout, B), `${B} vfio_ap-passthrough on matrix: started`);
   for (const [u, type] of [[A, 'mtty-2'], [extra, 'mtty-1']]) {
     t.regex(byUuid(r.stdout, u), new RegExp(`^${u} ${type} on mtty: failed: parent mtty did not register for mdev support within 2 s: is its vendor driver loaded`));
