@@ -60,7 +60,7 @@ test('a parent that registers 5 s after autostart began is waited for; the other
   t.is(other.exitCode, 0);
   t.is(run.exitCode, null); // still waiting
   await sleep(Math.max(0, 5000 - (Date.now() - t0)));
-  plug(h.dir, 'mtty');
+  await plug(h.dir, 'mtty');
   const r = await run;
   t.is(r.exitCode, 0, String(r.stderr));
   t.is(byUuid(r.stdout, B), `${B} vfio_ap-passthrough on matrix: started`);
@@ -73,20 +73,16 @@ test('a parent that registers 5 s after autostart began is waited for; the other
 });
 
 test('a type the parent does not offer yet is waited for too (a vendor daemon that is slow to start)', async (t) => {
-  const h = await hostWith(['mtty']);
+  const h = await hostWith(['mtty', 'ap'], 'reboot');
   t.teardown(h.cleanup);
-  fs.mkdirSync(path.join(h.dir, 'etc/mdevctl.d/mtty'));
-  fs.copyFileSync(path.join(dataDir('reboot'), 'etc/mdevctl.d/mtty', A), path.join(h.dir, 'etc/mdevctl.d/mtty', A));
-  const types = path.join(h.dir, 'sys/devices/virtual/mtty/mtty/mdev_supported_types');
-  fs.renameSync(path.join(types, 'mtty-2'), path.join(h.dir, 'mtty-2.later'));
-  const run = autostartLive(h.dir, ['--wait', '30']);
-  await stderrSays(run, 'waiting up to 30 s for parent mtty to offer mtty-2');
-  await sleep(2000);
-  fs.renameSync(path.join(h.dir, 'mtty-2.later'), path.join(types, 'mtty-2'));
-  const r = await run;
+  await unplug(h.dir, 'mtty');
+  // the parent registers at once, its types come 3 s later
+  await plug(h.dir, 'mtty', 3);
+  const r = await autostart(h.dir, ['--wait', '30']);
   t.is(r.exitCode, 0, String(r.stderr));
-  t.regex(String(r.stdout), new RegExp(`^${A} mtty-2 on mtty: started, waited \\d+\\.\\d s for type mtty-2\n$`));
-  t.deepEqual(devices(h.dir), [{ uuid: A, parent: 'mtty', type: 'mtty-2' }]);
+  t.regex(byUuid(r.stdout, A), /: started, waited \d+\.\d s for type mtty-2$/);
+  t.regex(String(r.stderr), /waiting up to 30 s for parent mtty to offer mtty-2/);
+  t.deepEqual(devices(h.dir).map((d) => d.uuid), [B, A]);
 });
 
 test('a parent that never registers: one clear line per device, the others start, exit 5', async (t) => {

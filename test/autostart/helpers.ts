@@ -7,8 +7,6 @@ import { cliPath, repoRoot, tempDir, virtMdev } from '../helpers/cli.js';
 import { HostRoot } from '../../src/host/root.js';
 import { openMdevBus } from '../../src/mdevbus/bus.js';
 import { initSimHost } from '../../src/simhost/init.js';
-import { putLink } from '../../src/simhost/layout.js';
-import { PROFILES } from '../../src/simhost/profiles.js';
 
 export interface Host {
   dir: string;
@@ -53,25 +51,17 @@ export function devices(dir: string): Dev[] {
   return openMdevBus(new HostRoot(dir)).listDevices().map((d) => ({ uuid: d.uuid, parent: d.parent, type: d.typeId }));
 }
 
-/** A reboot as the kernel sees it: every child device gone, run/ cleared, etc/ kept. */
-export async function reboot(dir: string): Promise<void> {
-  const bus = openMdevBus(new HostRoot(dir));
-  for (const d of bus.listDevices()) await bus.remove(d.uuid);
-  fs.rmSync(path.join(dir, 'run'), { recursive: true, force: true });
+async function simulate(args: string[]): Promise<void> {
+  const r = await virtMdev(['simulate', ...args]);
+  if (r.exitCode !== 0) throw new Error(`simulate ${args.join(' ')} failed: ${String(r.stderr)}`);
 }
 
-/** The parent's driver unregisters from the mdev core: its children go, then its class link. */
-export async function unplug(dir: string, parent: string): Promise<void> {
-  const bus = openMdevBus(new HostRoot(dir));
-  for (const d of bus.listDevices()) if (d.parent === parent) await bus.remove(d.uuid);
-  fs.unlinkSync(path.join(dir, 'sys/class/mdev_bus', parent));
-}
-
-/** The parent registers again (MDEV_STATE=registered): its class link comes back. */
-export function plug(dir: string, parent: string): void {
-  const p = PROFILES.flatMap((x) => x.parents).find((x) => x.name === parent);
-  if (!p) throw new Error(`no profile has parent ${parent}`);
-  putLink(dir, `sys/class/mdev_bus/${parent}`, p.path);
-}
+/** A reboot: every mdev gone, run/ cleared, etc/ (the store) kept. */
+export const reboot = (dir: string): Promise<void> => simulate(['reboot', dir]);
+/** The parent's driver unregisters from the mdev core (its children go with it). */
+export const unplug = (dir: string, parent: string): Promise<void> => simulate(['unplug', dir, parent]);
+/** The parent registers again; with typesAfter, its types are offered only that many seconds later. */
+export const plug = (dir: string, parent: string, typesAfter?: number): Promise<void> =>
+  simulate(['plug', dir, parent, ...(typesAfter === undefined ? [] : ['--types-after', String(typesAfter)])]);
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
