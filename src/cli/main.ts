@@ -10,6 +10,8 @@ import { registerValidate } from './commands/validate.js';
 import { registerTransform } from './commands/transform.js';
 import { registerHookAdmin } from './commands/hook-admin.js';
 import { registerPools } from './commands/pools.js';
+import { registerAutostart } from './commands/autostart.js';
+import { registerInstall } from './commands/install.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerTransform(program);
   registerHookAdmin(program);
   registerPools(program);
+  registerAutostart(program);
+  registerInstall(program);
   return program;
 }
 
