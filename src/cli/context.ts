@@ -18,3 +18,15 @@ export function hostRootOf(cmd: Command): HostRoot {
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
+
+/**
+ * Store files that could not be read: one warning line each on stderr, naming the file, while the
+ * command goes on with the rest (as JSON lines with --json).
+ */
+export function warnStoreProblems(cmd: Command, problems: { file: string; message: string }[]): void {
+  for (const p of problems) {
+    process.stderr.write(globals(cmd).json
+      ? JSON.stringify({ warning: 'bad-definition', file: p.file, message: p.message }) + '\n'
+      : `virt-mdev: warning: ${p.message}\n`);
+  }
+}
