@@ -5,7 +5,7 @@
 import { definitionsOfUuid, onlyDefinition } from '../definitions/lookup.js';
 import { startDefinition } from '../definitions/start.js';
 import type { MdevDefinition, StoreSnapshot } from '../definitions/types.js';
-import { withLedger } from '../ledger/store.js';
+import { withLedgerLock } from '../ledger/store.js';
 import { ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import type { HookContext } from './context.js';
 import type { UnmanagedDevice } from './domain.js';
@@ -49,7 +49,7 @@ export function unmanagedDefinition(ctx: HookContext, snap: StoreSnapshot, u: Un
 /** Start the definitions under the ledger lock; one that someone started meanwhile counts as started. */
 export async function startDefinedDevices(ctx: HookContext, starts: DefinedStart[]): Promise<void> {
   if (starts.length === 0) return;
-  await withLedger(ctx.root, async () => {
+  await withLedgerLock(ctx.root, async () => {
     for (const s of starts) {
       let state: string;
       try {

@@ -4,7 +4,7 @@
 import * as crypto from 'node:crypto';
 import type { HostRoot } from '../host/root.js';
 import { createWithAttrs } from '../mdevbus/create-with-attrs.js';
-import { withLedger } from '../ledger/store.js';
+import { withLedgerLock } from '../ledger/store.js';
 import type { MdevBus, MdevDevice, MdevParent, MdevType } from '../mdevbus/types.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { checkParentName, printable } from '../util/validate.js';
@@ -63,7 +63,7 @@ export async function createMdevFromRequest(root: HostRoot, bus: MdevBus, req: M
   const type = requestType(parent, req.typeId, source);
   const generatedUuid = req.uuid === undefined;
   const uuid = req.uuid ?? crypto.randomUUID();
-  const dev = await withLedger(root, async () => {
+  const dev = await withLedgerLock(root, async () => {
     const existing = bus.findDevice(uuid);
     if (existing) {
       throw new VirtMdevError(ExitCode.EXISTS, 'uuid-in-use',

@@ -19,7 +19,7 @@ export { createMdevFromRequest, destroyNodedev, resolveParent } from './create.j
 export { autostartNodedev, defineNodedev, startNodedev, undefineNodedev } from './persist.js';
 export { findNodedev, requireNodedev } from './lookup.js';
 export { renderTree } from './tree.js';
-export { definitionView, filterByState, mergeDefinitions } from './defined.js';
+export { definitionView, filterByState } from './defined.js';
 export * from './names.js';
 export * from './model.js';
 

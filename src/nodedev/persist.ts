@@ -9,7 +9,7 @@ import { startDefinition } from '../definitions/start.js';
 import { readStore, removeDefinition, writeDefinition } from '../definitions/store.js';
 import type { MdevDefinition, StartMode } from '../definitions/types.js';
 import type { HostRoot } from '../host/root.js';
-import { withLedger } from '../ledger/store.js';
+import { withLedgerLock } from '../ledger/store.js';
 import type { MdevBus } from '../mdevbus/types.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
@@ -18,7 +18,7 @@ import { inactiveNode, markDefined } from './defined.js';
 import { mdevNode } from './collect.js';
 import { findNodedev } from './lookup.js';
 import type { MdevNode, NodeDevice } from './model.js';
-import { childNodedevName, parentNodedevName, parseNameArg, sanitizeNamePart } from './names.js';
+import { ROOT_NODEDEV, childNodedevName, parentNodedevName, parseNameArg, sanitizeNamePart } from './names.js';
 import type { MdevCreateRequest } from './parse.js';
 
 export interface DefineResult { device: MdevNode; generatedUuid: boolean; updated: boolean; file: string }
@@ -29,7 +29,7 @@ function definedNode(bus: MdevBus, def: MdevDefinition): MdevNode {
   const parentName = parent ? parentNodedevName(parent) : undefined;
   const dev = bus.findDevice(def.uuid);
   if (!dev || dev.parent !== def.parent) return inactiveNode(def, parentName);
-  const node = mdevNode(dev, parentName ?? 'computer');
+  const node = mdevNode(dev, parentName ?? ROOT_NODEDEV);
   markDefined(node, def);
   return node;
 }
@@ -46,7 +46,7 @@ export async function defineNodedev(root: HostRoot, bus: MdevBus, req: MdevCreat
   const attrs = req.attrs.map((a) => ({ name: checkDefinitionAttrName(a.name, source), value: a.value }));
   const generatedUuid = req.uuid === undefined;
   const uuid = req.uuid ?? crypto.randomUUID();
-  return withLedger(root, () => {
+  return withLedgerLock(root, () => {
     const defs = definitionsOfUuid(readStore(root), uuid);
     const elsewhere = defs.find((d) => d.parent !== parent.name);
     if (elsewhere) {
@@ -105,7 +105,7 @@ export interface UndefineResult { name: string; uuid: string; file: string; acti
 /** Remove a definition; a device that is running stays running, now transient (as libvirt does). */
 export async function undefineNodedev(root: HostRoot, bus: MdevBus, devices: NodeDevice[], arg: string): Promise<UndefineResult> {
   const t = mdevTarget(devices, arg);
-  return withLedger(root, () => {
+  return withLedgerLock(root, () => {
     const def = requireDefinition(root, bus, t, `Node device '${printable(arg)}' is not defined`);
     removeDefinition(def);
     const dev = bus.findDevice(def.uuid);
@@ -116,7 +116,7 @@ export async function undefineNodedev(root: HostRoot, bus: MdevBus, devices: Nod
 /** Start an inactive defined device: created, then its attributes written in order. */
 export async function startNodedev(root: HostRoot, bus: MdevBus, devices: NodeDevice[], arg: string): Promise<MdevNode> {
   const t = mdevTarget(devices, arg);
-  return withLedger(root, async () => {
+  return withLedgerLock(root, async () => {
     const dev = bus.findDevice(t.uuid);
     if (dev && t.parentMatches(dev.parent)) {
       throw new VirtMdevError(ExitCode.EXISTS, 'already-active',
@@ -134,7 +134,7 @@ export interface AutostartResult { name: string; autostart: boolean; changed: bo
 export async function autostartNodedev(root: HostRoot, bus: MdevBus, devices: NodeDevice[], arg: string, enable: boolean): Promise<AutostartResult> {
   const t = mdevTarget(devices, arg);
   const start: StartMode = enable ? 'auto' : 'manual';
-  return withLedger(root, () => {
+  return withLedgerLock(root, () => {
     const def = requireDefinition(root, bus, t, 'cannot set autostart for transient device');
     const name = childNodedevName(def.uuid, def.parent);
     if (def.start === start) return { name, autostart: enable, changed: false, file: def.file };
