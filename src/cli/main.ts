@@ -6,6 +6,7 @@ import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { reportError } from './run.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerNodedev } from './commands/nodedev.js';
+import { registerNodedevPersist } from './commands/nodedev-persist.js';
 import { registerValidate } from './commands/validate.js';
 import { registerTransform } from './commands/transform.js';
 import { registerHookAdmin } from './commands/hook-admin.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSimulate(program);
   registerNodedev(program);
+  registerNodedevPersist(program);
   registerValidate(program);
   registerTransform(program);
   registerHookAdmin(program);
