@@ -202,3 +202,21 @@ test('every sample in samples/pools defines and starts on a host with the profil
   }
   t.true((await listJson(h)).every((p) => p.free === p.size));
 });
+
+test('pool-list names a damaged definition file on stderr, lists the others and exits 1', async (t) => {
+  const h = await simHost('mtty');
+  t.teardown(h.cleanup);
+  await define(h, 'good', 'mtty-1', 1);
+  const dir = path.join(h.dir, 'etc/virt-mdev/pools');
+  fs.writeFileSync(path.join(dir, 'broken.xml'), '<mdevpool><name>broken</name>');
+  fs.writeFileSync(path.join(dir, 'other.xml'), poolXml('renamed', 'mtty-1', 1));
+  const r = await h.run(['pool-list', '--all']);
+  t.is(r.exitCode, 1);
+  t.regex(String(r.stdout), /^ good +inactive/m);
+  const lines = String(r.stderr).split('\n').filter(Boolean);
+  t.is(lines.length, 2);
+  t.regex(lines[0]!, /^virt-mdev: \S+\/etc\/virt-mdev\/pools\/broken\.xml:1:\d+: malformed XML/);
+  t.regex(lines[1]!, /^virt-mdev: \S+\/etc\/virt-mdev\/pools\/other\.xml: <name>renamed<\/name> does not match the file name/);
+  // a damaged definition of an inactive pool can be replaced
+  t.is((await h.run(['pool-define', h.file('broken.xml', poolXml('broken', 'mtty-1', 1))])).exitCode, 0);
+});
