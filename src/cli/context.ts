@@ -1,6 +1,7 @@
 // What every command needs from the global options, resolved the same way everywhere.
 import type { Command } from 'commander';
 import { resolveHostRoot, type HostRoot } from '../host/root.js';
+import { ExitCode, VirtMdevError } from '../util/errors.js';
 
 export interface GlobalOptions {
   root?: string;
@@ -17,4 +18,10 @@ export function hostRootOf(cmd: Command): HostRoot {
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** An option value in seconds (fractions allowed), as milliseconds. */
+export function seconds(v: string, what: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new VirtMdevError(ExitCode.USAGE, 'bad-seconds', `${what} '${v}' is not a number of seconds`);
+  return Math.round(Number(v) * 1000);
 }

@@ -1,16 +1,11 @@
 // Commands around the qemu hook: install-hook, uninstall-hook, doctor, gc, ledger.
 import type { Command } from 'commander';
-import { globals, hostRootOf, printJson } from '../context.js';
+import { globals, hostRootOf, printJson, seconds } from '../context.js';
 import { ExitCode, VirtMdevError } from '../../util/errors.js';
 import type { HostRoot } from '../../host/root.js';
 
 function hooksDirOf(root: HostRoot, given?: string): string {
   return given ?? root.p('etc/libvirt/hooks');
-}
-
-function seconds(v: string, what: string): number {
-  if (!/^\d+(\.\d+)?$/.test(v)) throw new VirtMdevError(ExitCode.USAGE, 'bad-seconds', `${what} '${v}' is not a number of seconds`);
-  return Math.round(Number(v) * 1000);
 }
 
 export function registerHookAdmin(program: Command): void {
