@@ -4,6 +4,7 @@
 // the rest, with the lock released, until the run's wait is over; a pool its parents cannot hold
 // keeps what fits and says what is missing.
 import { withLedger, type LedgerTxn } from '../ledger/store.js';
+import type { MdevParent } from '../mdevbus/types.js';
 import { fillPool, listAutostartPools, poolFile, poolMemberUuid, shortfallError, type FillReport, type PoolDefinition } from '../pools/index.js';
 import { ExitCode, isVirtMdevError, type VirtMdevError } from '../util/errors.js';
 import { poolConcerns, poolLate } from './pool-plan.js';
@@ -65,8 +66,8 @@ class PoolsRun {
     });
   }
 
-  private async startOne(txn: LedgerTxn, def: PoolDefinition, final: boolean, waiting: Set<string>): Promise<void> {
-    const concerns = poolConcerns(def, this.ctx.parents, this.ctx.bus.listParents());
+  private async startOne(txn: LedgerTxn, def: PoolDefinition, bus: readonly MdevParent[], final: boolean, waiting: Set<string>): Promise<void> {
+    const concerns = poolConcerns(def, this.ctx.parents, bus);
     if (concerns === false) return;
     if (concerns !== true) {
       // at the end, a parent that never showed its types was never this pool's to start
@@ -109,7 +110,9 @@ class PoolsRun {
         pools = pools.filter((d) => this.pending!.has(d.name));
       }
       const waiting = new Set<string>();
-      for (const def of pools) await this.startOne(txn, def, final, waiting);
+      // which pools a parent concerns depends on the types it offers, not on what the fills take
+      const bus = this.ctx.bus.listParents();
+      for (const def of pools) await this.startOne(txn, def, bus, final, waiting);
       this.pending = waiting;
       return waiting;
     }, { lockTimeoutMs: this.ctx.lockTimeoutMs });
