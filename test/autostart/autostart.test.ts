@@ -76,9 +76,11 @@ test('a type the parent does not offer yet is waited for too (a vendor daemon th
   const h = await hostWith(['mtty', 'ap'], 'reboot');
   t.teardown(h.cleanup);
   await unplug(h.dir, 'mtty');
-  // the parent registers at once, its types come 3 s later
+  const run = autostartLive(h.dir, ['--wait', '30']);
+  await stderrSays(run, 'waiting up to 30 s for parent mtty to register');
+  // the parent registers now, its types come 3 s later (longer than the longest backoff: a round sees it typeless)
   await plug(h.dir, 'mtty', 3);
-  const r = await autostart(h.dir, ['--wait', '30']);
+  const r = await run;
   t.is(r.exitCode, 0, String(r.stderr));
   t.regex(byUuid(r.stdout, A), /: started, waited \d+\.\d s for type mtty-2$/);
   t.regex(String(r.stderr), /waiting up to 30 s for parent mtty to offer mtty-2/);
@@ -166,7 +168,7 @@ test('nothing marked auto: one line, exit 0', async (t) => {
   t.teardown(h.cleanup);
   const r = await autostart(h.dir, ['--wait', '5']);
   t.is(r.exitCode, 0);
-  t.is(String(r.stdout), 'nothing to start: no definition is marked auto\n');
+  t.is(String(r.stdout), 'nothing to start: no definition is marked auto and no pool is autostarted\n');
 });
 
 test('a bad --wait is a usage error', async (t) => {
