@@ -13,6 +13,7 @@ import { registerHookAdmin } from './commands/hook-admin.js';
 import { registerPools } from './commands/pools.js';
 import { registerAutostart } from './commands/autostart.js';
 import { registerInstall } from './commands/install.js';
+import { registerMetrics } from './commands/metrics.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerPools(program);
   registerAutostart(program);
   registerInstall(program);
+  registerMetrics(program);
   return program;
 }
 
