@@ -14,6 +14,7 @@ import { registerPools } from './commands/pools.js';
 import { registerAutostart } from './commands/autostart.js';
 import { registerInstall } from './commands/install.js';
 import { registerMetrics } from './commands/metrics.js';
+import { registerCompletion } from './commands/completion.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerAutostart(program);
   registerInstall(program);
   registerMetrics(program);
+  registerCompletion(program);
   return program;
 }
 
