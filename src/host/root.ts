@@ -23,6 +23,8 @@ export class HostRoot {
   get etcDir(): string { return this.p('etc/virt-mdev'); }
   get runDir(): string { return this.p('run/virt-mdev'); }
   get logDir(): string { return this.p('var/log/virt-mdev'); }
+  /** node_exporter's textfile collector directory (the default of Debian's prometheus-node-exporter) */
+  get textfileDir(): string { return this.p('var/lib/prometheus/node-exporter'); }
   /** libvirt's status XML of running qemu domains (never ask libvirt itself from a hook) */
   get libvirtQemuRunDir(): string { return this.p('run/libvirt/qemu'); }
 
