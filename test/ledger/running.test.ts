@@ -122,7 +122,6 @@ test('a FIFO named *.xml in the status directory hangs neither prepare (which ho
   const dir = path.join(sim.dir, 'run/libvirt/qemu');
   fs.mkdirSync(dir, { recursive: true });
   await execa('mkfifo', [path.join(dir, 'fifo.xml')]);
-  fs.mkdirSync(path.join(dir, 'dir.xml'));
   const u = uuid();
   const p = await hook(sim.dir, 'vm', 'prepare', 'begin', domainXml('vm', uuid(), [{ uuid: u, type: 'mtty-1' }]), {});
   t.is(p.exitCode, 0, String(p.stderr));
