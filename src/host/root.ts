@@ -40,6 +40,18 @@ export class HostRoot {
     }
   }
 
+  private realTop?: string;
+
+  /**
+   * Whether a resolved path (no symlinks left in it) lies under the root. Always true for '/', so a
+   * real host pays nothing; a simulated root is resolved once.
+   */
+  contains(real: string): boolean {
+    if (this.dir === '/') return true;
+    this.realTop ??= this.realDir;
+    return this.realTop === '/' || real === this.realTop || real.startsWith(this.realTop + path.sep);
+  }
+
   /** A simulated host carries a marker file at its top; the real '/' never counts as simulated. */
   get isSimulated(): boolean {
     if (this.dir === '/') return false;
