@@ -67,6 +67,7 @@ test('node devices, definitions, autostart and pools on a simulated host, on Nod
   t.teardown(tmp.cleanup);
   const root = path.join(tmp.dir, 'host');
   ok(t, await run18(['simulate', 'init', root, '--profile', 'mtty']), 'simulate init');
+  t.regex(String((await run18(['doctor'], { root })).stdout), /^ok +node +Node v18\.\d+\.\d+ \(needs >= 18\.19\)$/m);
   const list = await run18(['nodedev-list', '--tree'], { root });
   ok(t, list, 'nodedev-list');
   t.regex(String(list.stdout), /mtty_mtty/);
