@@ -90,10 +90,10 @@ test('every purpose and every root has its own lock; two purposes nest in one pr
   const tmp = tempDir('virt-mdev-lock-');
   t.teardown(tmp.cleanup);
   const [a, b] = [path.join(tmp.dir, 'a'), path.join(tmp.dir, 'b')];
-  const ledgerA = await acquireLock(a, 'ledger', { timeoutMs: 1_000 });
+  const ledgerA = await acquireLock(a, 'ledger', { timeoutMs: 10_000 });
   // Node 18's libuv cut the old abstract-socket names at their NUL: this waited for 60 s there
-  const simA = await acquireLock(a, 'simkernel', { timeoutMs: 1_000 });
-  const ledgerB = await acquireLock(b, 'ledger', { timeoutMs: 1_000 });
+  const simA = await acquireLock(a, 'simkernel', { timeoutMs: 10_000 });
+  const ledgerB = await acquireLock(b, 'ledger', { timeoutMs: 10_000 });
   const other = holder(a, 'ledger', 300);
   t.regex(await other.line(0), /^error 9 timed out after 0 s waiting for the virt-mdev 'ledger' lock/);
   for (const l of [simA, ledgerB, ledgerA]) await l.release();
@@ -114,7 +114,7 @@ test('a waiter whose lock file was unlinked meanwhile locks the new file, and wa
   await waiting(waiter);
   fs.unlinkSync(file);
   // whoever comes now creates and locks a new file: the holder of the old one cannot stop that
-  const second = await acquireLock(tmp.dir, 'ledger', { timeoutMs: 1_000 });
+  const second = await acquireLock(tmp.dir, 'ledger', { timeoutMs: 10_000 });
   await first.release();
   // the waiter now holds the old, unlinked file: it must see that and queue for the new one
   await sleep(700);
