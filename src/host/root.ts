@@ -5,6 +5,12 @@ import * as path from 'node:path';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 
 export const SIM_MARKER = 'virt-mdev-simulated-host.json';
+/**
+ * A simulated host keeps its lock files here, not under run/: `simulate reboot` empties run/ while
+ * the processes of the test live on, and a lock file unlinked under its holder would let a second
+ * process in (a real reboot ends every holder first).
+ */
+export const SIM_LOCK_DIR = 'virt-mdev-simulated-host.locks';
 
 export class HostRoot {
   /** absolute, normalised root directory */
@@ -50,6 +56,12 @@ export class HostRoot {
     if (this.dir === '/') return true;
     this.realTop ??= this.realDir;
     return this.realTop === '/' || real === this.realTop || real.startsWith(this.realTop + path.sep);
+  }
+
+  /** Where this root's cross-process lock files live (src/util/lock.ts). */
+  get lockDir(): string {
+    const real = this.realDir;
+    return this.isSimulated ? path.join(real, SIM_LOCK_DIR) : path.join(real, 'run/virt-mdev/locks');
   }
 
   /** A simulated host carries a marker file at its top; the real '/' never counts as simulated. */

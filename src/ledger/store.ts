@@ -8,7 +8,7 @@ import type { MdevDevice } from '../mdevbus/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { errnoCode, ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import { withLock } from '../util/lock.js';
-import { LEDGER_FILE, type DomainRef, type Ledger, type LedgerEntry, type LedgerState } from './types.js';
+import { LEDGER_FILE, LEDGER_LOCK, type DomainRef, type Ledger, type LedgerEntry, type LedgerState } from './types.js';
 
 const MAX_LEDGER_BYTES = 16 * 1024 * 1024;
 const STATES: readonly LedgerState[] = ['creating', 'active', 'removing', 'abandoned'];
@@ -89,7 +89,7 @@ export async function withLedger<T>(root: HostRoot, fn: (txn: LedgerTxn) => Prom
  * made by hand or from a definition): a damaged ledger must not stop those.
  */
 export async function withLedgerLock<T>(root: HostRoot, fn: () => Promise<T> | T, opts: { lockTimeoutMs?: number } = {}): Promise<T> {
-  return withLock(root.realDir, 'ledger', async () => fn(), { timeoutMs: opts.lockTimeoutMs });
+  return withLock(root.realDir, LEDGER_LOCK, async () => fn(), { timeoutMs: opts.lockTimeoutMs, dir: root.lockDir });
 }
 
 /** Same domain: by UUID when both sides know it, else by name. */

@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { outsideRootError, readHostFile } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import { linuxErrnoName } from '../simhost/errno.js';
-import { SIM_LOCK } from '../simhost/lockname.js';
-import { withLock } from '../util/lock.js';
+import { withSimLock } from '../simhost/lockname.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '../util/validate.js';
 import { errnoOfRemoveExit } from './remove-status.js';
@@ -347,7 +346,7 @@ class SysfsMdevBus implements MdevBus {
 
   /** On a simulated host, let a removal that has left the bus finish its teardown (it runs under the lock). */
   private async settle(): Promise<void> {
-    if (this.root.isSimulated) await withLock(this.rootReal, SIM_LOCK, () => undefined, { timeoutMs: 10_000 }).catch(() => undefined);
+    if (this.root.isSimulated) await withSimLock(this.rootReal, () => undefined, { timeoutMs: 10_000 }).catch(() => undefined);
   }
 
   private removeExit(uuid: string, code: number | null, link: string): RemoveOutcome | undefined {
