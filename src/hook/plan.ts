@@ -1,0 +1,205 @@
+// prepare's decisions as a pure function of one snapshot of the host: per hostdev what prepare will do
+// (create on which parents, reuse, adopt, use or start an unmanaged device) or the exact error it
+// fails with. The hook applies the managed part under the ledger lock; `virt-mdev check` prints it.
+import { sameDomain, findEntry } from '../ledger/store.js';
+import { findRunning, runningUserOf } from '../ledger/running.js';
+import type { DomainRef, LedgerEntry } from '../ledger/types.js';
+import type { MdevParent } from '../mdevbus/types.js';
+import { ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
+import { domainLabel, type DomainMdevs, type ManagedDevice, type UnmanagedDevice } from './domain.js';
+import { afterCreate, apiOf, checkApi, chooseParents } from './policy.js';
+import { deviceIn, type PrepareSnapshot } from './snapshot.js';
+
+export interface ManagedStep {
+  m: ManagedDevice;
+  /** "domain 'x' mdev hostdev #n (uuid)", the start of every message about this hostdev */
+  what: string;
+  action: 'create' | 'reuse' | 'adopt';
+  type: string;
+  /** create: the first parent to try; reuse/adopt: where the device is */
+  parent: string;
+  /** create: every parent to try, in order (the kernel may refuse one that looked free) */
+  candidates: string[];
+  /** instances of the type left on `parent` when planned (create only) */
+  left?: number;
+  /** this domain takes over virt-mdev's ledger entry of a domain that no longer runs (from: that domain) */
+  takeOver?: { from?: DomainRef };
+  /** the ledger remembers a device of this domain that is gone: forget it before creating anew */
+  dropStale?: boolean;
+}
+
+export interface UnmanagedStep {
+  u: UnmanagedDevice;
+  what: string;
+  /** use: the device exists; start: it is defined (mdevctl's store) and prepare starts it */
+  action: 'use' | 'start';
+  type: string;
+  parent: string;
+  deviceApi: string;
+  /** start: the definition's file */
+  definition?: string;
+}
+
+export type Planned<S> = { ok: true; step: S } | { ok: false; n: number; uuid: string; error: VirtMdevError };
+
+export interface PreparePlan {
+  domain: DomainRef;
+  unmanaged: Array<Planned<UnmanagedStep>>;
+  managed: Array<Planned<ManagedStep>>;
+  /** what prepare fails with: the first error in prepare's order (unmanaged hostdevs first); none: it starts */
+  error?: VirtMdevError;
+}
+
+const whatOf = (domain: DomainRef, n: number, uuid: string): string => `${domainLabel(domain)} mdev hostdev #${n} (${uuid})`;
+
+/** A device of another domain's that is still being handed out or taken back is not free to take. */
+function busyOwner(snap: PrepareSnapshot, e: LedgerEntry): string | undefined {
+  if (e.state === 'removing' || e.state === 'abandoned') return `is still being removed for ${e.domain ? domainLabel(e.domain) : 'a stopped domain'} (${e.note ?? 'remove pending'}); retry later or run 'virt-mdev gc'`;
+  if (e.pool !== undefined && e.domain === undefined) return undefined;
+  if (e.pool !== undefined) return `is lent by pool '${e.pool}' to ${domainLabel(e.domain!)}`;
+  if (!e.domain) return undefined;
+  if (findRunning(snap.running, e.domain)) return `belongs to running ${domainLabel(e.domain)}`;
+  if (e.state === 'active' && snap.now - Date.parse(e.updatedAt) < snap.startGraceMs) {
+    return `was prepared for ${domainLabel(e.domain)} moments ago and that domain is starting`;
+  }
+  return undefined;
+}
+
+/** errors of the bus (an unknown parent) do not know which domain and hostdev asked */
+function aboutHostdev(e: unknown, what: string): unknown {
+  if (isVirtMdevError(e) && !e.message.startsWith(what)) return new VirtMdevError(e.exitCode, e.reason, `${what}: ${e.message}`, { cause: e, details: e.details });
+  return e;
+}
+
+interface Work {
+  snap: PrepareSnapshot;
+  domain: DomainRef;
+  /** the snapshot's parents minus what this plan already creates */
+  parents: MdevParent[];
+  planned: Map<string, ManagedStep>;
+}
+
+function planOne(w: Work, m: ManagedDevice): ManagedStep {
+  const { snap, domain } = w;
+  const what = whatOf(domain, m.n, m.uuid);
+  if (m.type === undefined) {
+    throw new VirtMdevError(ExitCode.REFUSED, 'pool-unsupported',
+      `${what}: asks for a device from pool '${m.pool}' without a type, and this virt-mdev cannot draw from pools yet; add type='…' to its virt-mdev metadata`);
+  }
+  const type = m.type;
+  const twice = w.planned.get(m.uuid);
+  if (twice && twice.type === type) return { ...twice, m, what, action: 'reuse', candidates: [twice.parent], takeOver: undefined, dropStale: undefined };
+  const user = runningUserOf(snap.running, m.uuid, domain);
+  if (user) {
+    throw new VirtMdevError(ExitCode.EXISTS, 'in-use',
+      `${what}: UUID ${m.uuid} is in use by running ${domainLabel(user)}; give this hostdev another UUID (drop it and run 'virt-mdev transform') or stop '${user.name}'`);
+  }
+  const entry = findEntry(snap.ledger, m.uuid);
+  let takeOver: { from?: DomainRef } | undefined;
+  if (entry && !sameDomain(entry.domain, domain)) {
+    const busy = busyOwner(snap, entry);
+    if (busy) throw new VirtMdevError(ExitCode.EXISTS, 'in-use', `${what}: mdev ${m.uuid} ${busy}`);
+    // ours, but left behind by a domain that no longer runs: this domain takes it over
+    takeOver = { from: entry.domain };
+  } else if (entry && (entry.state === 'removing' || entry.state === 'abandoned')) {
+    throw new VirtMdevError(ExitCode.TIMEOUT, 'still-removing',
+      `${what}: mdev ${m.uuid} from this domain's last run is still being removed (${entry.note ?? 'remove pending'}); make sure nothing holds it open, then run 'virt-mdev gc' and start again`);
+  }
+  const dev = deviceIn(snap, m.uuid);
+  if (dev) {
+    if (dev.typeId !== type || (m.parent !== undefined && dev.parent !== m.parent)) {
+      throw new VirtMdevError(ExitCode.EXISTS, 'exists-other',
+        `${what}: mdev ${m.uuid} already exists as ${dev.typeId} on ${dev.parent}, but the domain asks for ${type}${m.parent ? ` on ${m.parent}` : ''}; remove that device (virt-mdev nodedev-destroy ${m.uuid}) or fix the request`);
+    }
+    const api = apiOf(snap.parents, dev.parent, dev.typeId);
+    if (api !== m.model) checkApi({ id: dev.typeId, deviceApi: api ?? 'unknown' }, m.model, what, dev.parent);
+    return { m, what, action: entry ? 'reuse' : 'adopt', type, parent: dev.parent, candidates: [dev.parent], takeOver };
+  }
+  let candidates;
+  try {
+    candidates = chooseParents(w.parents, { type, parent: m.parent, model: m.model }, what, snap.rootDir);
+  } catch (e) {
+    throw aboutHostdev(e, what);
+  }
+  return {
+    m, what, action: 'create', type, parent: candidates[0].parent, candidates: candidates.map((c) => c.parent),
+    left: candidates[0].type.availableInstances, takeOver, dropStale: entry !== undefined,
+  };
+}
+
+function planUnmanagedOne(w: Work, u: UnmanagedDevice): UnmanagedStep {
+  const { snap, domain } = w;
+  const what = whatOf(domain, u.n, u.uuid);
+  const dev = deviceIn(snap, u.uuid);
+  if (dev) {
+    const api = apiOf(snap.parents, dev.parent, dev.typeId);
+    if (api !== u.model) {
+      throw new VirtMdevError(ExitCode.REFUSED, 'device-api',
+        `${what}: the device is a ${dev.typeId} on ${dev.parent} with device_api '${api ?? 'unknown'}' but the hostdev has model='${u.model}'; set model='${api ?? '?'}' or assign a ${u.model} device`);
+    }
+    return { u, what, action: 'use', type: dev.typeId, parent: dev.parent, deviceApi: api };
+  }
+  const def = snap.definitions.find((d) => d.uuid === u.uuid);
+  if (!def) {
+    throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-device',
+      `${what}: mediated device ${u.uuid} does not exist on this host; create it first (virt-mdev nodedev-create, mdevctl start), or let virt-mdev manage it: managed='yes' and 'virt-mdev transform'`);
+  }
+  // defined but stopped: prepare starts it, so it must be startable now
+  const start = `${what}: cannot start mdev ${def.uuid} (${def.type} on ${def.parent}, defined in ${def.file})`;
+  const parent = w.parents.find((p) => p.name === def.parent);
+  if (!parent) {
+    throw new VirtMdevError(ExitCode.NOT_FOUND, 'parent-absent', `${start}: parent ${def.parent} is not registered for mdev support (is its vendor driver loaded and bound?)`);
+  }
+  const t = parent.types.find((x) => x.id === def.type);
+  if (!t) {
+    throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-type', `${start}: parent ${def.parent} does not offer type ${def.type} (it offers ${parent.types.map((x) => x.id).join(', ') || 'none yet'})`);
+  }
+  if (t.deviceApi !== u.model) {
+    throw new VirtMdevError(ExitCode.REFUSED, 'device-api',
+      `${what}: the device is a ${def.type} on ${def.parent} with device_api '${t.deviceApi}' but the hostdev has model='${u.model}'; set model='${t.deviceApi}' or assign a ${u.model} device`);
+  }
+  if (t.availableInstances <= 0) {
+    throw new VirtMdevError(ExitCode.NO_CAPACITY, 'no-capacity', `${start}: no capacity left on ${def.parent} for ${def.type}; free an instance or use another parent`);
+  }
+  w.parents = afterCreate(w.parents, def.parent, def.type);
+  return { u, what, action: 'start', type: def.type, parent: def.parent, deviceApi: t.deviceApi, definition: def.file };
+}
+
+function attempt<S>(n: number, uuid: string, fn: () => S): Planned<S> {
+  try {
+    return { ok: true, step: fn() };
+  } catch (e) {
+    if (!isVirtMdevError(e)) throw e;
+    return { ok: false, n, uuid, error: e };
+  }
+}
+
+export interface PlanOptions {
+  /** also plan the unmanaged hostdevs (prepare checks those before it takes the lock) */
+  unmanaged?: boolean;
+}
+
+/**
+ * The whole prepare of one domain over one snapshot. Every hostdev gets a verdict (a failed one
+ * does not stop the others from being planned), and capacity one step takes is gone for the next.
+ */
+export function planPrepare(snap: PrepareSnapshot, d: DomainMdevs, o: PlanOptions = {}): PreparePlan {
+  const w: Work = { snap, domain: d.domain, parents: snap.parents, planned: new Map() };
+  const unmanaged = o.unmanaged ? d.unmanaged.map((u) => attempt(u.n, u.uuid, () => planUnmanagedOne(w, u))) : [];
+  const managed = d.managed.map((m) => attempt(m.n, m.uuid, () => {
+    const step = planOne(w, m);
+    if (step.action === 'create') w.parents = afterCreate(w.parents, step.parent, step.type);
+    w.planned.set(m.uuid, step);
+    return step;
+  }));
+  const failed = [...unmanaged, ...managed].find((p) => !p.ok);
+  return { domain: d.domain, unmanaged, managed, ...(failed && !failed.ok ? { error: failed.error } : {}) };
+}
+
+/** The managed steps of a plan that has no error. */
+export function managedSteps(plan: PreparePlan): ManagedStep[] {
+  return plan.managed.map((p) => {
+    if (!p.ok) throw p.error;
+    return p.step;
+  });
+}
