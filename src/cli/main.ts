@@ -10,6 +10,7 @@ import { registerValidate } from './commands/validate.js';
 import { registerTransform } from './commands/transform.js';
 import { registerHookAdmin } from './commands/hook-admin.js';
 import { registerPools } from './commands/pools.js';
+import { registerCheck } from './commands/check.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerTransform(program);
   registerHookAdmin(program);
   registerPools(program);
+  registerCheck(program);
   return program;
 }
 
