@@ -35,8 +35,9 @@ hook would give libvirt for the 'virsh start' error.`)
         const who = `domain '${report.domain.name}'`;
         process.stdout.write(report.start ? `${who} would start on host root ${report.root}\n` : `${who} would NOT start on host root ${report.root}\n`);
         if (report.hostdevs.length === 0 && report.start) process.stdout.write('  no mdev hostdevs: the hook has nothing to do\n');
+        const w = Math.max(0, ...report.hostdevs.map((h) => String(h.n).length)) + 1;
         for (const h of report.hostdevs) {
-          process.stdout.write(`  #${h.n} ${h.uuid} ${(h.managed ? 'managed' : 'unmanaged').padEnd(9)} ${h.summary}\n`);
+          process.stdout.write(`  ${`#${h.n}`.padEnd(w)} ${h.uuid} ${(h.managed ? 'managed' : 'unmanaged').padEnd(9)} ${h.summary}\n`);
         }
         if (report.error) process.stderr.write(`virt-mdev: ${report.error.message}\n`);
       }
