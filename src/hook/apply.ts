@@ -5,10 +5,14 @@ import type { DomainRef, LedgerEntry } from '../ledger/types.js';
 import { dropEntry, findEntry, setState, type LedgerTxn } from '../ledger/store.js';
 import { ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import type { HookContext } from './context.js';
-import type { ManagedStep } from './plan.js';
+import { drawMember, undoDraw } from './draw.js';
+import type { ManagedStep, MemberHold } from './plan.js';
 import { noCapacity } from './policy.js';
 
-export interface Touched { uuid: string; kind: 'created' | 'adopted' | 'reused' }
+export interface Touched {
+  uuid: string;
+  kind: 'created' | 'adopted' | 'reused' | 'drawn' | 'held';
+}
 
 async function create(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: ManagedStep): Promise<void> {
   const { m, type, what } = s;
@@ -42,7 +46,7 @@ async function create(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: Ma
   }
 }
 
-async function applyStep(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: ManagedStep, touched: Touched[]): Promise<void> {
+async function applyStep(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: ManagedStep, touched: Touched[], drawn: Set<string>): Promise<void> {
   const { m } = s;
   const entry = findEntry(txn.ledger, m.uuid);
   if (s.takeOver && entry) {
@@ -65,6 +69,11 @@ async function applyStep(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s:
     return;
   }
   if (s.dropStale) dropEntry(txn.ledger, m.uuid); // our record of a device that is gone (e.g. removed by hand)
+  if (s.action === 'draw') {
+    await drawMember(ctx, txn, domain, s, drawn);
+    touched.push({ uuid: m.uuid, kind: 'drawn' });
+    return;
+  }
   touched.push({ uuid: m.uuid, kind: 'created' });
   try {
     await create(ctx, txn, domain, s);
@@ -77,7 +86,11 @@ async function applyStep(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s:
 export async function rollback(ctx: HookContext, txn: LedgerTxn, touched: Touched[]): Promise<void> {
   for (const t of [...touched].reverse()) {
     const e = findEntry(txn.ledger, t.uuid);
-    if (t.kind === 'created') {
+    if (t.kind === 'drawn') {
+      await undoDraw(ctx, txn, t.uuid);
+    } else if (t.kind === 'held') {
+      if (e) { delete e.domain; setState(e, 'active'); }
+    } else if (t.kind === 'created') {
       const outcome = await ctx.bus.remove(t.uuid, { timeoutMs: ctx.cfg.removeTimeoutMs }).catch((err: unknown) => (err as Error).message);
       ctx.log.log('rollback-remove', { uuid: t.uuid, outcome });
       if (outcome === 'removed' || outcome === 'absent') dropEntry(txn.ledger, t.uuid);
@@ -92,11 +105,26 @@ export async function rollback(ctx: HookContext, txn: LedgerTxn, touched: Touche
   txn.commit();
 }
 
+/** Pool members named by unmanaged hostdevs are held by the domain (recorded, not changed on the host). */
+function hold(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, holds: MemberHold[], touched: Touched[]): void {
+  for (const h of holds) {
+    const e = findEntry(txn.ledger, h.uuid);
+    if (!e) continue;
+    e.domain = domain;
+    setState(e, 'active');
+    touched.push({ uuid: h.uuid, kind: 'held' });
+    ctx.log.log('hold', { uuid: h.uuid, pool: h.pool, member: h.member, hostdev: h.n });
+  }
+}
+
 /** Apply the steps in order; on the first failure undo them and rethrow. The caller holds the lock. */
-export async function applyManaged(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, steps: ManagedStep[]): Promise<void> {
+export async function applyManaged(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, steps: ManagedStep[], holds: MemberHold[] = []): Promise<void> {
   const touched: Touched[] = [];
+  /** member UUIDs this prepare has drawn (a draw that had to move on may take a later step's planned member) */
+  const drawn = new Set<string>();
   try {
-    for (const s of steps) await applyStep(ctx, txn, domain, s, touched);
+    hold(ctx, txn, domain, holds, touched);
+    for (const s of steps) await applyStep(ctx, txn, domain, s, touched, drawn);
   } catch (e) {
     await rollback(ctx, txn, touched);
     throw e;

@@ -8,15 +8,17 @@ import type { MdevParent } from '../mdevbus/types.js';
 import { ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import { domainLabel, type DomainMdevs, type ManagedDevice, type UnmanagedDevice } from './domain.js';
 import { afterCreate, apiOf, checkApi, chooseParents } from './policy.js';
+import { poolMemberUuid, type PoolDefinition } from '../pools/types.js';
+import { planDraw, type DrawMember } from './pool-draw.js';
 import { deviceIn, type PrepareSnapshot } from './snapshot.js';
 
 export interface ManagedStep {
   m: ManagedDevice;
   /** "domain 'x' mdev hostdev #n (uuid)", the start of every message about this hostdev */
   what: string;
-  action: 'create' | 'reuse' | 'adopt';
+  action: 'create' | 'reuse' | 'adopt' | 'draw';
   type: string;
-  /** create: the first parent to try; reuse/adopt: where the device is */
+  /** create/draw: the first parent to try; reuse/adopt: where the device is */
   parent: string;
   /** create: every parent to try, in order (the kernel may refuse one that looked free) */
   candidates: string[];
@@ -26,6 +28,16 @@ export interface ManagedStep {
   takeOver?: { from?: DomainRef };
   /** the ledger remembers a device of this domain that is gone: forget it before creating anew */
   dropStale?: boolean;
+  /** draw: the pool, and its free members to try in order (the first is the plan's choice) */
+  pool?: { def: PoolDefinition; free: number; members: DrawMember[] };
+}
+
+export interface MemberHold {
+  /** the unmanaged hostdev naming a pool member's own UUID */
+  n: number;
+  uuid: string;
+  pool: string;
+  member: number;
 }
 
 export interface UnmanagedStep {
@@ -46,6 +58,8 @@ export interface PreparePlan {
   domain: DomainRef;
   unmanaged: Array<Planned<UnmanagedStep>>;
   managed: Array<Planned<ManagedStep>>;
+  /** pool members this domain's unmanaged hostdevs name: not free while it runs */
+  holds: MemberHold[];
   /** what prepare fails with: the first error in prepare's order (unmanaged hostdevs first); none: it starts */
   error?: VirtMdevError;
 }
@@ -55,7 +69,7 @@ const whatOf = (domain: DomainRef, n: number, uuid: string): string => `${domain
 /** A device of another domain's that is still being handed out or taken back is not free to take. */
 function busyOwner(snap: PrepareSnapshot, e: LedgerEntry): string | undefined {
   if (e.state === 'removing' || e.state === 'abandoned') return `is still being removed for ${e.domain ? domainLabel(e.domain) : 'a stopped domain'} (${e.note ?? 'remove pending'}); retry later or run 'virt-mdev gc'`;
-  if (e.pool !== undefined && e.domain === undefined) return undefined;
+  if (e.pool !== undefined && e.domain === undefined) return `is member ${e.member ?? '?'} of pool ${e.pool}: ask for a device from the pool (pool='${e.pool}') instead of naming a member`;
   if (e.pool !== undefined) return `is lent by pool '${e.pool}' to ${domainLabel(e.domain!)}`;
   if (!e.domain) return undefined;
   if (findRunning(snap.running, e.domain)) return `belongs to running ${domainLabel(e.domain)}`;
@@ -77,17 +91,17 @@ interface Work {
   /** the snapshot's parents minus what this plan already creates */
   parents: MdevParent[];
   planned: Map<string, ManagedStep>;
+  /** members this plan draws */
+  drawn: Set<string>;
 }
 
 function planOne(w: Work, m: ManagedDevice): ManagedStep {
   const { snap, domain } = w;
   const what = whatOf(domain, m.n, m.uuid);
-  if (m.type === undefined) {
-    throw new VirtMdevError(ExitCode.REFUSED, 'pool-unsupported',
-      `${what}: asks for a device from pool '${m.pool}' without a type, and this virt-mdev cannot draw from pools yet; add type='…' to its virt-mdev metadata`);
-  }
-  const type = m.type;
-  const twice = w.planned.get(m.uuid);
+  const lookup = m.pool === undefined ? undefined : snap.pools.get(m.pool);
+  // a pool's type is the pool's; a type in the request must agree (planDraw says so)
+  const type = lookup?.def?.type ?? m.type;
+  const twice = type === undefined ? undefined : w.planned.get(m.uuid);
   if (twice && twice.type === type) return { ...twice, m, what, action: 'reuse', candidates: [twice.parent], takeOver: undefined, dropStale: undefined };
   const user = runningUserOf(snap.running, m.uuid, domain);
   if (user) {
@@ -106,7 +120,7 @@ function planOne(w: Work, m: ManagedDevice): ManagedStep {
       `${what}: mdev ${m.uuid} from this domain's last run is still being removed (${entry.note ?? 'remove pending'}); make sure nothing holds it open, then run 'virt-mdev gc' and start again`);
   }
   const dev = deviceIn(snap, m.uuid);
-  if (dev) {
+  if (dev && type !== undefined) {
     if (dev.typeId !== type || (m.parent !== undefined && dev.parent !== m.parent)) {
       throw new VirtMdevError(ExitCode.EXISTS, 'exists-other',
         `${what}: mdev ${m.uuid} already exists as ${dev.typeId} on ${dev.parent}, but the domain asks for ${type}${m.parent ? ` on ${m.parent}` : ''}; remove that device (virt-mdev nodedev-destroy ${m.uuid}) or fix the request`);
@@ -115,6 +129,15 @@ function planOne(w: Work, m: ManagedDevice): ManagedStep {
     if (api !== m.model) checkApi({ id: dev.typeId, deviceApi: api ?? 'unknown' }, m.model, what, dev.parent);
     return { m, what, action: entry ? 'reuse' : 'adopt', type, parent: dev.parent, candidates: [dev.parent], takeOver };
   }
+  if (m.pool !== undefined) {
+    const d = planDraw({ ...snap, parents: w.parents }, lookup, { ...m, pool: m.pool }, what, w.drawn);
+    const first = d.members[0];
+    return {
+      m, what, action: 'draw', type: d.def.type, parent: first.parent, candidates: [...new Set(d.members.map((x) => x.parent))],
+      takeOver, dropStale: entry !== undefined, pool: { def: d.def, free: d.free, members: d.members },
+    };
+  }
+  if (type === undefined) throw new Error(`internal: ${what} has neither a type nor a pool`);
   let candidates;
   try {
     candidates = chooseParents(w.parents, { type, parent: m.parent, model: m.model }, what, snap.rootDir);
@@ -184,16 +207,32 @@ export interface PlanOptions {
  * does not stop the others from being planned), and capacity one step takes is gone for the next.
  */
 export function planPrepare(snap: PrepareSnapshot, d: DomainMdevs, o: PlanOptions = {}): PreparePlan {
-  const w: Work = { snap, domain: d.domain, parents: snap.parents, planned: new Map() };
+  const w: Work = { snap, domain: d.domain, parents: snap.parents, planned: new Map(), drawn: new Set() };
   const unmanaged = o.unmanaged ? d.unmanaged.map((u) => attempt(u.n, u.uuid, () => planUnmanagedOne(w, u))) : [];
   const managed = d.managed.map((m) => attempt(m.n, m.uuid, () => {
     const step = planOne(w, m);
     if (step.action === 'create') w.parents = afterCreate(w.parents, step.parent, step.type);
+    if (step.action === 'draw') w.drawn.add(step.pool!.members[0].uuid);
     w.planned.set(m.uuid, step);
     return step;
   }));
   const failed = [...unmanaged, ...managed].find((p) => !p.ok);
-  return { domain: d.domain, unmanaged, managed, ...(failed && !failed.ok ? { error: failed.error } : {}) };
+  return { domain: d.domain, unmanaged, managed, holds: memberHolds(snap, d), ...(failed && !failed.ok ? { error: failed.error } : {}) };
+}
+
+/**
+ * Unmanaged hostdevs naming a pool member's own UUID: prepare records the member as held by the domain
+ * (free, or held by a domain that no longer runs), so no draw takes it while the domain runs.
+ */
+function memberHolds(snap: PrepareSnapshot, d: DomainMdevs): MemberHold[] {
+  const out: MemberHold[] = [];
+  for (const u of d.unmanaged) {
+    const e = findEntry(snap.ledger, u.uuid);
+    if (!e || e.pool === undefined || e.member === undefined || e.state !== 'active' || e.uuid !== poolMemberUuid(e.pool, e.member)) continue;
+    if (e.domain && (sameDomain(e.domain, d.domain) || findRunning(snap.running, e.domain))) continue;
+    out.push({ n: u.n, uuid: u.uuid, pool: e.pool, member: e.member });
+  }
+  return out;
 }
 
 /** The managed steps of a plan that has no error. */

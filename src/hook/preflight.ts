@@ -57,6 +57,11 @@ function managedSummary(s: ManagedStep): string {
         : `reuse the ${s.type} on ${s.parent} virt-mdev created for this domain`;
     case 'adopt':
       return `adopt the unused ${s.type} on ${s.parent} (not created by virt-mdev: release leaves it in place)`;
+    case 'draw': {
+      const p = s.pool!;
+      const first = p.members[0];
+      return `draw member ${first.member} of pool ${p.def.name} (${first.uuid}, ${s.type} on ${first.parent}): ${p.free} of ${p.def.size} free`;
+    }
   }
 }
 
@@ -87,7 +92,10 @@ function row<S extends ManagedStep | UnmanagedStep>(p: Planned<S>, managed: bool
 /** Plan prepare for the domain XML against the host; throws only what the hook would throw before planning (XML, UUIDs). */
 export function preflight(root: HostRoot, bus: MdevBus, xml: string, file: string, argvName: string): CheckReport {
   const d = classifyDomain(parseDomainXml(xml, file, { libvirtRules: false }), argvName);
-  const snap = readPrepareSnapshot(root, bus, readLedger(root), loadHookConfig(root), { definitions: () => readStore(root).definitions });
+  const snap = readPrepareSnapshot(root, bus, readLedger(root), loadHookConfig(root), {
+    definitions: () => readStore(root).definitions,
+    pools: d.managed.flatMap((m) => (m.pool === undefined ? [] : [m.pool])),
+  });
   const plan = planPrepare(snap, d, { unmanaged: true });
   const hostdevs = [...plan.unmanaged.map((p) => row(p, false, d.domain)), ...plan.managed.map((p) => row(p, true, d.domain))].sort((a, b) => a.n - b.n);
   const report: CheckReport = { domain: d.domain, root: root.dir, start: plan.error === undefined, exitCode: plan.error?.exitCode ?? 0, hostdevs };

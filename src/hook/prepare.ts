@@ -1,7 +1,7 @@
 // prepare begin: the only moment before libvirt checks that the domain's mdevs exist (reference §2.5),
 // so managed devices are created here and unmanaged ones are checked here, where a failure still
 // reaches `virsh start` as a readable error. All or nothing: a failure removes what this call created.
-import { withLedger } from '../ledger/store.js';
+import { readLedger, withLedger } from '../ledger/store.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { applyManaged } from './apply.js';
 import type { HookContext } from './context.js';
@@ -26,13 +26,24 @@ export function checkUnmanaged(ctx: HookContext, d: DomainMdevs): void {
   }
 }
 
+/** Does an unmanaged hostdev name a pool member (which the domain then holds)? Only a ledger read. */
+function namesPoolMember(ctx: HookContext, d: DomainMdevs): boolean {
+  if (d.unmanaged.length === 0) return false;
+  try {
+    return readLedger(ctx.root).devices.some((e) => e.pool !== undefined && d.unmanaged.some((u) => u.uuid === e.uuid));
+  } catch {
+    return false; // an unreadable ledger must not stop a domain whose devices are all unmanaged
+  }
+}
+
 export async function prepare(ctx: HookContext, d: DomainMdevs): Promise<void> {
   checkUnmanaged(ctx, d);
-  if (d.managed.length === 0) return;
+  if (d.managed.length === 0 && !namesPoolMember(ctx, d)) return;
   await withLedger(ctx.root, async (txn) => {
     ctx.kill('prepare-locked');
     // decided over one snapshot read under the lock, so no other virt-mdev process changes it meanwhile
-    const plan = planPrepare(readPrepareSnapshot(ctx.root, ctx.bus, txn.ledger, ctx.cfg), d);
-    await applyManaged(ctx, txn, d.domain, managedSteps(plan));
+    const pools = d.managed.flatMap((m) => (m.pool === undefined ? [] : [m.pool]));
+    const plan = planPrepare(readPrepareSnapshot(ctx.root, ctx.bus, txn.ledger, ctx.cfg, { pools }), d);
+    await applyManaged(ctx, txn, d.domain, managedSteps(plan), plan.holds);
   }, { lockTimeoutMs: ctx.cfg.lockTimeoutMs });
 }

@@ -7,7 +7,16 @@ import type { HostRoot } from '../host/root.js';
 import { listRunningDomains, type RunningDomain } from '../ledger/running.js';
 import type { Ledger } from '../ledger/types.js';
 import type { MdevBus, MdevDevice, MdevParent } from '../mdevbus/types.js';
+import { findPoolDefinition } from '../pools/store.js';
+import type { PoolDefinition } from '../pools/types.js';
+import { isVirtMdevError, type VirtMdevError } from '../util/errors.js';
 import type { HookConfig } from './config.js';
+
+/** A pool a domain names, as defined on this host: its definition, or why it cannot be read */
+export interface PoolLookup {
+  def?: PoolDefinition;
+  error?: VirtMdevError;
+}
 
 export interface PrepareSnapshot {
   /** the host root, for messages */
@@ -22,9 +31,13 @@ export interface PrepareSnapshot {
   startGraceMs: number;
   /** persistent definitions (mdevctl's store): an unmanaged hostdev's stopped device is started from one */
   definitions: MdevDefinition[];
+  /** the pools the domain draws from, by name (absent from the map: not looked up) */
+  pools: Map<string, PoolLookup>;
 }
 
 export interface SnapshotOptions {
+  /** pools to read the definitions of */
+  pools?: Iterable<string>;
   /** read by whoever plans unmanaged hostdevs; the hook's managed part needs none */
   definitions?: () => MdevDefinition[];
 }
@@ -39,7 +52,18 @@ export function readPrepareSnapshot(root: HostRoot, bus: MdevBus, ledger: Ledger
     now: Date.now(),
     startGraceMs: cfg.startGraceMs,
     definitions: o.definitions ? o.definitions() : [],
+    pools: new Map([...new Set(o.pools ?? [])].map((name) => [name, lookUpPool(root, name)])),
   };
+}
+
+function lookUpPool(root: HostRoot, name: string): PoolLookup {
+  try {
+    const def = findPoolDefinition(root, name);
+    return def ? { def } : {};
+  } catch (e) {
+    if (isVirtMdevError(e)) return { error: e };
+    throw e;
+  }
 }
 
 export function deviceIn(snap: Pick<PrepareSnapshot, 'devices'>, uuid: string): MdevDevice | undefined {
