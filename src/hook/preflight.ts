@@ -28,6 +28,9 @@ export interface CheckedHostdev {
   left?: number;
   /** start: the definition's file */
   definition?: string;
+  /** draw: the pool and the member the domain's device replaces; unmanaged: the member it holds */
+  pool?: string;
+  member?: number;
   /** reuse: the stopped domain whose device this domain takes over */
   takeOverFrom?: DomainRef;
   /** one line on what happens */
@@ -82,6 +85,7 @@ function row<S extends ManagedStep | UnmanagedStep>(p: Planned<S>, managed: bool
     return {
       ...base, managed, action: s.action, type: s.type, parent: s.parent,
       ...(s.action === 'create' ? { candidates: s.candidates, left: s.left } : {}),
+      ...(s.action === 'draw' ? { pool: s.pool!.def.name, member: s.pool!.members[0].member } : {}),
       ...(s.takeOver?.from ? { takeOverFrom: s.takeOver.from } : {}),
       summary: managedSummary(s),
     };
@@ -98,6 +102,13 @@ export function preflight(root: HostRoot, bus: MdevBus, xml: string, file: strin
   });
   const plan = planPrepare(snap, d, { unmanaged: true });
   const hostdevs = [...plan.unmanaged.map((p) => row(p, false, d.domain)), ...plan.managed.map((p) => row(p, true, d.domain))].sort((a, b) => a.n - b.n);
+  for (const h of plan.holds) {
+    const r = hostdevs.find((x) => x.n === h.n);
+    if (r && r.action !== 'fail') {
+      Object.assign(r, { pool: h.pool, member: h.member });
+      r.summary += `; member ${h.member} of pool ${h.pool}: not free while this domain runs`;
+    }
+  }
   const report: CheckReport = { domain: d.domain, root: root.dir, start: plan.error === undefined, exitCode: plan.error?.exitCode ?? 0, hostdevs };
   if (plan.error) report.error = { exitCode: plan.error.exitCode, reason: plan.error.reason, message: oneLine(plan.error) };
   return report;

@@ -72,7 +72,14 @@ export function registerNodedev(program: Command): void {
       const root = hostRootOf(cmd);
       requireHostTree(root);
       const bus = openMdevBus(root);
-      const { device, generatedUuid } = await createMdevFromRequest(root, bus, req, file);
+      const [{ withLedger }, { refusePoolMemberUuid }, { loadHookConfig }] = await Promise.all([
+        import('../../ledger/store.js'), import('../../pools/reserved.js'), import('../../hook/config.js'),
+      ]);
+      // under the ledger lock, as every change virt-mdev makes: never between a pool draw's remove and create
+      const { device, generatedUuid } = await withLedger(root, () => {
+        if (req.uuid !== undefined) refusePoolMemberUuid(root, req.uuid, file);
+        return createMdevFromRequest(root, bus, req, file);
+      }, { lockTimeoutMs: loadHookConfig(root).lockTimeoutMs });
       if (globals(cmd).json) printJson({ ...nodedevJson(device), generatedUuid, file });
       else out(`Node device ${device.name} created from ${file}\n`);
     });
