@@ -3,13 +3,13 @@
 // every failure is one line, all or nothing.
 import test from 'ava';
 import { cli, deviceType, devices, domainXml, hook, ledger, markRunning, markStopped, simHost, sysSnapshot, uuid, type ManagedSpec } from './helpers.js';
-import { members, poolInfo, startedPool } from './pool-helpers.js';
+import { hostState, members, poolInfo, startedPool } from './pool-helpers.js';
 
 test('a pool of 4: four domains draw, the fifth fails with the pool message, a release returns a member the fifth then gets', async (t) => {
   const sim = await simHost(['mtty']);
   t.teardown(sim.cleanup);
   const pool = await startedPool(sim.dir, 'serial', 'mtty-2', 4);
-  const started = sysSnapshot(sim.dir);
+  const started = hostState(sim.dir);
   const doms = Array.from({ length: 5 }, (_, i) => {
     const dev = uuid();
     return { name: `vm${i + 1}`, dev, xml: domainXml(`vm${i + 1}`, uuid(), [{ uuid: dev, pool: 'serial' }]) };
@@ -38,11 +38,11 @@ test('a pool of 4: four domains draw, the fifth fails with the pool message, a r
   t.like(info, { free: 1, lent: 3 });
   t.is((await hook(sim.dir, 'vm5', 'prepare', 'begin', doms[4].xml)).exitCode, 0);
   for (const d of doms.slice(1)) t.is((await hook(sim.dir, d.name, 'release', 'end', d.xml)).exitCode, 0);
-  t.deepEqual(sysSnapshot(sim.dir), started, 'all four members are back, as pool-start made them');
+  t.deepEqual(hostState(sim.dir), started, 'all four members are back, as pool-start made them');
   t.like(await poolInfo(sim.dir, 'serial'), { free: 4, lent: 0, missing: 0 });
   // release is idempotent
   t.is((await hook(sim.dir, 'vm2', 'release', 'end', doms[1].xml)).exitCode, 0);
-  t.deepEqual(sysSnapshot(sim.dir), started);
+  t.deepEqual(hostState(sim.dir), started);
 });
 
 test('the request\'s type must be the pool\'s; an undefined, stopped or misfitting pool is refused with one line and nothing changes', async (t) => {
@@ -78,7 +78,7 @@ test('all or nothing: when a later hostdev fails at the kernel, the draws are un
   const sim = await simHost(['nvidia']);
   t.teardown(sim.cleanup);
   await startedPool(sim.dir, 'vdi', 'nvidia-63', 2, ['0000:42:00.0']);
-  const before = sysSnapshot(sim.dir);
+  const before = hostState(sim.dir);
   const drawn = uuid(), first = uuid(), second = uuid();
   const xml = domainXml('mixed', uuid(), [
     { uuid: drawn, pool: 'vdi' }, { uuid: first, type: 'nvidia-63', parent: '0000:41:00.0' }, { uuid: second, type: 'nvidia-64', parent: '0000:41:00.0' },
@@ -86,7 +86,7 @@ test('all or nothing: when a later hostdev fails at the kernel, the draws are un
   const r = await hook(sim.dir, 'mixed', 'prepare', 'begin', xml);
   t.is(r.exitCode, 1);
   t.regex(String(r.stderr), /hostdev #3 .*cannot create it as nvidia-64 on 0000:41:00\.0/);
-  t.deepEqual(sysSnapshot(sim.dir), before, 'the drawn member is back, the created device gone');
+  t.deepEqual(hostState(sim.dir), before, 'the drawn member is back, the created device gone');
   t.like(await poolInfo(sim.dir, 'vdi'), { free: 2, lent: 0 });
   t.deepEqual(ledger(sim.dir).filter((e) => e.domain), []);
 });

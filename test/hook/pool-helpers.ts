@@ -27,3 +27,23 @@ export async function poolInfo(root: string, name: string): Promise<PoolInfo> {
   if (r.exitCode !== 0) throw new Error(`pool-info ${name}: ${String(r.stderr)}`);
   return JSON.parse(String(r.stdout)) as PoolInfo;
 }
+
+/**
+ * What exists on the simulated host, without the numbers the kernel hands out in creation order
+ * (IOMMU groups, vfio-dev minors): every mdev as parent/type, and every type's available_instances.
+ * Equal states mean the same devices and the same capacity, whatever order members were made in.
+ */
+export function hostState(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const devDir = path.join(root, 'sys/bus/mdev/devices');
+  for (const u of fs.existsSync(devDir) ? fs.readdirSync(devDir).sort() : []) {
+    const real = fs.realpathSync(path.join(devDir, u));
+    out[`device ${u}`] = `${path.basename(path.dirname(real))}/${path.basename(fs.readlinkSync(path.join(real, 'mdev_type')))}`;
+  }
+  const busDir = path.join(root, 'sys/class/mdev_bus');
+  for (const p of fs.existsSync(busDir) ? fs.readdirSync(busDir).sort() : []) {
+    const types = path.join(busDir, p, 'mdev_supported_types');
+    for (const t of fs.readdirSync(types).sort()) out[`available ${p}/${t}`] = fs.readFileSync(path.join(types, t, 'available_instances'), 'utf8').trim();
+  }
+  return out;
+}
