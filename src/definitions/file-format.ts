@@ -1,5 +1,6 @@
-// One definition file's bytes, as mdevctl 1.2 reads and writes them (observed on Debian 12, see
-// test/data/mdevctl): two-space JSON, keys mdev_type, start, attrs, no final newline.
+// One definition file's bytes, as mdevctl 1.2 reads and writes them (observed on Debian 12, captured in
+// test/data/mdevctl-store and test/data/mdevctl-define): two-space JSON, keys mdev_type, start, attrs,
+// no final newline.
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { canonicalUuid, isUuid, printable } from '../util/validate.js';
 import type { MdevAttr, MdevDefinition, StartMode } from './types.js';
@@ -12,10 +13,14 @@ const ATTR_NAME = /^[A-Za-z0-9_.:+@-]{1,128}$/;
  * dashed or 32 hex digits, braced, urn:uuid:), or undefined for names mdevctl skips (temporary files).
  */
 export function uuidOfFileName(name: string): string | undefined {
+  // the braced and urn forms wrap only the dashed form, and 'urn:uuid:' is case-sensitive (as the uuid crate)
   let s = name;
+  let wrapped = true;
   if (s.startsWith('urn:uuid:')) s = s.slice('urn:uuid:'.length);
   else if (s.startsWith('{') && s.endsWith('}')) s = s.slice(1, -1);
-  return isUuid(s) ? canonicalUuid(s) : undefined;
+  else wrapped = false;
+  if (!isUuid(s) || (wrapped && s.length !== 36)) return undefined;
+  return canonicalUuid(s);
 }
 
 /** Attribute names become a file name in the device's sysfs directory: one plain name, no '/' or '..'. */
@@ -40,7 +45,7 @@ function invalid(file: string, why: string): VirtMdevError {
 }
 
 function parseAttrs(file: string, raw: unknown): MdevAttr[] {
-  if (raw === undefined) return [];
+  if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw invalid(file, "'attrs' is not a list");
   return raw.map((a: unknown, i) => {
     if (!a || typeof a !== 'object' || Array.isArray(a)) throw invalid(file, `attrs[${i}] is not an object`);
@@ -69,6 +74,8 @@ export function parseDefinitionFile(bytes: Buffer, file: string): ParsedDefiniti
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw invalid(file, 'not a JSON object');
   const o = data as Record<string, unknown>;
   if (typeof o.mdev_type !== 'string' || o.mdev_type === '') throw invalid(file, "no 'mdev_type'");
+  // mdevctl rejects a file without 'start' ("invalid json"), but takes any value there
+  if (o.start === undefined || o.start === null) throw invalid(file, "no 'start' (write \"start\": \"manual\" or \"auto\")");
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (!KNOWN_KEYS.has(k)) extra[k] = v;
   // mdevctl starts a device at boot only for exactly "auto"; anything else is manual

@@ -77,7 +77,7 @@ function readParentDir(dir: string, parent: string, out: StoreSnapshot): void {
       out.definitions.push(readOne(file, parent, uuid));
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') continue; // undefined meanwhile
-      out.problems.push({ file, message: isVirtMdevError(e) ? e.message : `mdevctl definition ${file} is unreadable: ${(e as Error).message}` });
+      out.problems.push({ file, uuid, parent, message: isVirtMdevError(e) ? e.message : `mdevctl definition ${file} is unreadable: ${(e as Error).message}` });
     }
   }
 }
@@ -115,30 +115,42 @@ export function ensureStoreDirs(root: HostRoot): void {
   for (const rel of REQUIRED_DIRS) fs.mkdirSync(path.join(storeDir(root), rel), { recursive: true, mode: 0o755 });
 }
 
-/**
- * Write (or replace) a definition atomically under its canonical name: a temporary file in the same
- * directory whose name is not a UUID (mdevctl skips it), then rename. A copy of the same UUID under a
- * non-canonical name in that directory (written by hand) is removed, so the store never lists it twice.
- * The caller holds the ledger lock.
- */
-export function writeDefinition(root: HostRoot, def: Omit<MdevDefinition, 'file'>, replacing?: MdevDefinition): MdevDefinition {
-  ensureStoreDirs(root);
-  const file = definitionPath(root, def.parent, def.uuid);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-  writeFileAtomic(file, formatDefinitionFile(def), 0o644);
-  if (replacing && replacing.file !== file && path.dirname(replacing.file) === path.dirname(file)) {
-    try { fs.unlinkSync(replacing.file); } catch { /* already gone */ }
-  }
-  return { ...def, file };
+/** Files in a parent's directory that stand for this UUID under another spelling (written by hand). */
+function otherSpellings(dir: string, uuid: string, canonical: string): string[] {
+  return listDir(dir).filter((n) => n !== canonical && uuidOfFileName(n) === uuid).map((n) => path.join(dir, n));
 }
 
-/** Remove a definition's file (the parent's directory stays, as mdevctl leaves it). */
-export function removeDefinition(def: MdevDefinition): boolean {
+function unlinkQuiet(file: string): boolean {
   try {
-    fs.unlinkSync(def.file);
+    fs.unlinkSync(file);
     return true;
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return false;
     throw e;
   }
+}
+
+/**
+ * Write (or replace) a definition atomically under its canonical name: a temporary file in the same
+ * directory whose name is not a UUID (mdevctl skips it), then rename. Copies of the same UUID under
+ * other spellings in that directory (upper case, braced: written by hand) are removed, so the store
+ * never lists it twice. The caller holds the ledger lock.
+ */
+export function writeDefinition(root: HostRoot, def: Omit<MdevDefinition, 'file'>): MdevDefinition {
+  ensureStoreDirs(root);
+  const file = definitionPath(root, def.parent, def.uuid);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+  writeFileAtomic(file, formatDefinitionFile(def), 0o644);
+  for (const other of otherSpellings(path.dirname(file), def.uuid, path.basename(file))) unlinkQuiet(other);
+  return { ...def, file };
+}
+
+/**
+ * Remove a definition: its file and any other spelling of the same UUID in that parent's directory
+ * (the directory stays, as mdevctl leaves it). False when nothing was there any more.
+ */
+export function removeDefinition(def: MdevDefinition): boolean {
+  let removed = unlinkQuiet(def.file);
+  for (const other of otherSpellings(path.dirname(def.file), def.uuid, path.basename(def.file))) removed = unlinkQuiet(other) || removed;
+  return removed;
 }

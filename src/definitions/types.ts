@@ -28,6 +28,10 @@ export interface MdevDefinition {
 export interface StoreProblem {
   file: string;
   message: string;
+  /** the UUID the file's name stands for, so a command that needs that device can name the file */
+  uuid?: string;
+  /** the store directory (parent) it is in */
+  parent?: string;
 }
 
 export interface StoreSnapshot {

@@ -9,6 +9,7 @@ import { ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import { domainLabel, type DomainMdevs, type ManagedDevice, type UnmanagedDevice } from './domain.js';
 import { afterCreate, apiOf, checkApi, chooseParents } from './policy.js';
 import { poolMemberUuid, type PoolDefinition } from '../pools/types.js';
+import { unmanagedDefinition } from './defined.js';
 import { planDraw, type DrawMember } from './pool-draw.js';
 import { deviceIn, type PrepareSnapshot } from './snapshot.js';
 
@@ -162,27 +163,17 @@ function planUnmanagedOne(w: Work, u: UnmanagedDevice): UnmanagedStep {
     }
     return { u, what, action: 'use', type: dev.typeId, parent: dev.parent, deviceApi: api };
   }
-  const def = snap.definitions.find((d) => d.uuid === u.uuid);
-  if (!def) {
-    throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-device',
-      `${what}: mediated device ${u.uuid} does not exist on this host; create it first (virt-mdev nodedev-create, mdevctl start), or let virt-mdev manage it: managed='yes' and 'virt-mdev transform'`);
-  }
-  // defined but stopped: prepare starts it, so it must be startable now
-  const start = `${what}: cannot start mdev ${def.uuid} (${def.type} on ${def.parent}, defined in ${def.file})`;
-  const parent = w.parents.find((p) => p.name === def.parent);
-  if (!parent) {
-    throw new VirtMdevError(ExitCode.NOT_FOUND, 'parent-absent', `${start}: parent ${def.parent} is not registered for mdev support (is its vendor driver loaded and bound?)`);
-  }
-  const t = parent.types.find((x) => x.id === def.type);
-  if (!t) {
-    throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-type', `${start}: parent ${def.parent} does not offer type ${def.type} (it offers ${parent.types.map((x) => x.id).join(', ') || 'none yet'})`);
-  }
+  // defined but stopped: prepare starts it (the same checks as the hook's)
+  const def = unmanagedDefinition(w.parents, snap.store, u, what);
+  const t = w.parents.find((p) => p.name === def.parent)!.types.find((x) => x.id === def.type)!;
   if (t.deviceApi !== u.model) {
     throw new VirtMdevError(ExitCode.REFUSED, 'device-api',
-      `${what}: the device is a ${def.type} on ${def.parent} with device_api '${t.deviceApi}' but the hostdev has model='${u.model}'; set model='${t.deviceApi}' or assign a ${u.model} device`);
+      `${what}: the device is defined (${def.file}) as a ${def.type} on ${def.parent} with device_api '${t.deviceApi}' but the hostdev has model='${u.model}'; set model='${t.deviceApi}' or assign a ${u.model} device`);
   }
   if (t.availableInstances <= 0) {
-    throw new VirtMdevError(ExitCode.NO_CAPACITY, 'no-capacity', `${start}: no capacity left on ${def.parent} for ${def.type}; free an instance or use another parent`);
+    // the kernel's refusal as the start would report it (its errno depends on the driver)
+    throw new VirtMdevError(ExitCode.NO_CAPACITY, 'no-capacity',
+      `${what}: cannot create mdev ${u.uuid} of type ${def.type} on parent ${def.parent}: no capacity left; free an instance or use another parent`);
   }
   w.parents = afterCreate(w.parents, def.parent, def.type);
   return { u, what, action: 'start', type: def.type, parent: def.parent, deviceApi: t.deviceApi, definition: def.file };

@@ -97,7 +97,7 @@ function row<S extends ManagedStep | UnmanagedStep>(p: Planned<S>, managed: bool
 export function preflight(root: HostRoot, bus: MdevBus, xml: string, file: string, argvName: string): CheckReport {
   const d = classifyDomain(parseDomainXml(xml, file, { libvirtRules: false }), argvName);
   const snap = readPrepareSnapshot(root, bus, readLedger(root), loadHookConfig(root), {
-    definitions: () => readStore(root).definitions,
+    store: () => readStore(root),
     pools: d.managed.flatMap((m) => (m.pool === undefined ? [] : [m.pool])),
   });
   const plan = planPrepare(snap, d, { unmanaged: true });

@@ -2,7 +2,7 @@
 // mdevs that exist, virt-mdev's ledger, the domains that run. The hook reads it under the ledger lock
 // (so nothing virt-mdev does can change it before the plan is applied); `virt-mdev check` reads it
 // without the lock and changes nothing.
-import type { MdevDefinition } from '../definitions/types.js';
+import type { StoreSnapshot } from '../definitions/types.js';
 import type { HostRoot } from '../host/root.js';
 import { listRunningDomains, type RunningDomain } from '../ledger/running.js';
 import type { Ledger } from '../ledger/types.js';
@@ -30,7 +30,7 @@ export interface PrepareSnapshot {
   /** a prepared device whose domain does not run yet counts as "starting" for this long */
   startGraceMs: number;
   /** persistent definitions (mdevctl's store): an unmanaged hostdev's stopped device is started from one */
-  definitions: MdevDefinition[];
+  store: StoreSnapshot;
   /** the pools the domain draws from, by name (absent from the map: not looked up) */
   pools: Map<string, PoolLookup>;
 }
@@ -39,7 +39,7 @@ export interface SnapshotOptions {
   /** pools to read the definitions of */
   pools?: Iterable<string>;
   /** read by whoever plans unmanaged hostdevs; the hook's managed part needs none */
-  definitions?: () => MdevDefinition[];
+  store?: () => StoreSnapshot;
 }
 
 export function readPrepareSnapshot(root: HostRoot, bus: MdevBus, ledger: Ledger, cfg: Pick<HookConfig, 'startGraceMs'>, o: SnapshotOptions = {}): PrepareSnapshot {
@@ -51,7 +51,7 @@ export function readPrepareSnapshot(root: HostRoot, bus: MdevBus, ledger: Ledger
     running: listRunningDomains(root),
     now: Date.now(),
     startGraceMs: cfg.startGraceMs,
-    definitions: o.definitions ? o.definitions() : [],
+    store: o.store ? o.store() : { definitions: [], problems: [] },
     pools: new Map([...new Set(o.pools ?? [])].map((name) => [name, lookUpPool(root, name)])),
   };
 }

@@ -78,7 +78,7 @@ for (const name of fs.readdirSync(DATA).sort()) {
       const e = owned.find((x) => x.uuid === h.uuid);
       if (h.action === 'create') t.is(e?.parent, h.parent, `#${h.n} was created where check said`);
       if (h.action === 'adopt') t.is(e?.origin, 'adopted');
-      if (h.action === 'use') t.is(e, undefined, 'an unmanaged device is not ours');
+      if (h.action === 'use' || h.action === 'start') t.is(e, undefined, 'an unmanaged device is not ours');
     }
   });
 }
