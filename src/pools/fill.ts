@@ -101,7 +101,13 @@ async function createPlanned(ops: MemberOps, txn: LedgerTxn, def: PoolDefinition
       queue = queue.filter((m) => m !== p.member);
     }
     if (replan) continue;
-    if (plan.unplaced.length > 0) report.missing.push(...unplacedReasons(def, plan.unplaced, report, excluded));
+    if (plan.unplaced.length > 0) {
+      // say what the parents hold now, after this fill's own creates
+      const now = resolvePoolParents(ops.bus.listParents(), def);
+      report.offers = offersOf(now.candidates, def.type);
+      report.absent = now.absent;
+      report.missing.push(...unplacedReasons(def, plan.unplaced, report, excluded));
+    }
     break;
   }
 }

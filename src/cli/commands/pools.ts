@@ -14,7 +14,7 @@ import {
 import { readFileBounded } from '../../util/bounded-read.js';
 import { errnoCode, ExitCode, VirtMdevError } from '../../util/errors.js';
 import { checkPoolName, printable } from '../../util/validate.js';
-import { globals, hostRootOf, printJson } from '../context.js';
+import { globals, hostRootOf, printJson, seconds } from '../context.js';
 import { virshInfo, virshTable } from '../table.js';
 
 function out(s: string): void {
@@ -40,14 +40,6 @@ function readInput(file: string): string {
   if (r.ok) return r.data.toString('utf8');
   if (r.why === 'directory') throw new VirtMdevError(ExitCode.USAGE, 'unreadable-input', `cannot read '${printable(file)}': it is a directory, give an XML file`);
   throw new VirtMdevError(ExitCode.BAD_XML, 'xml-too-large', `${printable(file)}: larger than ${MAX_POOL_XML_BYTES} bytes; a pool definition is a few hundred bytes, check the file`);
-}
-
-function timeoutMs(value: string): number {
-  const secs = Number(value);
-  if (!Number.isFinite(secs) || secs <= 0 || secs > 3600) {
-    throw new VirtMdevError(ExitCode.USAGE, 'usage', `--timeout '${printable(value)}' is not a number of seconds between 0 and 3600`);
-  }
-  return Math.round(secs * 1000);
 }
 
 function fillJson(name: string, r: FillReport): Record<string, unknown> {
@@ -160,7 +152,7 @@ function registerStateVerbs(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for a member something still holds open', '30')
     .action(async (name: string, o: { timeout: string }, cmd: Command) => {
       checkPoolName(name);
-      const ms = timeoutMs(o.timeout);
+      const ms = seconds(o.timeout, '--timeout');
       const h = host(cmd);
       const r = await destroyPool(h.root, h.bus, name, { removeTimeoutMs: ms });
       if (h.json) printJson({ name, destroyed: true, removed: r.removed });
@@ -176,7 +168,7 @@ function registerStateVerbs(program: Command): void {
     .action(async (name: string, sizeArg: string, o: { timeout: string }, cmd: Command) => {
       checkPoolName(name);
       const size = checkPoolSize(sizeArg.trim(), 'size');
-      const ms = timeoutMs(o.timeout);
+      const ms = seconds(o.timeout, '--timeout');
       const h = host(cmd);
       const r = await resizePool(h.root, { bus: h.bus }, name, size, { removeTimeoutMs: ms });
       if (h.json) printJson({ name, from: r.from, size, active: r.active, ...(r.report ? fillJson(name, r.report) : {}), removed: r.removed?.removed ?? [] });
