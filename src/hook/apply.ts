@@ -5,7 +5,7 @@ import type { DomainRef, LedgerEntry } from '../ledger/types.js';
 import { dropEntry, findEntry, setState, type LedgerTxn } from '../ledger/store.js';
 import { ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import type { HookContext } from './context.js';
-import { drawMember, undoDraw } from './draw.js';
+import { drawAll, undoDraw } from './draw.js';
 import type { ManagedStep, MemberHold } from './plan.js';
 import { noCapacity } from './policy.js';
 
@@ -46,13 +46,20 @@ async function create(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: Ma
   }
 }
 
-async function applyStep(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: ManagedStep, touched: Touched[], drawn: Set<string>): Promise<void> {
-  const { m } = s;
-  const entry = findEntry(txn.ledger, m.uuid);
+/** What every step does first: take over a stopped domain's entry, forget the record of a device that is gone. */
+function prelude(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: ManagedStep): void {
+  const entry = findEntry(txn.ledger, s.m.uuid);
   if (s.takeOver && entry) {
-    ctx.log.log('take-over', { uuid: m.uuid, from: s.takeOver.from, hostdev: m.n });
+    ctx.log.log('take-over', { uuid: s.m.uuid, from: s.takeOver.from, hostdev: s.m.n });
     entry.domain = domain;
   }
+  if (s.dropStale && s.action !== 'reuse') dropEntry(txn.ledger, s.m.uuid); // our record of a device that is gone (e.g. removed by hand)
+}
+
+async function applyStep(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: ManagedStep, touched: Touched[]): Promise<void> {
+  const { m } = s;
+  prelude(ctx, txn, domain, s);
+  const entry = findEntry(txn.ledger, m.uuid);
   if (s.action === 'reuse' && entry) {
     setState(entry, 'creating');
     touched.push({ uuid: m.uuid, kind: 'reused' });
@@ -66,12 +73,6 @@ async function applyStep(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s:
     touched.push({ uuid: m.uuid, kind: 'adopted' });
     ctx.log.log('adopt', { uuid: m.uuid, parent: s.parent, type: s.type, hostdev: m.n });
     txn.commit();
-    return;
-  }
-  if (s.dropStale) dropEntry(txn.ledger, m.uuid); // our record of a device that is gone (e.g. removed by hand)
-  if (s.action === 'draw') {
-    await drawMember(ctx, txn, domain, s, drawn);
-    touched.push({ uuid: m.uuid, kind: 'drawn' });
     return;
   }
   touched.push({ uuid: m.uuid, kind: 'created' });
@@ -120,11 +121,13 @@ function hold(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, holds: Member
 /** Apply the steps in order; on the first failure undo them and rethrow. The caller holds the lock. */
 export async function applyManaged(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, steps: ManagedStep[], holds: MemberHold[] = []): Promise<void> {
   const touched: Touched[] = [];
-  /** member UUIDs this prepare has drawn (a draw that had to move on may take a later step's planned member) */
-  const drawn = new Set<string>();
+  const draws = steps.filter((s) => s.action === 'draw');
   try {
     hold(ctx, txn, domain, holds, touched);
-    for (const s of steps) await applyStep(ctx, txn, domain, s, touched, drawn);
+    // draws first, all at once: their removes run in parallel
+    for (const s of draws) prelude(ctx, txn, domain, s);
+    await drawAll(ctx, txn, domain, draws, new Set(), (s) => touched.push({ uuid: s.m.uuid, kind: 'drawn' }));
+    for (const s of steps) if (s.action !== 'draw') await applyStep(ctx, txn, domain, s, touched);
   } catch (e) {
     await rollback(ctx, txn, touched);
     throw e;

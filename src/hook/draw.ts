@@ -11,7 +11,7 @@ import { poolMemberUuid } from '../pools/types.js';
 import { ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import type { HookContext } from './context.js';
 import type { ManagedStep } from './plan.js';
-import { exhausted } from './pool-draw.js';
+import { exhausted, type DrawMember } from './pool-draw.js';
 
 /** A free member is open to nobody: its remove finishes at once, and the lock is held meanwhile. */
 const DRAW_REMOVE_BOUND_MS = 5_000;
@@ -46,9 +46,10 @@ export async function restoreMember(ctx: HookContext, txn: LedgerTxn, pool: stri
   }
 }
 
-/** Draw one free member of the step's pool for the domain; throws the pool's message when none can be had. */
-export async function drawMember(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: ManagedStep, drawn: Set<string>): Promise<void> {
-  const { m, what } = s;
+interface Claim { s: ManagedStep; c: DrawMember; me: LedgerEntry; lent: LedgerEntry }
+
+/** The next free member of the step's pool not drawn yet, marked in memory: leaving, and the domain's device coming. */
+function claim(txn: LedgerTxn, domain: DomainRef, s: ManagedStep, drawn: Set<string>): Claim | undefined {
   const { def, members } = s.pool!;
   for (const c of members) {
     const me = findEntry(txn.ledger, c.uuid);
@@ -56,48 +57,109 @@ export async function drawMember(ctx: HookContext, txn: LedgerTxn, domain: Domai
     drawn.add(c.uuid);
     const now = new Date().toISOString();
     const lent: LedgerEntry = {
-      uuid: m.uuid, parent: c.parent, type: def.type, state: 'creating', origin: 'created', pool: def.name, member: c.member, domain,
+      uuid: s.m.uuid, parent: c.parent, type: def.type, state: 'creating', origin: 'created', pool: def.name, member: c.member, domain,
       createdAt: now, updatedAt: now, pid: process.pid,
     };
-    // intent first, in one commit: the member is on its way out, the domain's device on its way in
-    setState(me, 'removing', `drawn for ${domain.name} as ${m.uuid}`);
+    setState(me, 'removing', `drawn for ${domain.name} as ${s.m.uuid}`);
     txn.ledger.devices.push(lent);
+    return { s, c, me, lent };
+  }
+  return undefined;
+}
+
+function unclaim(txn: LedgerTxn, cl: Claim): void {
+  setState(cl.me, 'active');
+  dropEntry(txn.ledger, cl.lent.uuid);
+}
+
+type RemoveResult = 'removed' | 'absent' | 'timeout' | string;
+
+/** After the member's remove: create the domain's device in its place. 'retry' when the next member must be tried. */
+async function replace(ctx: HookContext, txn: LedgerTxn, cl: Claim, removal: RemoveResult): Promise<'drawn' | 'retry'> {
+  const { s, c, me } = cl;
+  const { def } = s.pool!;
+  if (removal !== 'removed' && removal !== 'absent') {
+    // something holds the free member open: it goes once let go, and gc then makes it again
+    setState(me, 'abandoned', `draw remove: ${removal}`);
+    dropEntry(txn.ledger, s.m.uuid);
     txn.commit();
-    ctx.kill('draw-intent');
-    const outcome = await ctx.bus.remove(c.uuid, { timeoutMs: Math.min(ctx.cfg.removeTimeoutMs, DRAW_REMOVE_BOUND_MS) })
-      .catch((err: unknown) => (err as Error).message);
-    if (outcome !== 'removed' && outcome !== 'absent') {
-      // something holds the free member open: it goes once let go, and gc then makes it again
-      setState(me, 'abandoned', `draw remove: ${outcome}`);
-      dropEntry(txn.ledger, m.uuid);
-      txn.commit();
-      ctx.log.log('draw-skip', { pool: def.name, member: c.member, uuid: c.uuid, outcome, hostdev: m.n });
-      continue;
-    }
-    ctx.kill('draw-removed');
-    try {
-      await ctx.bus.create(c.parent, def.type, m.uuid);
-    } catch (e) {
-      dropEntry(txn.ledger, m.uuid);
-      dropEntry(txn.ledger, c.uuid);
-      txn.commit();
-      const lost = isVirtMdevError(e) && (e.exitCode === ExitCode.NO_CAPACITY || e.exitCode === ExitCode.REFUSED);
-      ctx.log.log(lost ? 'draw-lost' : 'draw-failed', { pool: def.name, member: c.member, uuid: c.uuid, parent: c.parent, hostdev: m.n, message: (e as Error).message });
-      // the instance went to someone outside virt-mdev between our remove and our create: the
-      // member is missing until gc re-creates it; try the next one
-      if (lost) continue;
-      await restoreMember(ctx, txn, def.name, def.type, c.member, c.parent);
-      if (isVirtMdevError(e)) throw new VirtMdevError(e.exitCode, e.reason, `${what}: cannot create it as ${def.type} on ${c.parent} in place of member ${c.member} of pool ${def.name}: ${e.message}`, { cause: e });
-      throw e;
-    }
-    ctx.kill('draw-created');
+    ctx.log.log('draw-skip', { pool: def.name, member: c.member, uuid: c.uuid, outcome: removal, hostdev: s.m.n });
+    return 'retry';
+  }
+  try {
+    await ctx.bus.create(c.parent, def.type, s.m.uuid);
+  } catch (e) {
+    dropEntry(txn.ledger, s.m.uuid);
     dropEntry(txn.ledger, c.uuid);
     txn.commit();
-    ctx.log.log('draw', { uuid: m.uuid, pool: def.name, member: c.member, from: c.uuid, parent: c.parent, type: def.type, hostdev: m.n });
-    return;
+    const lost = isVirtMdevError(e) && (e.exitCode === ExitCode.NO_CAPACITY || e.exitCode === ExitCode.REFUSED);
+    ctx.log.log(lost ? 'draw-lost' : 'draw-failed', { pool: def.name, member: c.member, uuid: c.uuid, parent: c.parent, hostdev: s.m.n, message: (e as Error).message });
+    // the instance went to someone outside virt-mdev between our remove and our create: the
+    // member is missing until gc makes it again; the next one is tried
+    if (lost) return 'retry';
+    await restoreMember(ctx, txn, def.name, def.type, c.member, c.parent);
+    if (isVirtMdevError(e)) throw new VirtMdevError(e.exitCode, e.reason, `${s.what}: cannot create it as ${def.type} on ${c.parent} in place of member ${c.member} of pool ${def.name}: ${e.message}`, { cause: e });
+    throw e;
   }
+  ctx.kill('draw-created');
+  dropEntry(txn.ledger, c.uuid);
+  txn.commit();
+  ctx.log.log('draw', { uuid: s.m.uuid, pool: def.name, member: c.member, from: c.uuid, parent: c.parent, type: def.type, hostdev: s.m.n });
+  return 'drawn';
+}
+
+function exhaustedFor(ctx: HookContext, txn: LedgerTxn, s: ManagedStep): VirtMdevError {
   const view = { ledger: txn.ledger, devices: ctx.bus.listDevices(), running: listRunningDomains(ctx.root) };
-  throw exhausted(what, view, def, { free: 0, drawnHere: 0, parent: m.parent });
+  return exhausted(s.what, view, s.pool!.def, { free: 0, drawnHere: 0, parent: s.m.parent });
+}
+
+/**
+ * Draw a member for every step, under the lock: the intents of all in one commit, the members'
+ * removes at once (each a child process: in parallel they cost one), then each domain device created
+ * in order. A member that could not be had is replaced by the next free one. `onDrawn` records each
+ * success for the rollback; on a throw, what this call claimed and did not finish is put back.
+ */
+export async function drawAll(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, steps: ManagedStep[], drawn: Set<string>, onDrawn: (s: ManagedStep) => void): Promise<void> {
+  let pending = steps;
+  while (pending.length > 0) {
+    const claims: Claim[] = [];
+    for (const s of pending) {
+      const cl = claim(txn, domain, s, drawn);
+      if (!cl) {
+        for (const c of claims) unclaim(txn, c);
+        throw exhaustedFor(ctx, txn, s);
+      }
+      claims.push(cl);
+    }
+    // intent first, in one commit: the members are on their way out, the domain's devices on their way in
+    txn.commit();
+    ctx.kill('draw-intent');
+    const bound = Math.min(ctx.cfg.removeTimeoutMs, DRAW_REMOVE_BOUND_MS);
+    const removals = await Promise.all(claims.map((cl) => ctx.bus.remove(cl.c.uuid, { timeoutMs: bound }).catch((err: unknown) => (err as Error).message)));
+    ctx.kill('draw-removed');
+    const retry: ManagedStep[] = [];
+    for (let i = 0; i < claims.length; i++) {
+      try {
+        if ((await replace(ctx, txn, claims[i], removals[i])) === 'drawn') onDrawn(claims[i].s);
+        else retry.push(claims[i].s);
+      } catch (e) {
+        await giveBack(ctx, txn, claims.slice(i + 1), removals.slice(i + 1));
+        throw e;
+      }
+    }
+    pending = retry;
+  }
+}
+
+/** Claims a failed draw did not get to: their members come back (or, still held open, are left to gc). */
+async function giveBack(ctx: HookContext, txn: LedgerTxn, claims: Claim[], removals: RemoveResult[]): Promise<void> {
+  for (let i = 0; i < claims.length; i++) {
+    const { s, c, me, lent } = claims[i];
+    dropEntry(txn.ledger, lent.uuid);
+    if (removals[i] === 'removed' || removals[i] === 'absent') await restoreMember(ctx, txn, s.pool!.def.name, s.pool!.def.type, c.member, c.parent);
+    else setState(me, 'abandoned', `draw remove: ${removals[i]}`);
+  }
+  txn.commit();
 }
 
 /** Roll one draw back: the domain's device goes, the member it replaced comes back. */

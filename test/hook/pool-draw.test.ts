@@ -2,7 +2,7 @@
 // UUID replaces a free member on its parent, the member comes back when the domain lets go, and
 // every failure is one line, all or nothing.
 import test from 'ava';
-import { cli, deviceType, devices, domainXml, hook, ledger, markRunning, markStopped, simHost, sysSnapshot, uuid, type ManagedSpec } from './helpers.js';
+import { cli, deviceType, devices, domainXml, hook, hookLog, ledger, markRunning, markStopped, simHost, sysSnapshot, uuid, type ManagedSpec } from './helpers.js';
 import { hostState, members, poolInfo, startedPool } from './pool-helpers.js';
 
 test('a pool of 4: four domains draw, the fifth fails with the pool message, a release returns a member the fifth then gets', async (t) => {
@@ -192,4 +192,24 @@ test('migrate and restore do not take a drawn device\'s UUID as taken for its ow
   t.is(r.exitCode, 0);
   t.notRegex(String(r.stdout), new RegExp(dev));
   t.regex(String(r.stdout), /<address uuid='[0-9a-f-]{36}'\/>/);
+});
+
+test('a free member something holds open is skipped after a short bound: the next member is drawn, gc makes the held one again later', async (t) => {
+  const sim = await simHost(['mtty']);
+  t.teardown(sim.cleanup);
+  const pool = await startedPool(sim.dir, 'serial', 'mtty-2', 2);
+  t.is((await cli(sim.dir, ['simulate', 'hold', pool[0]])).exitCode, 0);
+  const dev = uuid();
+  const xml = domainXml('skipper', uuid(), [{ uuid: dev, pool: 'serial' }]);
+  const r = await hook(sim.dir, 'skipper', 'prepare', 'begin', xml, { VIRT_MDEV_REMOVE_TIMEOUT: '1' });
+  t.is(r.exitCode, 0, String(r.stderr));
+  t.like(ledger(sim.dir).find((e) => e.uuid === dev), { domain: { name: 'skipper' } });
+  t.false(devices(sim.dir).includes(pool[1]), 'member 1 was drawn');
+  t.like(ledger(sim.dir).find((e) => e.uuid === pool[0]), { state: 'abandoned' });
+  t.true(hookLog(sim.dir).some((l) => l.action === 'draw-skip' && l.member === 0));
+  t.is((await cli(sim.dir, ['simulate', 'unhold', pool[0]])).exitCode, 0);
+  const g = await cli(sim.dir, ['gc', '--min-age', '3600', '--remove-timeout', '10']);
+  t.is(g.exitCode, 0, String(g.stdout) + String(g.stderr));
+  t.like(await poolInfo(sim.dir, 'serial'), { free: 1, lent: 1, missing: 0 });
+  t.true(devices(sim.dir).includes(pool[0]), 'the held member, removed once let go, was made again');
 });
