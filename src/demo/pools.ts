@@ -1,6 +1,6 @@
 // The demo's pool part: a pool of 4 reserves capacity on the simulated host, five VMs draw from it
-// and the fifth is refused with the pool's message, a shutdown gives a member back, and a reboot
-// takes every mdev away while the pool's definition stays.
+// and the fifth is refused with the pool's message, a shutdown gives a member back, a reboot takes
+// every mdev away while the pool's definition stays, and boot's autostart makes the pool again.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,6 +76,9 @@ export async function poolStory(d: DemoTools): Promise<void> {
   d.heading('A reboot: every mdev and virt-mdev\'s ledger go, the pool\'s definition stays');
   out(indent(await d.virtMdev(root, ['simulate', 'reboot', root])));
   out(indent(await d.virtMdev(root, ['pool-list', '--all'])));
-  out('  the pool is marked autostart: the boot-time "virt-mdev autostart" is to start it again once it');
-  out('  starts pools (it starts single definitions today); until then: virt-mdev pool-start serial');
+
+  d.heading('Boot: virt-mdev autostart (virt-mdev-autostart.service) makes the pool again');
+  out(indent(await d.virtMdev(root, ['autostart'])));
+  out(indent(await d.virtMdev(root, ['pool-list'])));
+  await d.tree(root, 'after boot (the pool\'s 4 members, the same UUIDs as before)');
 }
