@@ -10,7 +10,7 @@ import { domainLabel, type DomainMdevs, type ManagedDevice, type UnmanagedDevice
 import { afterCreate, apiOf, checkApi, chooseParents } from './policy.js';
 import { poolMemberUuid, type PoolDefinition } from '../pools/types.js';
 import { unmanagedDefinition } from './defined.js';
-import { planDraw, type DrawMember } from './pool-draw.js';
+import { checkPoolType, planDraw, type DrawMember } from './pool-draw.js';
 import { deviceIn, type PrepareSnapshot } from './snapshot.js';
 
 export interface ManagedStep {
@@ -100,7 +100,8 @@ function planOne(w: Work, m: ManagedDevice): ManagedStep {
   const { snap, domain } = w;
   const what = whatOf(domain, m.n, m.uuid);
   const lookup = m.pool === undefined ? undefined : snap.pools.get(m.pool);
-  // a pool's type is the pool's; a type in the request must agree (planDraw says so)
+  // a pool's type is the pool's; a type in the request must agree
+  if (lookup?.def) checkPoolType(lookup.def, m, what);
   const type = lookup?.def?.type ?? m.type;
   const twice = type === undefined ? undefined : w.planned.get(m.uuid);
   if (twice && twice.type === type) return { ...twice, m, what, action: 'reuse', candidates: [twice.parent], takeOver: undefined, dropStale: undefined };

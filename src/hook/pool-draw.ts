@@ -54,6 +54,14 @@ export function exhausted(what: string, view: HostView, def: PoolDefinition, o: 
     `${what}: pool ${def.name}: ${o.free} of ${def.size} free${o.parent ? ` on ${o.parent}` : ''}${why ? ` (${why})` : ''}; stop a domain that uses the pool or grow it (virt-mdev pool-resize ${def.name} N)`);
 }
 
+/** A request may repeat the pool's type, never name another. */
+export function checkPoolType(def: PoolDefinition, m: { type?: string }, what: string): void {
+  if (m.type !== undefined && m.type !== def.type) {
+    throw new VirtMdevError(ExitCode.BAD_VALUE, 'pool-type',
+      `${what}: asks for type ${m.type} from pool ${def.name}, whose members are ${def.type}; drop type='${m.type}' from its virt-mdev metadata or draw from another pool`);
+  }
+}
+
 export interface DrawPlan {
   def: PoolDefinition;
   /** members to try, in order: the first is the plan's choice, the rest are taken if the kernel refuses it */
@@ -73,10 +81,7 @@ export function planDraw(view: HostView & { parents: MdevParent[] }, lookup: Poo
     throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-pool',
       `${what}: asks for a device from pool ${m.pool}, which is not defined on this host; define and start it (virt-mdev pool-define FILE, virt-mdev pool-start ${m.pool})`);
   }
-  if (m.type !== undefined && m.type !== def.type) {
-    throw new VirtMdevError(ExitCode.BAD_VALUE, 'pool-type',
-      `${what}: asks for type ${m.type} from pool ${def.name}, whose members are ${def.type}; drop type='${m.type}' from its virt-mdev metadata or draw from another pool`);
-  }
+  checkPoolType(def, m, what);
   if (!view.ledger.devices.some((e) => e.pool === def.name)) {
     throw new VirtMdevError(ExitCode.FAILURE, 'pool-inactive',
       `${what}: pool ${def.name} is not started on this host; start it (virt-mdev pool-start ${def.name}) or have it started at boot (virt-mdev pool-autostart ${def.name})`);

@@ -9,8 +9,8 @@ export function registerCheck(program: Command): void {
     .description("would this domain start on this host, and on what? runs the hook's prepare planning against the host without changing anything")
     .argument('[file]', "libvirt-ready domain XML (virsh dumpxml, or transform's output), '-' or nothing for stdin")
     .addHelpText('after', `
-Prints, per mdev hostdev, what the hook's prepare would do (create on which parent, reuse, adopt, use
-or start an unmanaged device) or why it fails. Exit status: 0 when the domain would start; otherwise
+Prints, per mdev hostdev, what the hook's prepare would do (create on which parent, draw which member
+of a pool, reuse, adopt, use or start an unmanaged device) or why it fails. Exit status: 0 when the domain would start; otherwise
 the exit code of the error prepare would fail with (see README), and on stderr the very line the
 hook would give libvirt for the 'virsh start' error.`)
     .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
