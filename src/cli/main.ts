@@ -13,6 +13,8 @@ import { registerHookAdmin } from './commands/hook-admin.js';
 import { registerPools } from './commands/pools.js';
 import { registerAutostart } from './commands/autostart.js';
 import { registerInstall } from './commands/install.js';
+import { registerMetrics } from './commands/metrics.js';
+import { registerCompletion } from './commands/completion.js';
 import { registerCheck } from './commands/check.js';
 
 export function buildProgram(): Command {
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   registerPools(program);
   registerAutostart(program);
   registerInstall(program);
+  registerMetrics(program);
+  registerCompletion(program);
   registerCheck(program);
   return program;
 }

@@ -23,6 +23,8 @@ export class HostRoot {
   get etcDir(): string { return this.p('etc/virt-mdev'); }
   get runDir(): string { return this.p('run/virt-mdev'); }
   get logDir(): string { return this.p('var/log/virt-mdev'); }
+  /** node_exporter's textfile collector directory (the default of Debian's prometheus-node-exporter) */
+  get textfileDir(): string { return this.p('var/lib/prometheus/node-exporter'); }
   /** libvirt's status XML of running qemu domains (never ask libvirt itself from a hook) */
   get libvirtQemuRunDir(): string { return this.p('run/libvirt/qemu'); }
 
@@ -36,6 +38,18 @@ export class HostRoot {
     } catch {
       return this.dir; // a root that vanished: the caller reports it
     }
+  }
+
+  private realTop?: string;
+
+  /**
+   * Whether a resolved path (no symlinks left in it) lies under the root. Always true for '/', so a
+   * real host pays nothing; a simulated root is resolved once.
+   */
+  contains(real: string): boolean {
+    if (this.dir === '/') return true;
+    this.realTop ??= this.realDir;
+    return this.realTop === '/' || real === this.realTop || real.startsWith(this.realTop + path.sep);
   }
 
   /** A simulated host carries a marker file at its top; the real '/' never counts as simulated. */

@@ -14,7 +14,7 @@ export function registerTransform(program: Command): void {
     .command('transform')
     .description("turn any mdev hostdev form into libvirt-ready domain XML (managed devices recorded in <metadata>); every other byte is kept")
     .argument('[file]', "domain XML file, '-' or nothing for stdin")
-    .option('-o, --output <file>', 'write the result to FILE (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write the result to FILE instead of stdout (a file is replaced atomically, through a link; a device or FIFO is written to)')
     .option('--diff', 'print a unified diff of the changes instead of the document')
     .option('--check', 'change nothing; exit 1 when the document is not libvirt-ready yet (for CI)')
     .addHelpText('after', `
@@ -49,14 +49,14 @@ defined or not started on that host or whose type does not fit the guest model.`
         }
       }
       if (opts.output && !opts.check) {
-        const { writeFileAtomic } = await import('../../util/atomic.js');
+        const { writeOutputFile } = await import('../../util/atomic.js');
         const fs = await import('node:fs');
-        // domain XML can hold secrets (graphics passwd=): keep the mode of the file replaced or read
-        const modeOf = (f: string | undefined): number | undefined => {
-          if (f === undefined || f === '-') return undefined;
-          try { return fs.statSync(f).mode & 0o777; } catch { return undefined; }
+        // domain XML can hold secrets (graphics passwd=): a replaced file keeps its mode, a new one takes the input's
+        const inputMode = (): number | undefined => {
+          if (file === undefined || file === '-') return undefined;
+          try { return fs.statSync(file).mode & 0o777; } catch { return undefined; }
         };
-        writeFileAtomic(opts.output, Buffer.from(result.output, 'utf8'), modeOf(opts.output) ?? modeOf(file) ?? 0o600);
+        writeOutputFile(opts.output, Buffer.from(result.output, 'utf8'), inputMode() ?? 0o600);
       }
       if (g.json) {
         printJson({
