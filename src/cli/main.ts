@@ -15,6 +15,7 @@ import { registerAutostart } from './commands/autostart.js';
 import { registerInstall } from './commands/install.js';
 import { registerMetrics } from './commands/metrics.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerCheck } from './commands/check.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerInstall(program);
   registerMetrics(program);
   registerCompletion(program);
+  registerCheck(program);
   return program;
 }
 

@@ -46,6 +46,12 @@ function errnoOf(e: unknown): string | undefined {
   return undefined;
 }
 
+/** getParent's answer for a parent that is not registered; shared with planners that work on a snapshot */
+export function noParentError(name: string, have: readonly string[], rootDir: string): VirtMdevError {
+  return new VirtMdevError(ExitCode.NOT_FOUND, 'no-parent',
+    `no mdev parent '${name}' on host root ${rootDir}: ${have.length ? `the parents are ${have.join(', ')}` : 'this host has no mdev parents (is the vendor driver loaded?)'}`);
+}
+
 class SysfsMdevBus implements MdevBus {
   private readonly rootReal: string;
 
@@ -161,11 +167,7 @@ class SysfsMdevBus implements MdevBus {
   getParent(name: string): MdevParent {
     checkParentName(name);
     const p = fs.existsSync(path.join(this.root.mdevBusClass, name)) ? this.readParent(name) : undefined;
-    if (!p) {
-      const have = this.parentNames();
-      throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-parent',
-        `no mdev parent '${name}' on host root ${this.root.dir}: ${have.length ? `the parents are ${have.join(', ')}` : 'this host has no mdev parents (is the vendor driver loaded?)'}`);
-    }
+    if (!p) throw noParentError(name, this.parentNames(), this.root.dir);
     return p;
   }
 

@@ -20,7 +20,8 @@ export function registerTransform(program: Command): void {
     .addHelpText('after', `
 With --json, prints the plan: each mdev hostdev's form, model, UUID (and whether it was generated),
 type, parent, pool and line. With --root DIR (or VIRT_MDEV_ROOT) also warns about unknown types or
-parents, a device_api that does not fit the guest model, and missing capacity on that host.`)
+parents, a device_api that does not fit the guest model, missing capacity, and pools that are not
+defined or not started on that host or whose type does not fit the guest model.`)
     .action(async (file: string | undefined, opts: TransformOptions, cmd: Command) => {
       const g = globals(cmd);
       if (opts.diff && g.json) throw new VirtMdevError(ExitCode.USAGE, 'usage', 'transform: --diff and --json cannot be combined');
@@ -33,8 +34,8 @@ parents, a device_api that does not fit the guest model, and missing capacity on
       if (g.root !== undefined || (process.env.VIRT_MDEV_ROOT ?? '') !== '') {
         const root = hostRootOf(cmd);
         const { openMdevBus } = await import('../../mdevbus/bus.js');
-        const { checkPlanAgainstHost } = await import('../../transform/host-check.js');
-        warnings.push(...checkPlanAgainstHost(result.devices, openMdevBus(root), name));
+        const { checkPlanAgainstHost, hostPools } = await import('../../transform/host-check.js');
+        warnings.push(...checkPlanAgainstHost(result.devices, openMdevBus(root), name, hostPools(root)));
       }
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
 
