@@ -40,3 +40,20 @@ export function tempDir(prefix = 'virt-mdev-test-'): { dir: string; cleanup: () 
 
 /** Equal snapshots mean an unchanged host (shared with the demo). */
 export { snapshotTree } from '../../src/util/tree-snapshot.js';
+
+/**
+ * Records every module URL a Node process resolves: pass `importFlag` as a Node option (argv or
+ * NODE_OPTIONS, which children inherit); `loaded()` lists what was loaded so far.
+ */
+export function moduleRecorder(dir: string): { importFlag: string; loaded: () => string[] } {
+  const record = path.join(dir, 'loaded.txt');
+  fs.writeFileSync(path.join(dir, 'hooks.mjs'),
+    "import { appendFileSync } from 'node:fs';\nlet file;\nexport function initialize(d) { file = d.file; }\n"
+    + 'export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(file, r.url + "\\n"); return r; }\n');
+  fs.writeFileSync(path.join(dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${path.join(dir, 'hooks.mjs')}`)}, { data: { file: ${JSON.stringify(record)} } });\n`);
+  return {
+    importFlag: `--import=${path.join(dir, 'register.mjs')}`,
+    loaded: () => (fs.existsSync(record) ? [...new Set(fs.readFileSync(record, 'utf8').trim().split('\n'))] : []),
+  };
+}

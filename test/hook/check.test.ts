@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HostRoot } from '../../src/host/root.js';
 import { writeDefinition } from '../../src/definitions/store.js';
-import { cliPath, repoRoot, snapshotTree, tempDir } from '../helpers/cli.js';
+import { cliPath, moduleRecorder, repoRoot, snapshotTree, tempDir } from '../helpers/cli.js';
 import { cli, createByHand, deviceType, devices, hook, ledger, markRunning, simHost } from './helpers.js';
 
 interface HostSpec {
@@ -88,17 +88,12 @@ test('check loads no wasm, xmldom or xpath, reads stdin, and an unreadable file 
   t.teardown(sim.cleanup);
   const rec = tempDir('virt-mdev-check-loads-');
   t.teardown(rec.cleanup);
-  const record = path.join(rec.dir, 'loaded.txt');
-  fs.writeFileSync(path.join(rec.dir, 'hooks.mjs'),
-    "import { appendFileSync } from 'node:fs';\nlet file;\nexport function initialize(d) { file = d.file; }\n"
-    + 'export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(file, r.url + "\\n"); return r; }\n');
-  fs.writeFileSync(path.join(rec.dir, 'register.mjs'),
-    `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${path.join(rec.dir, 'hooks.mjs')}`)}, { data: { file: ${JSON.stringify(record)} } });\n`);
+  const recorder = moduleRecorder(rec.dir);
   const xml = fs.readFileSync(path.join(DATA, 'create-two-types/domain.xml'), 'utf8');
-  const r = await execa(process.execPath, [`--import=${path.join(rec.dir, 'register.mjs')}`, cliPath, '--root', sim.dir, 'check', '-'], { input: xml, reject: false });
+  const r = await execa(process.execPath, [recorder.importFlag, cliPath, '--root', sim.dir, 'check', '-'], { input: xml, reject: false });
   t.is(r.exitCode, 0, r.stderr);
   t.regex(r.stdout, /^domain 'two' would start/);
-  const urls = fs.readFileSync(record, 'utf8');
+  const urls = recorder.loaded().join('\n');
   t.true(urls.includes('/dist/src/hook/plan.js'));
   for (const bad of ['libxml2-wasm', '.wasm', '@xmldom', '/xpath/']) t.false(urls.includes(bad), `loaded ${bad}`);
   const missing = await cli(sim.dir, ['check', path.join(rec.dir, 'nope.xml')]);

@@ -1,11 +1,9 @@
 // The hook SIGKILLed at every step of prepare and release (VIRT_MDEV_TEST_KILL_AT, honoured only on a
 // simulated host), then `virt-mdev gc`: nothing we created is left, nothing foreign is removed.
 import test from 'ava';
-import { cli, createByHand, devices, domainXml, hook, ledger, markRunning, markStopped, simHost, sysSnapshot, uuid } from './helpers.js';
+import { cli, createByHand, devices, domainXml, hook, hookUntilKilled, killed, ledger, markRunning, simHost, sysSnapshot, uuid } from './helpers.js';
 
 const PREPARE_STEPS = ['prepare-locked', 'prepare-intent', 'prepare-created', 'prepare-intent:2', 'prepare-created:2', 'prepare-committed'];
-/** the hook is sh running node: a SIGKILLed node shows as sh's exit status 128 + 9 */
-const killed = (r: { signal?: string; exitCode?: number }): boolean => r.signal === 'SIGKILL' || r.exitCode === 137;
 const RELEASE_STEPS = ['release-locked', 'release-marked', 'release-removed', 'release-committed'];
 
 async function scenario(kill: string): Promise<{ ok: boolean; detail: string }> {
@@ -16,19 +14,8 @@ async function scenario(kill: string): Promise<{ ok: boolean; detail: string }> 
     const before = sysSnapshot(sim.dir);
     const xml = domainXml('crash', uuid(), [{ uuid: uuid(), type: 'mtty-2' }, { uuid: uuid(), type: 'mtty-1' }], [{ uuid: foreign }]);
     const detail: string[] = [];
-    if (kill.startsWith('prepare')) {
-      const r = await hook(sim.dir, 'crash', 'prepare', 'begin', xml, { VIRT_MDEV_TEST_KILL_AT: kill });
-      detail.push(`prepare exit=${String(r.exitCode)} signal=${String(r.signal)}`);
-      if (!killed(r)) return { ok: false, detail: `not killed: ${detail.join('; ')} ${String(r.stderr)}` };
-    } else {
-      const p = await hook(sim.dir, 'crash', 'prepare', 'begin', xml);
-      if (p.exitCode !== 0) return { ok: false, detail: `prepare failed: ${String(p.stderr)}` };
-      markRunning(sim.dir, 'crash', xml);
-      markStopped(sim.dir, 'crash');
-      const r = await hook(sim.dir, 'crash', 'release', 'end', xml, { VIRT_MDEV_TEST_KILL_AT: kill });
-      detail.push(`release exit=${String(r.exitCode)} signal=${String(r.signal)}`);
-      if (!killed(r)) return { ok: false, detail: `not killed: ${detail.join('; ')}` };
-    }
+    const notKilled = await hookUntilKilled(sim.dir, 'crash', xml, kill, kill.startsWith('prepare'), detail);
+    if (notKilled) return { ok: false, detail: notKilled };
     detail.push(`after kill: devices=${devices(sim.dir).length} ledger=${ledger(sim.dir).map((e) => e.state).join(',')}`);
     const g = await cli(sim.dir, ['gc', '--min-age', '0', '--remove-timeout', '10']);
     detail.push(`gc exit=${String(g.exitCode)} ${String(g.stdout).trim()} ${String(g.stderr).trim()}`);

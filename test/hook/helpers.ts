@@ -146,3 +146,24 @@ export async function createByHand(root: string, parent: string, type: string, u
   const { HostRoot } = await import('../../src/host/root.js');
   await openMdevBus(new HostRoot(root)).create(parent, type, u);
 }
+
+/** the hook is sh running node: a SIGKILLed node shows as sh's exit status 128 + 9 */
+export const killed = (r: { signal?: string; exitCode?: number }): boolean => r.signal === 'SIGKILL' || r.exitCode === 137;
+
+/**
+ * Run domain `name` through the hook until VIRT_MDEV_TEST_KILL_AT=kill fires: in prepare when
+ * inPrepare, else in the release after a successful prepare and stop. Returns why it did not get
+ * killed, or undefined; each step's outcome is pushed to detail.
+ */
+export async function hookUntilKilled(root: string, name: string, xml: string, kill: string, inPrepare: boolean, detail: string[]): Promise<string | undefined> {
+  if (!inPrepare) {
+    const p = await hook(root, name, 'prepare', 'begin', xml);
+    if (p.exitCode !== 0) return `prepare failed: ${String(p.stderr)}`;
+    markRunning(root, name, xml);
+    markStopped(root, name);
+  }
+  const [op, sub] = inPrepare ? ['prepare', 'begin'] : ['release', 'end'];
+  const r = await hook(root, name, op, sub, xml, { VIRT_MDEV_TEST_KILL_AT: kill });
+  detail.push(`${op} exit=${String(r.exitCode)} signal=${String(r.signal)}`);
+  return killed(r) ? undefined : `not killed: ${detail.join('; ')} ${inPrepare ? String(r.stderr) : ''}`;
+}

@@ -4,7 +4,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot, tempDir } from '../helpers/cli.js';
+import { moduleRecorder, repoRoot, tempDir } from '../helpers/cli.js';
 import { domainXml, HOOK_ENV, simHost, uuid } from './helpers.js';
 
 const FORBIDDEN = ['libxml2-wasm', '@xmldom', '/xpath/', '/execa/', '/commander/', '.wasm'];
@@ -14,21 +14,16 @@ test('prepare and release load only saxes, Node built-ins and our own modules: n
   t.teardown(sim.cleanup);
   const rec = tempDir('virt-mdev-loads-');
   t.teardown(rec.cleanup);
-  const record = path.join(rec.dir, 'loaded.txt');
-  fs.writeFileSync(path.join(rec.dir, 'hooks.mjs'),
-    "import { appendFileSync } from 'node:fs';\nlet file;\nexport function initialize(d) { file = d.file; }\n"
-    + 'export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(file, r.url + "\\n"); return r; }\n');
-  fs.writeFileSync(path.join(rec.dir, 'register.mjs'),
-    `import { register } from 'node:module';\nregister(${JSON.stringify(path.join(rec.dir, 'hooks.mjs').replace(/^/, 'file://'))}, { data: { file: ${JSON.stringify(record)} } });\n`);
+  const recorder = moduleRecorder(rec.dir);
   const xml = domainXml('hot', uuid(), [{ uuid: uuid(), type: 'mtty-2' }]);
   for (const [op, sub] of [['prepare', 'begin'], ['release', 'end'], ['reconnect', 'begin'], ['migrate', 'begin']]) {
     // NODE_OPTIONS, not argv: the detached remover that release starts inherits it and is recorded too
     const r = await execa(process.execPath, [path.join(repoRoot, 'dist/src/hook/main.js'), 'hot', op, sub, '-'], {
-      input: xml, env: { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir, NODE_OPTIONS: `--import=${path.join(rec.dir, 'register.mjs')}` }, extendEnv: false, reject: false,
+      input: xml, env: { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir, NODE_OPTIONS: recorder.importFlag }, extendEnv: false, reject: false,
     });
     t.is(r.exitCode, 0, `${op}: ${r.stderr}`);
   }
-  const urls = [...new Set(fs.readFileSync(record, 'utf8').trim().split('\n'))];
+  const urls = recorder.loaded();
   t.true(urls.some((u) => u.includes('/dist/src/hook/run.js')), 'the recorder saw the hook');
   t.true(urls.some((u) => u.includes('/dist/src/mdevbus/remove-child.js')), 'the recorder saw the remover child');
   t.true(urls.some((u) => u.includes('/dist/src/simhost/kernel.js')), 'and the kernel emulation its writes load');

@@ -2,11 +2,9 @@
 // on a simulated host), then `virt-mdev gc`: the pool is back to its size with the same members,
 // nothing the hook made is left, the foreign device is untouched.
 import test from 'ava';
-import { cli, createByHand, devices, domainXml, hook, ledger, markRunning, markStopped, simHost, uuid } from './helpers.js';
+import { cli, createByHand, devices, domainXml, hook, hookUntilKilled, ledger, simHost, uuid } from './helpers.js';
 import { hostState, poolInfo, startedPool } from './pool-helpers.js';
 
-/** the hook is sh running node: a SIGKILLed node shows as sh's exit status 128 + 9 */
-const killed = (r: { signal?: string; exitCode?: number }): boolean => r.signal === 'SIGKILL' || r.exitCode === 137;
 
 const DRAW_STEPS = ['prepare-locked', 'draw-intent', 'draw-removed', 'draw-created', 'draw-created:2', 'prepare-committed'];
 const RETURN_STEPS = ['release-locked', 'release-marked', 'release-removed', 'release-return', 'pool-member-intent', 'pool-member-created',
@@ -21,19 +19,8 @@ async function scenario(kill: string, cleanUp: 'gc' | 'release'): Promise<{ ok: 
     const before = hostState(sim.dir);
     const xml = domainXml('crash', uuid(), [{ uuid: uuid(), pool: 'fp' }, { uuid: uuid(), pool: 'fp' }], [{ uuid: foreign }]);
     const detail: string[] = [];
-    if (kill.startsWith('prepare') || kill.startsWith('draw')) {
-      const r = await hook(sim.dir, 'crash', 'prepare', 'begin', xml, { VIRT_MDEV_TEST_KILL_AT: kill });
-      detail.push(`prepare exit=${String(r.exitCode)}`);
-      if (!killed(r)) return { ok: false, detail: `not killed: ${detail.join('; ')} ${String(r.stderr)}` };
-    } else {
-      const p = await hook(sim.dir, 'crash', 'prepare', 'begin', xml);
-      if (p.exitCode !== 0) return { ok: false, detail: `prepare failed: ${String(p.stderr)}` };
-      markRunning(sim.dir, 'crash', xml);
-      markStopped(sim.dir, 'crash');
-      const r = await hook(sim.dir, 'crash', 'release', 'end', xml, { VIRT_MDEV_TEST_KILL_AT: kill });
-      detail.push(`release exit=${String(r.exitCode)}`);
-      if (!killed(r)) return { ok: false, detail: `not killed: ${detail.join('; ')}` };
-    }
+    const notKilled = await hookUntilKilled(sim.dir, 'crash', xml, kill, kill.startsWith('prepare') || kill.startsWith('draw'), detail);
+    if (notKilled) return { ok: false, detail: notKilled };
     detail.push(`after kill: devices=${devices(sim.dir).length} ledger=${ledger(sim.dir).map((e) => `${e.state}${e.domain ? '@' + e.domain.name : ''}`).join(',')}`);
     const c = cleanUp === 'gc'
       ? await cli(sim.dir, ['gc', '--min-age', '0', '--remove-timeout', '10'])
