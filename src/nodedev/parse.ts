@@ -22,8 +22,8 @@ export interface MdevCreateRequest {
   attrs: { name: string; value: string }[];
 }
 
-/** Read a file of at most `max` bytes; a bigger one (or an endless special file) is BAD_XML. */
-export function readBoundedFile(file: string, max = MAX_XML_BYTES): string {
+/** Read an input document of at most `max` bytes; a bigger one (or an endless special file) is BAD_XML. */
+export function readBoundedFile(file: string, max = MAX_XML_BYTES, kind = 'a node-device document'): string {
   let r: BoundedRead;
   try {
     r = readFileBounded(file, max);
@@ -36,7 +36,7 @@ export function readBoundedFile(file: string, max = MAX_XML_BYTES): string {
     throw new VirtMdevError(ExitCode.USAGE, 'unreadable-input', `cannot read '${printable(file)}': it is a directory, give an XML file`);
   }
   throw new VirtMdevError(ExitCode.BAD_XML, 'xml-too-large',
-    `${printable(file)}: larger than ${max} bytes; a node-device document is a few hundred bytes, check the file`);
+    `${printable(file)}: larger than ${max} bytes; ${kind} is a few hundred bytes, check the file`);
 }
 
 interface Ctx { file: string; parser: SaxesParser }

@@ -5,16 +5,14 @@ import type { Command } from 'commander';
 import type { HostRoot } from '../../host/root.js';
 import { openMdevBus } from '../../mdevbus/bus.js';
 import type { MdevBus } from '../../mdevbus/types.js';
-import { requireHostTree } from '../../nodedev/index.js';
+import { readBoundedFile, requireHostTree } from '../../nodedev/index.js';
 import {
   checkPoolSize, definePool, destroyPool, formatPoolXml, getPoolStatus, listPools, MAX_POOL_XML_BYTES, memberRanges,
   poolMemberUuid, readPoolDefinition, resizePool, setPoolAutostart, shortfallError, startPool, undefinePool,
   type FillReport, type PoolStatus,
 } from '../../pools/index.js';
-import { readFileBounded } from '../../util/bounded-read.js';
-import { errnoCode, ExitCode, VirtMdevError } from '../../util/errors.js';
+import { ExitCode, VirtMdevError } from '../../util/errors.js';
 import { checkPoolName, printable } from '../../util/validate.js';
-import { decodeXmlDocument } from '../../util/xml-encoding.js';
 import { globals, hostRootOf, printJson, seconds } from '../context.js';
 import { virshInfo, virshTable } from '../table.js';
 
@@ -31,16 +29,7 @@ function host(cmd: Command): Host {
 }
 
 function readInput(file: string): string {
-  let r;
-  try {
-    r = readFileBounded(file, MAX_POOL_XML_BYTES);
-  } catch (e) {
-    throw new VirtMdevError(ExitCode.USAGE, 'unreadable-input',
-      `cannot read '${printable(file)}': ${errnoCode(e) === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
-  }
-  if (r.ok) return decodeXmlDocument(r.data, printable(file));
-  if (r.why === 'directory') throw new VirtMdevError(ExitCode.USAGE, 'unreadable-input', `cannot read '${printable(file)}': it is a directory, give an XML file`);
-  throw new VirtMdevError(ExitCode.BAD_XML, 'xml-too-large', `${printable(file)}: larger than ${MAX_POOL_XML_BYTES} bytes; a pool definition is a few hundred bytes, check the file`);
+  return readBoundedFile(file, MAX_POOL_XML_BYTES, 'a pool definition');
 }
 
 function fillJson(name: string, r: FillReport): Record<string, unknown> {
