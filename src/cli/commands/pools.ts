@@ -12,7 +12,7 @@ import {
   type FillReport, type PoolStatus,
 } from '../../pools/index.js';
 import { ExitCode, VirtMdevError } from '../../util/errors.js';
-import { checkPoolName, printable } from '../../util/validate.js';
+import { checkPoolName } from '../../util/validate.js';
 import { globals, hostRootOf, printJson, seconds } from '../context.js';
 import { virshInfo, virshTable } from '../table.js';
 
