@@ -66,11 +66,16 @@ export function registerHookAdmin(program: Command): void {
     .action(async (opts: { minAge?: string; removeTimeout?: string; dryRun?: boolean }, cmd: Command) => {
       const { gc, missingMembersCode } = await import('../../gc/gc.js');
       const { openMdevBus } = await import('../../mdevbus/bus.js');
-      const { loadHookConfig } = await import('../../hook/config.js');
+      const { loadHookConfigOrDefaults } = await import('../../hook/config.js');
       const { openHookLog } = await import('../../hook/log.js');
       const root = hostRootOf(cmd);
-      const cfg = loadHookConfig(root);
       const log = openHookLog(root, { op: 'gc' });
+      // gc is how leaked devices get freed: a broken hook.conf must not stop it
+      const { cfg, problem } = loadHookConfigOrDefaults(root);
+      if (problem !== undefined) {
+        log.log('config-defaults', { message: problem });
+        process.stderr.write(`virt-mdev: ${problem}; gc uses the defaults (remove_timeout ${cfg.removeTimeoutMs / 1000} s, lock_timeout ${cfg.lockTimeoutMs / 1000} s, start_grace ${cfg.startGraceMs / 1000} s)\n`);
+      }
       const report = await gc(root, openMdevBus(root), {
         minAgeMs: opts.minAge !== undefined ? seconds(opts.minAge, '--min-age') : cfg.startGraceMs,
         removeTimeoutMs: opts.removeTimeout !== undefined ? seconds(opts.removeTimeout, '--remove-timeout') : cfg.removeTimeoutMs,
