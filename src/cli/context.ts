@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { resolveHostRoot, type HostRoot } from '../host/root.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { printable } from '../util/validate.js';
 
 export interface GlobalOptions {
   root?: string;
@@ -14,6 +15,26 @@ export function globals(cmd: Command): GlobalOptions {
 
 export function hostRootOf(cmd: Command): HostRoot {
   return resolveHostRoot(globals(cmd).root);
+}
+
+/**
+ * The host root for commands that install what runs later on its own (the hook, the units): they
+ * write that root into what they install, so a VIRT_MDEV_ROOT left exported from a dry run must not
+ * choose it silently. Only --root on the command line does.
+ */
+export function installRootOf(cmd: Command, what: string): HostRoot {
+  const fromEnv = process.env.VIRT_MDEV_ROOT;
+  if (globals(cmd).root === undefined && fromEnv !== undefined && fromEnv !== '') {
+    throw new VirtMdevError(ExitCode.USAGE, 'root-from-env',
+      `VIRT_MDEV_ROOT is set (${printable(fromEnv, 200)}): ${what} would install into that root and make what it installs act on it; `
+      + `pass --root '${printable(fromEnv, 200)}' to mean that, or unset VIRT_MDEV_ROOT to install for this host`);
+  }
+  return hostRootOf(cmd);
+}
+
+/** Where an install went, for its report: nothing to add for the host itself. */
+export function rootNote(root: HostRoot): string {
+  return root.dir === '/' ? '' : `host root ${root.dir}: what was installed acts on that root, not on this host\n`;
 }
 
 export function printJson(value: unknown): void {

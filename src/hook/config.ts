@@ -18,22 +18,26 @@ export interface HookConfig {
 
 export const DEFAULT_CONFIG: HookConfig = { removeTimeoutMs: 30_000, lockTimeoutMs: 120_000, startGraceMs: 300_000 };
 
-const KEYS: Record<string, { field: keyof HookConfig; env: string }> = {
-  remove_timeout: { field: 'removeTimeoutMs', env: 'VIRT_MDEV_REMOVE_TIMEOUT' },
-  lock_timeout: { field: 'lockTimeoutMs', env: 'VIRT_MDEV_LOCK_TIMEOUT' },
-  start_grace: { field: 'startGraceMs', env: 'VIRT_MDEV_START_GRACE' },
+// a zero remove or lock timeout would abandon every remove and fail every lock at once; a zero
+// start grace only lets gc act on a device as soon as its domain is not running, which is allowed
+const KEYS: Record<string, { field: keyof HookConfig; env: string; positive: boolean }> = {
+  remove_timeout: { field: 'removeTimeoutMs', env: 'VIRT_MDEV_REMOVE_TIMEOUT', positive: true },
+  lock_timeout: { field: 'lockTimeoutMs', env: 'VIRT_MDEV_LOCK_TIMEOUT', positive: true },
+  start_grace: { field: 'startGraceMs', env: 'VIRT_MDEV_START_GRACE', positive: false },
 };
 
 export function hookConfPath(root: HostRoot): string {
   return path.join(root.etcDir, 'hook.conf');
 }
 
-function seconds(value: string, where: string): number {
+function seconds(value: string, where: string, positive: boolean): number {
   const v = value.trim();
-  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) > 86_400) {
-    throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-config', `${where}: '${printable(v)}' is not a number of seconds between 0 and 86400`);
+  const ms = /^\d+(\.\d+)?$/.test(v) ? Math.round(Number(v) * 1000) : NaN;
+  if (!(ms <= 86_400_000) || (positive && ms < 1)) {
+    throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-config',
+      `${where}: '${printable(v)}' is not a number of seconds ${positive ? 'above 0 and up to' : 'between 0 and'} 86400`);
   }
-  return Math.round(Number(v) * 1000);
+  return ms;
 }
 
 /** hook.conf lines are `key = seconds` with '#' comments; the environment overrides the file. */
@@ -55,11 +59,23 @@ export function loadHookConfig(root: HostRoot, env: NodeJS.ProcessEnv = process.
       throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-config',
         `${file}:${i + 1}: expected 'key = seconds' with key one of ${Object.keys(KEYS).join(', ')}`);
     }
-    cfg[key.field] = seconds(m[2], `${file}:${i + 1}`);
+    cfg[key.field] = seconds(m[2], `${m[1]} in ${file}:${i + 1}`, key.positive);
   });
   for (const k of Object.values(KEYS)) {
     const v = env[k.env];
-    if (v !== undefined && v !== '') cfg[k.field] = seconds(v, k.env);
+    if (v !== undefined && v !== '') cfg[k.field] = seconds(v, k.env, k.positive);
   }
   return cfg;
+}
+
+/**
+ * For release, reconnect and gc, which must never stop over configuration: a VM that stops would
+ * otherwise leak its devices. A bad file (or variable) means the defaults, and `problem` says why.
+ */
+export function loadHookConfigOrDefaults(root: HostRoot, env: NodeJS.ProcessEnv = process.env): { cfg: HookConfig; problem?: string } {
+  try {
+    return { cfg: loadHookConfig(root, env) };
+  } catch (e) {
+    return { cfg: { ...DEFAULT_CONFIG }, problem: e instanceof Error ? e.message : String(e) };
+  }
 }

@@ -7,7 +7,7 @@ import { parseDomainXml } from '../domainxml/parse.js';
 import { resolveHostRoot, type HostRoot } from '../host/root.js';
 import { isVirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
-import { loadHookConfig } from './config.js';
+import { loadHookConfig, loadHookConfigOrDefaults, type HookConfig } from './config.js';
 import type { HookContext } from './context.js';
 import { classifyDomain, type DomainMdevs } from './domain.js';
 import { filterIncoming } from './filter.js';
@@ -46,17 +46,21 @@ export async function runHook(io: HookIo): Promise<number> {
     log = openHookLog(root, { domain: name, op, subop });
     const handled = op === 'prepare' || op === 'release' || op === 'reconnect' || op === 'migrate' || op === 'restore';
     if (!handled) return 0;
-    const xml = await io.stdin();
-    let d: DomainMdevs;
-    try {
-      d = classifyDomain(parseDomainXml(xml, '<domain XML from libvirt>', { libvirtRules: false }), name);
-    } catch (e) {
-      // release must still let go of what we own even if the XML is odd: the name is enough
-      if (op !== 'release') throw e;
-      log.log('xml-unreadable', { message: oneLine(e) });
-      d = { domain: { name }, managed: [], unmanaged: [] };
+    // only prepare may refuse over configuration: a release that stopped here would leak every
+    // device of a VM that stops, and a failed reconnect would kill a running one
+    let cfg: HookConfig;
+    if (op === 'prepare') cfg = loadHookConfig(root, io.env);
+    else {
+      const c = loadHookConfigOrDefaults(root, io.env);
+      if (c.problem !== undefined) log.log('config-defaults', { message: printable(c.problem, 2000) });
+      cfg = c.cfg;
     }
-    const cfg = loadHookConfig(root, io.env);
+    // release needs no XML: the domain's name (argv) and the ledger say what it owns, so neither an
+    // oversized nor an unreadable stdin can keep it from letting go
+    const xml = op === 'release' ? '' : await io.stdin();
+    const d: DomainMdevs = op === 'release'
+      ? { domain: { name }, managed: [], unmanaged: [] }
+      : classifyDomain(parseDomainXml(xml, '<domain XML from libvirt>', { libvirtRules: false }), name);
     const ctx: HookContext = { root, bus: openMdevBus(root), cfg, log, kill: makeKillPoint(root, io.env) };
     switch (op) {
       case 'prepare':

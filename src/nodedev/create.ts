@@ -5,6 +5,7 @@ import * as crypto from 'node:crypto';
 import type { HostRoot } from '../host/root.js';
 import { createWithAttrs } from '../mdevbus/create-with-attrs.js';
 import { withLedgerLock } from '../ledger/store.js';
+import { runningUserOf, type RunningDomain } from '../ledger/running.js';
 import { refusePoolMemberUuid } from '../pools/reserved.js';
 import type { MdevBus, MdevDevice, MdevParent, MdevType } from '../mdevbus/types.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
@@ -81,7 +82,14 @@ export async function createMdevFromRequest(root: HostRoot, bus: MdevBus, req: M
 
 export interface DestroyResult { name: string; uuid: string }
 
-export async function destroyNodedev(bus: MdevBus, node: NodeDevice, timeoutMs?: number): Promise<DestroyResult> {
+export interface DestroyOptions {
+  timeoutMs?: number;
+  /** libvirt's running domains (status files): a device one of them uses is refused unless `force` */
+  running?: RunningDomain[];
+  force?: boolean;
+}
+
+export async function destroyNodedev(bus: MdevBus, node: NodeDevice, o: DestroyOptions = {}): Promise<DestroyResult> {
   if (node.kind !== 'mdev') {
     throw new VirtMdevError(ExitCode.BAD_VALUE, 'not-mdev',
       `node device '${node.name}' is not a mediated device: nodedev-destroy only destroys mdevs (names starting with mdev_)`);
@@ -90,7 +98,13 @@ export async function destroyNodedev(bus: MdevBus, node: NodeDevice, timeoutMs?:
     throw new VirtMdevError(ExitCode.NOT_FOUND, 'not-active',
       `Device '${node.name}' is not active: it is only defined (${node.definition?.file ?? 'mdevctl store'}); start it with 'virt-mdev nodedev-start ${node.name}'`);
   }
-  const outcome = await bus.remove(node.uuid, timeoutMs === undefined ? {} : { timeoutMs });
+  const user = o.force ? undefined : runningUserOf(o.running ?? [], node.uuid);
+  if (user) {
+    // the guest would lose its device under it (or the remove would block until the VM stops)
+    throw new VirtMdevError(ExitCode.REFUSED, 'in-use',
+      `node device '${node.name}' is in use by running domain '${printable(user.name, 200)}': stop that domain first, or pass --force to destroy it anyway`);
+  }
+  const outcome = await bus.remove(node.uuid, o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs });
   if (outcome === 'absent') {
     throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-nodedev', `node device '${node.name}' disappeared before it could be destroyed (someone else removed it)`);
   }

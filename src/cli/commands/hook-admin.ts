@@ -1,6 +1,6 @@
 // Commands around the qemu hook: install-hook, uninstall-hook, doctor, gc, ledger.
 import type { Command } from 'commander';
-import { globals, hostRootOf, printJson, seconds } from '../context.js';
+import { globals, hostRootOf, installRootOf, printJson, rootNote, seconds } from '../context.js';
 import { ExitCode, VirtMdevError } from '../../util/errors.js';
 import type { HostRoot } from '../../host/root.js';
 
@@ -16,12 +16,13 @@ export function registerHookAdmin(program: Command): void {
     .option('--node <path>', 'node binary the hook runs (default: the one running this command)')
     .action(async (opts: { hooksDir?: string; node?: string }, cmd: Command) => {
       const { installHook, installationHook } = await import('../../install/install.js');
-      const root = hostRootOf(cmd);
+      const root = installRootOf(cmd, 'install-hook');
       const hooksDir = hooksDirOf(root, opts.hooksDir);
       const r = installHook(hooksDir, { nodePath: opts.node ?? process.execPath, hookPath: installationHook(), rootDir: root.dir });
       if (globals(cmd).json) return printJson({ file: r.file, replaced: r.replaced, unchanged: r.unchanged });
       process.stdout.write(r.unchanged ? `${r.file} is already installed and up to date\n`
         : `${r.replaced ? 'updated' : 'installed'} ${r.file}\n`);
+      process.stdout.write(rootNote(root));
       if (!r.unchanged) {
         process.stdout.write('libvirt only notices a new hook when it starts: restart the daemon (systemctl restart libvirtd, or virtqemud on modular hosts)\n'
           + 'or reload it with SIGHUP (systemctl reload libvirtd). Check the host with: virt-mdev doctor\n');
@@ -66,11 +67,16 @@ export function registerHookAdmin(program: Command): void {
     .action(async (opts: { minAge?: string; removeTimeout?: string; dryRun?: boolean }, cmd: Command) => {
       const { gc, missingMembersCode } = await import('../../gc/gc.js');
       const { openMdevBus } = await import('../../mdevbus/bus.js');
-      const { loadHookConfig } = await import('../../hook/config.js');
+      const { loadHookConfigOrDefaults } = await import('../../hook/config.js');
       const { openHookLog } = await import('../../hook/log.js');
       const root = hostRootOf(cmd);
-      const cfg = loadHookConfig(root);
       const log = openHookLog(root, { op: 'gc' });
+      // gc is how leaked devices get freed: a broken hook.conf must not stop it
+      const { cfg, problem } = loadHookConfigOrDefaults(root);
+      if (problem !== undefined) {
+        log.log('config-defaults', { message: problem });
+        process.stderr.write(`virt-mdev: ${problem}; gc uses the defaults (remove_timeout ${cfg.removeTimeoutMs / 1000} s, lock_timeout ${cfg.lockTimeoutMs / 1000} s, start_grace ${cfg.startGraceMs / 1000} s)\n`);
+      }
       const report = await gc(root, openMdevBus(root), {
         minAgeMs: opts.minAge !== undefined ? seconds(opts.minAge, '--min-age') : cfg.startGraceMs,
         removeTimeoutMs: opts.removeTimeout !== undefined ? seconds(opts.removeTimeout, '--remove-timeout') : cfg.removeTimeoutMs,

@@ -1,6 +1,6 @@
 // install / uninstall: the qemu hook plus boot autostart (units and udev rule) in one step.
 import type { Command } from 'commander';
-import { globals, hostRootOf, printJson } from '../context.js';
+import { globals, hostRootOf, installRootOf, printJson, rootNote } from '../context.js';
 import type { HostRoot } from '../../host/root.js';
 import type { InstallDirs, InstallReport } from '../../install/install-all.js';
 import type { MdevctlRule } from '../../install/mdevctl-rule.js';
@@ -27,9 +27,10 @@ export function mdevctlLine(m: MdevctlRule): string {
   }
 }
 
-function print(cmd: Command, r: InstallReport): void {
+function print(cmd: Command, r: InstallReport, root?: HostRoot): void {
   if (globals(cmd).json) return printJson(r);
   for (const c of r.changes) process.stdout.write(`${c.action.padEnd(9)} ${c.file}${c.note ? ` (${c.note})` : ''}\n`);
+  if (root) process.stdout.write(rootNote(root));
   process.stdout.write(`${mdevctlLine(r.mdevctl)}\nnext, as root:\n${r.next.map((n) => `  ${n}\n`).join('')}`);
 }
 
@@ -41,8 +42,8 @@ export function registerInstall(program: Command): void {
     .option('--take-over-mdevctl', "mask mdevctl's 60-mdevctl.rules (udev's override in the rules directory) so that only virt-mdev autostarts")
     .action(async (opts: DirOptions & { node?: string; takeOverMdevctl?: boolean }, cmd: Command) => {
       const { installAll, defaultDirs } = await import('../../install/install-all.js');
-      const root: HostRoot = hostRootOf(cmd);
-      print(cmd, installAll({ root, ...dirsOf(defaultDirs(root), opts), nodePath: opts.node ?? process.execPath, takeOverMdevctl: opts.takeOverMdevctl ?? false }));
+      const root: HostRoot = installRootOf(cmd, 'install');
+      print(cmd, installAll({ root, ...dirsOf(defaultDirs(root), opts), nodePath: opts.node ?? process.execPath, takeOverMdevctl: opts.takeOverMdevctl ?? false }), root);
     });
 
   withDirOptions(program

@@ -95,7 +95,8 @@ export function registerNodedev(program: Command): void {
     .description('destroy a mediated device (like virsh nodedev-destroy); parents cannot be destroyed')
     .argument('<device>', 'mdev node device name or UUID')
     .option('--timeout <seconds>', 'how long to wait for a device a VM still holds open', '30')
-    .action(async (device: string, opts: { timeout: string }, cmd: Command) => {
+    .option('--force', 'destroy it even if a running domain uses it (per libvirt\'s status files)')
+    .action(async (device: string, opts: { timeout: string; force?: boolean }, cmd: Command) => {
       const secs = Number(opts.timeout);
       if (!Number.isFinite(secs) || secs <= 0 || secs > 3600) {
         throw new VirtMdevError(ExitCode.USAGE, 'usage', `--timeout '${opts.timeout}' is not a number of seconds between 0 and 3600`);
@@ -104,7 +105,9 @@ export function registerNodedev(program: Command): void {
       const bus = openMdevBus(root);
       const view = nodedevView(root, bus);
       warnStoreProblems(cmd, view.problems);
-      const res = await destroyNodedev(bus, requireNodedev(view.devices, device), Math.round(secs * 1000));
+      const { listRunningDomains } = await import('../../ledger/running.js');
+      const res = await destroyNodedev(bus, requireNodedev(view.devices, device),
+        { timeoutMs: Math.round(secs * 1000), running: listRunningDomains(root), force: opts.force === true });
       if (globals(cmd).json) printJson({ destroyed: true, ...res });
       else out(`Destroyed node device '${res.name}'\n`);
     });
