@@ -41,13 +41,24 @@ B="$CACHE/$K"
 INITRD=$(ls "$B"/initramfs-*.cpio.gz | head -1)
 
 # ---- one guest boot ----------------------------------------------------------------------------------
-# boot NAME SCENARIO... : runs the scenarios in one VM; their result lines land in $work/<scenario>.tap
+# boot [--init systemd] [--timeout S] NAME SCENARIO... : runs the scenarios in one VM; their result lines
+# land in $work/<scenario>.tap. --init systemd: Debian's systemd becomes PID 1 of the guest's root and
+# runs the scenarios as a service (stage2.sh).
 boot() {
+  local init=busybox limit=${VIRT_MDEV_REAL_BOOT_TIMEOUT:-600} append=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      # systemd reads its settings from the kernel command line too: no progress spinner on the console
+      --init) init=$2; [ "$init" = systemd ] && append="systemd.show_status=false"; shift 2;;
+      --timeout) [ -z "${VIRT_MDEV_REAL_BOOT_TIMEOUT:-}" ] && limit=$2; shift 2;;
+      *) break;;
+    esac
+  done
   local name=$1; shift
   local work; work=$(mktemp -d "${TMPDIR:-/tmp}/virt-mdev-real-$name.XXXXXX")
   chmod 755 "$work"
   cp "$here/guest/stage2.sh" "$work/stage2.sh"
-  { echo "REPO='$REPO'"; echo "SCENARIOS='$*'"; echo "CACHE_SHARE=/harness/cache"; } > "$work/job.env"
+  { echo "REPO='$REPO'"; echo "SCENARIOS='$*'"; echo "CACHE_SHARE=/harness/cache"; echo "INIT=$init"; echo "BOOT_TIMEOUT=$limit"; } > "$work/job.env"
   mkdir -p "$CACHE/share"
   # persistent bits the guest may read and update (libvirt's QEMU capabilities cache)
   mkdir -p "$work/cache"; cp -a "$CACHE/share/." "$work/cache/" 2>/dev/null || true
@@ -55,11 +66,11 @@ boot() {
   # clock_gettime a trapping syscall; Node calls it thousands of times per start (measured: CLI start 4.7 s
   # → 1.8 s). QEMU derives every vCPU's TSC from the host's, so it is in sync.
   local b0; b0=$(date +%s)
-  log "boot $name: $* (work dir $work)"
-  timeout -k 10 "${VIRT_MDEV_REAL_BOOT_TIMEOUT:-600}" qemu-system-x86_64 \
+  log "boot $name: $* (init $init, work dir $work)"
+  timeout -k 10 "$limit" qemu-system-x86_64 \
     -accel tcg,thread=multi -cpu max -bios /usr/share/qemu/qboot.rom -m 2048 -smp 2 \
     -nographic -no-reboot -nic none -kernel "$B/vmlinux" -initrd "$INITRD" \
-    -append "console=ttyS0 panic=-1 quiet loglevel=3 clocksource=tsc tsc=reliable ${VIRT_MDEV_REAL_APPEND:-}" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=3 clocksource=tsc tsc=reliable $append ${VIRT_MDEV_REAL_APPEND:-}" \
     -virtfs "local,path=$work,mount_tag=harness,security_model=none,id=ws" \
     -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hr" \
     -device virtio-rng-pci < /dev/null > "$work/console.log" 2>&1
@@ -97,11 +108,11 @@ boot() {
 
 for b in $BOOTS; do
   case "$b" in
-    smoke) boot smoke smoke;;
-    conformance) boot conformance conformance;;
-    sysfs) boot sysfs conformance cli;;
+    sysfs) boot sysfs conformance cli mdevctl;;
+    systemd) boot --init systemd --timeout 300 systemd udev;;
     libvirt) boot libvirt libvirt;;
-    *) tap not-ok "boot $b" "unknown boot name";;
+    # any one busybox-booted scenario alone, by its name (smoke, conformance, cli, mdevctl, ...)
+    *) if [ -f "$here/guest/$b.sh" ]; then boot "$b" "$b"; else tap not-ok "boot $b" "unknown boot name"; fi;;
   esac
 done
 log "total $(( $(date +%s) - t_start )) s"

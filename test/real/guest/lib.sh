@@ -9,6 +9,6 @@ check() {
   local name=$1; shift
   local out rc
   out=$("$@" 2>&1); rc=$?
-  echo "+ $* (rc $rc)"; [ -n "$out" ] && printf '%s\n' "$out"
+  echo "+ $(date +%T.%3N) $* (rc $rc)"; [ -n "$out" ] && printf '%s\n' "$out"
   if [ $rc -eq 0 ]; then pass "$name"; else fail "$name" "rc $rc: $(printf '%s' "$out" | tail -3)"; fi
 }
