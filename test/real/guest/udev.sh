@@ -6,10 +6,6 @@
 set -u
 . "$REPO/test/real/guest/lib.sh"
 PROBE=/run/virt-mdev-real-probe
-wait_for() { # wait_for SECONDS CMD...: polls CMD every 0.2 s
-  local n=$(( $1 * 5 )); shift
-  while ! "$@"; do n=$((n - 1)); [ $n -le 0 ] && return 1; sleep 0.2; done
-}
 
 check "systemd: PID 1 is Debian's systemd" bash -c '[ "$(cat /proc/1/comm)" = systemd ]'
 systemctl --no-pager status systemd-udevd.service | head -5
