@@ -6,10 +6,13 @@ import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { reportError } from './run.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerNodedev } from './commands/nodedev.js';
+import { registerNodedevPersist } from './commands/nodedev-persist.js';
 import { registerValidate } from './commands/validate.js';
 import { registerTransform } from './commands/transform.js';
 import { registerHookAdmin } from './commands/hook-admin.js';
 import { registerPools } from './commands/pools.js';
+import { registerAutostart } from './commands/autostart.js';
+import { registerInstall } from './commands/install.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,10 +27,13 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSimulate(program);
   registerNodedev(program);
+  registerNodedevPersist(program);
   registerValidate(program);
   registerTransform(program);
   registerHookAdmin(program);
   registerPools(program);
+  registerAutostart(program);
+  registerInstall(program);
   return program;
 }
 

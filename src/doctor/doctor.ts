@@ -6,6 +6,7 @@ import { readLedger } from '../ledger/store.js';
 import type { MdevBus } from '../mdevbus/types.js';
 import { isVirtMdevError } from '../util/errors.js';
 import { inspectInstalled } from '../install/install.js';
+import { autostartOwnerCheck, calloutsCheck, type AutostartDirs } from './autostart-checks.js';
 
 export type CheckLevel = 'ok' | 'warn' | 'FAIL';
 
@@ -38,6 +39,8 @@ export interface DoctorInput {
   nodeVersion?: string;
   /** the hook config loader (kept outside so doctor does not depend on the hook's code) */
   loadConfig?: () => unknown;
+  /** where 'virt-mdev install' puts the units and the udev rule (default: under the root's etc/) */
+  autostartDirs?: AutostartDirs;
 }
 
 export function runDoctor(i: DoctorInput): Check[] {
@@ -57,6 +60,8 @@ export function runDoctor(i: DoctorInput): Check[] {
     out.push({ name: 'parents', level: 'FAIL', message: `cannot read the mdev bus: ${(e as Error).message}` });
   }
   out.push(hookCheck(i.hooksDir));
+  const dirs = i.autostartDirs ?? { unitsDir: root.p('etc/systemd/system'), rulesDir: root.p('etc/udev/rules.d') };
+  out.push(autostartOwnerCheck(root, dirs), calloutsCheck(root));
   if (i.loadConfig) {
     try {
       i.loadConfig();

@@ -1,28 +1,44 @@
 // prepare begin: the only moment before libvirt checks that the domain's mdevs exist (reference §2.5),
 // so managed devices are created here and unmanaged ones are checked here, where a failure still
 // reaches `virsh start` as a readable error. All or nothing: a failure removes what this call created.
+import { readStore } from '../definitions/store.js';
+import type { StoreSnapshot } from '../definitions/types.js';
 import type { DomainRef, LedgerEntry } from '../ledger/types.js';
 import { dropEntry, findEntry, sameDomain, setState, withLedger, type LedgerTxn } from '../ledger/store.js';
 import { findRunning, listRunningDomains, runningUserOf, type RunningDomain } from '../ledger/running.js';
 import { ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import type { HookContext } from './context.js';
+import { startDefinedDevices, unmanagedDefinition, type DefinedStart } from './defined.js';
 import { domainLabel, type DomainMdevs, type ManagedDevice } from './domain.js';
 import { checkApi, chooseParents, deviceApiOf, noCapacity } from './policy.js';
 
-export function checkUnmanaged(ctx: HookContext, d: DomainMdevs): void {
+/**
+ * Every unmanaged device must exist, or be defined and startable, with a device_api equal to the
+ * model. Returns the definitions to start; nothing is started until every hostdev has passed.
+ */
+export function checkUnmanaged(ctx: HookContext, d: DomainMdevs): DefinedStart[] {
+  let snap: StoreSnapshot | undefined;
+  const starts: DefinedStart[] = [];
   for (const u of d.unmanaged) {
     const what = `${domainLabel(d.domain)} mdev hostdev #${u.n} (${u.uuid})`;
     const dev = ctx.bus.findDevice(u.uuid);
-    if (!dev) {
-      throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-device',
-        `${what}: mediated device ${u.uuid} does not exist on this host; create it first (virt-mdev nodedev-create, mdevctl start), or let virt-mdev manage it: managed='yes' and 'virt-mdev transform'`);
+    let on: { parent: string; typeId: string; is: string };
+    if (dev) {
+      on = { parent: dev.parent, typeId: dev.typeId, is: 'the device is' };
+    } else {
+      // only a missing device costs a read of mdevctl's store
+      snap ??= readStore(ctx.root);
+      const def = unmanagedDefinition(ctx, snap, u, what);
+      starts.push({ u, def, what });
+      on = { parent: def.parent, typeId: def.type, is: `the device is defined (${def.file}) as` };
     }
-    const api = deviceApiOf(ctx.bus, dev.parent, dev.typeId);
+    const api = deviceApiOf(ctx.bus, on.parent, on.typeId);
     if (api !== u.model) {
       throw new VirtMdevError(ExitCode.REFUSED, 'device-api',
-        `${what}: the device is a ${dev.typeId} on ${dev.parent} with device_api '${api ?? 'unknown'}' but the hostdev has model='${u.model}'; set model='${api ?? '?'}' or assign a ${u.model} device`);
+        `${what}: ${on.is} a ${on.typeId} on ${on.parent} with device_api '${api ?? 'unknown'}' but the hostdev has model='${u.model}'; set model='${api ?? '?'}' or assign a ${u.model} device`);
     }
   }
+  return starts;
 }
 
 /** A device of another domain's that is still being handed out or taken back is not free to take. */
@@ -153,7 +169,9 @@ async function rollback(ctx: HookContext, txn: LedgerTxn, touched: Touched[]): P
 }
 
 export async function prepare(ctx: HookContext, d: DomainMdevs): Promise<void> {
-  checkUnmanaged(ctx, d);
+  // a started definition stays even if the managed part fails: it is the admin's persistent device,
+  // now in the state its definition asks for, and another domain may already hold it
+  await startDefinedDevices(ctx, checkUnmanaged(ctx, d));
   if (d.managed.length === 0) return;
   await withLedger(ctx.root, async (txn) => {
     ctx.kill('prepare-locked');

@@ -71,10 +71,18 @@ export interface LedgerTxn {
 
 /** Run fn with the ledger lock held and the current ledger loaded; fn commits as often as it needs to. */
 export async function withLedger<T>(root: HostRoot, fn: (txn: LedgerTxn) => Promise<T> | T, opts: { lockTimeoutMs?: number } = {}): Promise<T> {
-  return withLock(root.realDir, 'ledger', async () => {
+  return withLedgerLock(root, () => {
     const ledger = readLedger(root);
     return fn({ ledger, commit: () => writeLedger(root, ledger) });
-  }, { timeoutMs: opts.lockTimeoutMs });
+  }, opts);
+}
+
+/**
+ * The same lock without loading the ledger, for changes that do not touch it (definitions, devices
+ * made by hand or from a definition): a damaged ledger must not stop those.
+ */
+export async function withLedgerLock<T>(root: HostRoot, fn: () => Promise<T> | T, opts: { lockTimeoutMs?: number } = {}): Promise<T> {
+  return withLock(root.realDir, 'ledger', async () => fn(), { timeoutMs: opts.lockTimeoutMs });
 }
 
 /** Same domain: by UUID when both sides know it, else by name. */

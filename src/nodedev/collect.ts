@@ -126,7 +126,7 @@ export function parentNode(root: HostRoot, p: MdevParent): ParentNode {
 export function mdevNode(d: MdevDevice, parentName: string): MdevNode {
   const n: MdevNode = {
     kind: 'mdev', name: childNodedevName(d.uuid, d.parent), path: d.sysfsPath, parent: parentName,
-    uuid: d.uuid, typeId: d.typeId, parentAddr: d.parent, attrs: [],
+    uuid: d.uuid, typeId: d.typeId, parentAddr: d.parent, attrs: [], active: true, persistent: false, autostart: false,
   };
   if (d.driver !== undefined) n.driver = d.driver;
   if (d.iommuGroup !== undefined) n.iommuGroup = d.iommuGroup;

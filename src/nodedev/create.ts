@@ -2,12 +2,11 @@
 // write; once the kernel has created the device, a failing <attr> write removes it again, so a
 // create either completes or leaves the host as it was.
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { HostRoot } from '../host/root.js';
-import { sysfsWrite } from '../mdevbus/sysfs-write.js';
-import type { MdevBus, MdevDevice, MdevParent } from '../mdevbus/types.js';
-import { ExitCode, VirtMdevError, errnoCode } from '../util/errors.js';
+import { createWithAttrs } from '../mdevbus/create-with-attrs.js';
+import { withLedgerLock } from '../ledger/store.js';
+import type { MdevBus, MdevDevice, MdevParent, MdevType } from '../mdevbus/types.js';
+import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { checkParentName, printable } from '../util/validate.js';
 import { mdevNode } from './collect.js';
 import type { MdevNode, NodeDevice } from './model.js';
@@ -36,73 +35,45 @@ function holderOf(d: MdevDevice): string {
 
 export interface CreateResult { device: MdevNode; generatedUuid: boolean }
 
-export async function createMdevFromRequest(root: HostRoot, bus: MdevBus, req: MdevCreateRequest, source: string): Promise<CreateResult> {
-  let parent: MdevParent;
-  if (req.parent !== undefined) {
-    parent = resolveParent(bus, req.parent, '<parent>', source);
-    if (req.parentAddr !== undefined && req.parentAddr !== parent.name) {
-      throw new VirtMdevError(ExitCode.BAD_VALUE, 'parent-mismatch',
-        `${source}: <parent>${printable(req.parent)}</parent> is ${parent.name} but <parent_addr> says '${printable(req.parentAddr)}': remove one or make them agree`);
-    }
-  } else {
-    parent = resolveParent(bus, req.parentAddr!, '<parent_addr>', source);
+/** The parent a request names by <parent> (nodedev name or address) or <parent_addr>; both must agree. */
+export function requestParent(bus: MdevBus, req: MdevCreateRequest, source: string): MdevParent {
+  if (req.parent === undefined) return resolveParent(bus, req.parentAddr!, '<parent_addr>', source);
+  const parent = resolveParent(bus, req.parent, '<parent>', source);
+  if (req.parentAddr !== undefined && req.parentAddr !== parent.name) {
+    throw new VirtMdevError(ExitCode.BAD_VALUE, 'parent-mismatch',
+      `${source}: <parent>${printable(req.parent)}</parent> is ${parent.name} but <parent_addr> says '${printable(req.parentAddr)}': remove one or make them agree`);
   }
-  const type = parent.types.find((t) => t.id === req.typeId);
+  return parent;
+}
+
+/** The request's type, which the parent must offer now. */
+export function requestType(parent: MdevParent, typeId: string, source: string): MdevType {
+  const type = parent.types.find((t) => t.id === typeId);
   if (!type) {
     const offered = parent.types.map((t) => t.id).join(', ') || 'no types';
     throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-type',
-      `${source}: parent ${parentNodedevName(parent)} has no mdev type '${printable(req.typeId)}': it offers ${offered}`);
+      `${source}: parent ${parentNodedevName(parent)} has no mdev type '${printable(typeId)}': it offers ${offered}`);
   }
+  return type;
+}
+
+/** nodedev-create: the UUID check and the create happen under the ledger lock, as every change does. */
+export async function createMdevFromRequest(root: HostRoot, bus: MdevBus, req: MdevCreateRequest, source: string): Promise<CreateResult> {
+  const parent = requestParent(bus, req, source);
+  const type = requestType(parent, req.typeId, source);
   const generatedUuid = req.uuid === undefined;
   const uuid = req.uuid ?? crypto.randomUUID();
-  const existing = bus.findDevice(uuid);
-  if (existing) {
-    throw new VirtMdevError(ExitCode.EXISTS, 'uuid-in-use',
-      `UUID ${uuid} is already in use by ${holderOf(existing)}: choose another UUID or leave <uuid> out to have one generated`);
-  }
-  const dev = await bus.create(parent.name, type.id, uuid);
-  for (const a of req.attrs) {
-    try {
-      await writeDeviceAttr(root, dev, a.name, a.value);
-    } catch (e) {
-      // a device without its attributes is not what was asked for: take it away again
-      await bus.remove(dev.uuid).catch(() => undefined);
-      if (e instanceof VirtMdevError) throw e;
-      const code = errnoCode(e);
-      throw new VirtMdevError(code === 'ENOENT' ? ExitCode.NOT_FOUND : ExitCode.REFUSED, 'attr-failed',
-        `writing '${printable(a.value)}' to attribute ${printable(a.name)} of ${uuid} failed (${code ?? (e as Error).message}): the device was removed again; check the attribute name and value for type ${type.id}`,
-        { cause: e });
+  const dev = await withLedgerLock(root, async () => {
+    const existing = bus.findDevice(uuid);
+    if (existing) {
+      throw new VirtMdevError(ExitCode.EXISTS, 'uuid-in-use',
+        `UUID ${uuid} is already in use by ${holderOf(existing)}: choose another UUID or leave <uuid> out to have one generated`);
     }
-  }
+    return createWithAttrs(root, bus, parent.name, type.id, uuid, req.attrs);
+  });
   const node = mdevNode(dev, parentNodedevName(parent));
   node.attrs = req.attrs.map((a) => ({ ...a }));
   return { device: node, generatedUuid };
-}
-
-/**
- * Write one attribute file below the device directory. Every part must be what it claims to be (real
- * directories, then a regular file, no links), so an attribute name can never reach outside the
- * device, and nothing is ever created: a missing attribute fails with ENOENT.
- */
-export async function writeDeviceAttr(root: HostRoot, dev: MdevDevice, name: string, value: string): Promise<void> {
-  const segs = name.split('/');
-  let rel = dev.sysfsPath;
-  segs.forEach((s, i) => {
-    rel = path.posix.join(rel, s);
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(root.p(rel));
-    } catch (e) {
-      throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-attr',
-        `device ${dev.uuid} (type ${dev.typeId}) has no attribute '${printable(name)}' (${errnoCode(e) ?? 'unreadable'}): the device was removed again; use a file name from ${dev.sysfsPath}`);
-    }
-    const ok = i === segs.length - 1 ? st.isFile() : st.isDirectory();
-    if (!ok) {
-      throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-attr',
-        `attribute '${printable(name)}' of device ${dev.uuid} is not a plain attribute file (it is a link or a directory): the device was removed again`);
-    }
-  });
-  await sysfsWrite(root, rel, value);
 }
 
 export interface DestroyResult { name: string; uuid: string }
@@ -111,6 +82,10 @@ export async function destroyNodedev(bus: MdevBus, node: NodeDevice, timeoutMs?:
   if (node.kind !== 'mdev') {
     throw new VirtMdevError(ExitCode.BAD_VALUE, 'not-mdev',
       `node device '${node.name}' is not a mediated device: nodedev-destroy only destroys mdevs (names starting with mdev_)`);
+  }
+  if (!node.active) {
+    throw new VirtMdevError(ExitCode.NOT_FOUND, 'not-active',
+      `Device '${node.name}' is not active: it is only defined (${node.definition?.file ?? 'mdevctl store'}); start it with 'virt-mdev nodedev-start ${node.name}'`);
   }
   const outcome = await bus.remove(node.uuid, timeoutMs === undefined ? {} : { timeoutMs });
   if (outcome === 'absent') {

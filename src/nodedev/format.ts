@@ -1,6 +1,6 @@
 // libvirt 9's node-device XML, element for element in the formatter's order (the schema fixes the
 // order inside <capability type='pci'>), indented by two spaces, attributes in single quotes.
-import type { MdevTypeInfo, NodeDevice, PciInfo, SystemInfo } from './model.js';
+import { lifecycleOf, type MdevTypeInfo, type NodeDevice, type PciInfo, type SystemInfo } from './model.js';
 
 // Characters XML 1.0 cannot carry at all; sysfs text is untrusted and could contain them.
 // eslint-disable-next-line no-control-regex
@@ -135,10 +135,22 @@ export function formatNodedevXml(d: NodeDevice): string {
       o.text(2, 'uuid', d.uuid);
       o.text(2, 'parent_addr', d.parentAddr);
       if (d.iommuGroup !== undefined) o.line(2, `<iommuGroup number='${d.iommuGroup}'/>`);
+      // libvirt 9.0 prints the zeroed group of a device that does not exist (only its definition does)
+      else if (!d.active) o.line(2, `<iommuGroup number='0'/>`);
       for (const a of d.attrs) o.line(2, `<attr name='${escapeAttr(a.name)}' value='${escapeAttr(a.value)}'/>`);
       o.line(1, '</capability>');
       break;
   }
   o.line(0, '</device>');
   return o.toString();
+}
+
+/** `virsh nodedev-info` as 9.0 prints it: five lines, each label padded to 15 columns. */
+export function formatNodedevInfo(d: NodeDevice): string {
+  const f = lifecycleOf(d);
+  const yn = (b: boolean): string => (b ? 'yes' : 'no');
+  const rows: [string, string][] = [
+    ['Name:', d.name], ['Parent:', d.parent ?? ''], ['Active:', yn(f.active)], ['Persistent:', yn(f.persistent)], ['Autostart:', yn(f.autostart)],
+  ];
+  return rows.map(([k, v]) => `${k.padEnd(15)} ${v}\n`).join('');
 }

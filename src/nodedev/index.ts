@@ -5,16 +5,21 @@ import { openMdevBus } from '../mdevbus/bus.js';
 import type { MdevBus } from '../mdevbus/types.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
+import { readStore } from '../definitions/store.js';
+import type { StoreProblem } from '../definitions/types.js';
 import { collectNodeDevices, sortByName } from './collect.js';
-import { KNOWN_CAPS, capabilitiesOf, type NodeDevice } from './model.js';
+import { mergeDefinitions } from './defined.js';
+import { KNOWN_CAPS, capabilitiesOf, lifecycleOf, type NodeDevice } from './model.js';
 import { renderTree } from './tree.js';
 
 export { collectNodeDevices, sortByName } from './collect.js';
-export { formatNodedevXml, escapeAttr, escapeText } from './format.js';
+export { formatNodedevInfo, formatNodedevXml, escapeAttr, escapeText } from './format.js';
 export { parseMdevCreateXml, readBoundedFile, MAX_XML_BYTES, type MdevCreateRequest } from './parse.js';
 export { createMdevFromRequest, destroyNodedev, resolveParent } from './create.js';
+export { autostartNodedev, defineNodedev, startNodedev, undefineNodedev } from './persist.js';
 export { findNodedev, requireNodedev } from './lookup.js';
 export { renderTree } from './tree.js';
+export { definitionView, filterByState } from './defined.js';
 export * from './names.js';
 export * from './model.js';
 
@@ -37,6 +42,20 @@ export function requireHostTree(root: HostRoot): void {
 export function nodeDevicesOf(root: HostRoot, bus?: MdevBus): NodeDevice[] {
   requireHostTree(root);
   return collectNodeDevices(root, bus ?? openMdevBus(root));
+}
+
+export interface NodedevView {
+  /** the host's node devices, then the defined devices that do not exist */
+  devices: NodeDevice[];
+  /** store files that could not be read (each is named; the rest is still listed) */
+  problems: StoreProblem[];
+}
+
+/** The node devices libvirt 9.0 would show: the host's devices merged with mdevctl's store. */
+export function nodedevView(root: HostRoot, bus?: MdevBus): NodedevView {
+  requireHostTree(root);
+  const snap = readStore(root);
+  return { devices: mergeDefinitions(collectNodeDevices(root, bus ?? openMdevBus(root)), snap), problems: snap.problems };
 }
 
 /** `--cap a,b` as virsh takes it; unknown names are a BAD_VALUE. */
@@ -78,7 +97,7 @@ export function nodedevTreeJson(devices: NodeDevice[]): NodedevTreeJson[] {
   return sorted.filter((d) => d.parent === undefined || !names.has(d.parent)).map(build);
 }
 
-/** The JSON form of one device: the model plus its virsh capability names. */
+/** The JSON form of one device: the model plus its virsh capability names and lifecycle flags. */
 export function nodedevJson(d: NodeDevice): Record<string, unknown> {
-  return { ...d, capabilities: capabilitiesOf(d) };
+  return { ...d, ...lifecycleOf(d), capabilities: capabilitiesOf(d) };
 }

@@ -52,6 +52,14 @@ export interface MdevNode extends Base {
   parentAddr: string;
   iommuGroup?: number;
   attrs: { name: string; value: string }[];
+  /** the device exists in sysfs (false: only its definition does) */
+  active: boolean;
+  /** it has a definition in mdevctl's store */
+  persistent: boolean;
+  /** its definition says "start": "auto" */
+  autostart: boolean;
+  /** what its definition says, when it has one (`nodedev-dumpxml --inactive` shows this) */
+  definition?: { file: string; typeId: string; attrs: { name: string; value: string }[] };
 }
 
 export type ParentNode = PciParentNode | CssParentNode | ApMatrixNode | ClassParentNode;
@@ -72,6 +80,13 @@ export function capabilitiesOf(d: NodeDevice): string[] {
     case 'class': return ['mdev_types'];
     case 'mdev': return ['mdev'];
   }
+}
+
+/** libvirt's lifecycle flags of a node device (`nodedev-info`): only mdevs can be inactive or defined. */
+export function lifecycleOf(d: NodeDevice): { active: boolean; persistent: boolean; autostart: boolean } {
+  if (d.kind === 'mdev') return { active: d.active, persistent: d.persistent, autostart: d.autostart };
+  // libvirt's udev driver marks the computer persistent and autostarted, every discovered device neither
+  return d.kind === 'system' ? { active: true, persistent: true, autostart: true } : { active: true, persistent: false, autostart: false };
 }
 
 export const KNOWN_CAPS = ['system', 'pci', 'css', 'ap_matrix', 'mdev_types', 'mdev'] as const;

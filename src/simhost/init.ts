@@ -5,8 +5,8 @@ import { HostRoot, SIM_MARKER } from '../host/root.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { withLock } from '../util/lock.js';
 import { printable } from '../util/validate.js';
-import { availableInstances } from './accounting.js';
-import { mkdirs, putFile, putLink } from './layout.js';
+import { mkdirs, putFile, writeSubsystemMember } from './layout.js';
+import { writeParent } from './parent-layout.js';
 import { findProfile, profileNames, type SimAncestorDef, type SimParentDef } from './profiles.js';
 import { SIM_LOCK } from './lockname.js';
 import { readSimState, SIM_FORMAT, SIM_VERSION, writeSimState, type SimState } from './state.js';
@@ -36,55 +36,10 @@ function writeSkeleton(dir: string): void {
   if (!fs.existsSync(path.join(dir, 'dev/vfio/vfio'))) putFile(dir, 'dev/vfio/vfio', '', 0o666);
 }
 
-function writeSubsystemMember(dir: string, devRel: string, name: string, subsystem: string): void {
-  putLink(dir, `${devRel}/subsystem`, subsystem);
-  // a bus lists its members under devices/, a class directly
-  if (subsystem.startsWith('sys/bus/')) putLink(dir, `${subsystem}/devices/${name}`, devRel);
-  else putLink(dir, `${subsystem}/${name}`, devRel);
-}
-
 function writeAncestor(dir: string, a: SimAncestorDef): void {
   mkdirs(dir, a.path);
   for (const [f, c] of Object.entries(a.attrs ?? {})) putFile(dir, `${a.path}/${f}`, c);
   if (a.subsystem) writeSubsystemMember(dir, a.path, path.basename(a.path), a.subsystem);
-}
-
-function writeParent(dir: string, p: SimParentDef): void {
-  mkdirs(dir, p.path);
-  for (const [f, c] of Object.entries(p.attrs ?? {})) putFile(dir, `${p.path}/${f}`, c);
-  mkdirs(dir, `${p.path}/power`);
-  putFile(dir, `${p.path}/power/control`, 'auto\n', 0o644);
-  writeSubsystemMember(dir, p.path, p.name, p.subsystem);
-  if (p.driver) {
-    const drv = `${p.subsystem}/drivers/${p.driver}`;
-    mkdirs(dir, drv);
-    putLink(dir, `${p.path}/driver`, drv);
-    putLink(dir, `${drv}/${p.name}`, p.path);
-  }
-  if (p.iommuGroup !== undefined) {
-    const g = `sys/kernel/iommu_groups/${p.iommuGroup}`;
-    putFile(dir, `${g}/type`, 'DMA-FQ\n', 0o644);
-    putFile(dir, `${g}/reserved_regions`, '0x00000000fee00000 0x00000000feefffff msi\n');
-    putLink(dir, `${g}/devices/${p.name}`, p.path);
-    putLink(dir, `${p.path}/iommu_group`, g);
-  }
-  mkdirs(dir, `sys/bus/mdev/drivers/${p.mdevDriver}`);
-  if (!fs.existsSync(path.join(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/bind`))) {
-    putFile(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/bind`, '', 0o200);
-    putFile(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/unbind`, '', 0o200);
-    putFile(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/uevent`, '', 0o200);
-  }
-  for (const t of p.types) {
-    const td = `${p.path}/mdev_supported_types/${t.id}`;
-    mkdirs(dir, `${td}/devices`);
-    putFile(dir, `${td}/create`, '', 0o200);
-    putFile(dir, `${td}/name`, `${t.name}\n`);
-    if (t.description !== undefined) putFile(dir, `${td}/description`, t.description);
-    putFile(dir, `${td}/device_api`, `${t.deviceApi}\n`);
-    putFile(dir, `${td}/available_instances`, `${availableInstances(p, t.id, new Map())}\n`);
-  }
-  // registration with the mdev core: the compat class link is what makes it an mdev parent
-  putLink(dir, `sys/class/mdev_bus/${p.name}`, p.path);
 }
 
 /**
@@ -122,7 +77,7 @@ export async function initSimHost(dir: string, profiles: string[]): Promise<SimI
         throw new VirtMdevError(ExitCode.USAGE, 'not-empty',
           `'${abs}' is not empty and is not a simulated host (no ${SIM_MARKER}): give a new or empty directory`);
       }
-      st = { format: SIM_FORMAT, version: SIM_VERSION, profiles: [], parents: [], held: [], removing: {} } satisfies SimState;
+      st = { format: SIM_FORMAT, version: SIM_VERSION, profiles: [], parents: [], held: [], removing: {}, unplugged: [], lateTypes: {} } satisfies SimState;
     }
     const state = st;
     const added: string[] = [];

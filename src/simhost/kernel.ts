@@ -15,8 +15,9 @@ import { availableInstances, type Usage } from './accounting.js';
 import { sysError } from './errno.js';
 import { SIM_LOCK } from './lockname.js';
 import { existsNoFollow, putFile, putLink, readdirQuiet, readlinkQuiet, unlinkQuiet } from './layout.js';
+import { writeParentTypes } from './parent-layout.js';
 import type { SimParentDef } from './profiles.js';
-import { readSimState, requireSimState, writeSimState, type SimState } from './state.js';
+import { parentsWithTypes, readSimState, requireSimState, writeSimState, type SimState } from './state.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // uuid_is_valid(): dashes at 8, 13, 18, 23, hex digits of either case elsewhere
@@ -101,6 +102,14 @@ function pidAlive(pid: number): boolean {
  */
 function repair(dir: string, st: SimState): boolean {
   let stateChanged = false;
+  // a late vendor daemon's types are due: its timer (hotplug.ts) may have died, so whoever comes next adds them
+  for (const [name, at] of Object.entries(st.lateTypes)) {
+    if (at > Date.now()) continue;
+    delete st.lateTypes[name];
+    stateChanged = true;
+    const p = st.parents.find((x) => x.name === name);
+    if (p) writeParentTypes(dir, p);
+  }
   for (const [uuid, pid] of Object.entries(st.removing)) {
     if (pidAlive(pid)) continue;
     delete st.removing[uuid];
@@ -113,7 +122,7 @@ function repair(dir: string, st: SimState): boolean {
   for (const name of readdirQuiet(path.join(dir, BUS_DEVICES))) {
     if (!fs.existsSync(path.join(dir, BUS_DEVICES, name))) unlinkQuiet(path.join(dir, BUS_DEVICES, name));
   }
-  for (const p of st.parents) {
+  for (const p of parentsWithTypes(st)) {
     const devs = devicesOf(dir, p);
     for (const d of devs) if (!d.committed) teardown(dir, p, d.uuid);
     for (const t of p.types) {
@@ -220,12 +229,12 @@ function classify(dir: string, st: SimState, abs: string): { target: Target; rea
   const relDir = path.relative(rootReal, realDir);
   if (base === 'create' && path.basename(path.dirname(relDir)) === 'mdev_supported_types') {
     const parentRel = path.dirname(path.dirname(relDir));
-    const parent = st.parents.find((p) => p.path === parentRel);
+    const parent = parentsWithTypes(st).find((p) => p.path === parentRel);
     const typeId = path.basename(relDir);
     if (parent && parent.types.some((t) => t.id === typeId)) return { target: { kind: 'create', parent, typeId }, real };
   }
   if (base === 'remove' && UUID_RE.test(path.basename(relDir))) {
-    const parent = st.parents.find((p) => p.path === path.dirname(relDir));
+    const parent = parentsWithTypes(st).find((p) => p.path === path.dirname(relDir));
     if (parent) return { target: { kind: 'remove', parent, uuid: path.basename(relDir) }, real };
   }
   return { target: { kind: 'plain' }, real };
@@ -336,6 +345,8 @@ async function waitUntilReleased(root: HostRoot, key: string, uuid: string): Pro
     if (st.held.includes(uuid)) continue;
     await withLock(key, SIM_LOCK, () => {
       const now = requireSimState(root);
+      // a reboot or an unplug took the device (and this removal) away meanwhile
+      if (now.removing[uuid] !== process.pid) throw sysError('ENODEV', 'write');
       delete now.removing[uuid];
       for (const p of now.parents) {
         if (fs.existsSync(path.join(root.dir, p.path, uuid))) destroyDevice(root.dir, p, uuid);
@@ -344,6 +355,47 @@ async function waitUntilReleased(root: HostRoot, key: string, uuid: string): Pro
     });
     return;
   }
+}
+
+/**
+ * Run fn under the simulated kernel's lock, on a repaired tree, with the kernel's state; the state is
+ * written back afterwards. For changes that are not a sysfs write (reboot, hot-plug).
+ */
+export async function withSimKernel<T>(root: HostRoot, fn: (st: SimState) => T): Promise<T> {
+  return withLock(lockKey(root), SIM_LOCK, () => {
+    const st = requireSimState(root);
+    const repaired = repair(root.dir, st);
+    let done = false;
+    try {
+      const out = fn(st);
+      done = true;
+      return out;
+    } finally {
+      // fn refuses bad input before it changes anything, so on a throw only the repair is worth keeping
+      if (done || repaired) writeSimState(root.dir, st);
+    }
+  });
+}
+
+/**
+ * What the kernel does to a parent's children at shutdown or when the parent unregisters: every one
+ * goes, held open or not, and a removal blocked on one is over. Returns the UUIDs that were on the bus.
+ * With refresh, the parent's available_instances are back to full afterwards.
+ */
+export function removeAllChildren(dir: string, st: SimState, p: SimParentDef, refresh: boolean): string[] {
+  const gone: string[] = [];
+  for (const d of devicesOf(dir, p)) {
+    // the bus link goes first, as in destroyDevice: from then on the device is gone for every reader
+    if (d.committed) {
+      unlinkQuiet(path.join(dir, BUS_DEVICES, d.uuid));
+      gone.push(d.uuid);
+    }
+    teardown(dir, p, d.uuid);
+    st.held = st.held.filter((u) => u !== d.uuid);
+    delete st.removing[d.uuid];
+  }
+  if (refresh) refreshAvailable(dir, p, new Map());
+  return gone.sort();
 }
 
 function notFoundDevice(root: HostRoot, uuid: string): VirtMdevError {

@@ -62,3 +62,10 @@ export function readdirQuiet(abs: string): string[] {
 export function readlinkQuiet(abs: string): string | undefined {
   try { return fs.readlinkSync(abs); } catch { return undefined; }
 }
+
+/** A device's subsystem link, and its entry in the bus (under devices/) or class (directly) it belongs to. */
+export function writeSubsystemMember(rootDir: string, devRel: string, name: string, subsystem: string): void {
+  putLink(rootDir, `${devRel}/subsystem`, subsystem);
+  if (subsystem.startsWith('sys/bus/')) putLink(rootDir, `${subsystem}/devices/${name}`, devRel);
+  else putLink(rootDir, `${subsystem}/${name}`, devRel);
+}

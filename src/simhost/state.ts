@@ -20,6 +20,10 @@ export interface SimState {
   held: string[];
   /** removals blocked on a held device: UUID → pid of the writer, so a killed writer can be noticed */
   removing: Record<string, number>;
+  /** parents taken away by `simulate unplug`: not registered with the mdev core, no types, no children */
+  unplugged: string[];
+  /** parents registered without their types yet (`simulate plug --types-after`): name → epoch ms when they appear */
+  lateTypes: Record<string, number>;
 }
 
 export function markerPath(rootDir: string): string {
@@ -48,6 +52,8 @@ export function readSimState(rootDir: string): SimState | undefined {
   }
   st.held ??= [];
   st.removing ??= {};
+  st.unplugged ??= [];
+  st.lateTypes ??= {};
   return st;
 }
 
@@ -62,4 +68,9 @@ export function requireSimState(root: HostRoot): SimState {
 
 export function writeSimState(rootDir: string, st: SimState): void {
   writeFileAtomic(markerPath(rootDir), JSON.stringify(st, null, 2) + '\n');
+}
+
+/** Parents whose types exist in the tree: plugged in and not waiting for their types. */
+export function parentsWithTypes(st: SimState): SimParentDef[] {
+  return st.parents.filter((p) => !st.unplugged.includes(p.name) && st.lateTypes[p.name] === undefined);
 }

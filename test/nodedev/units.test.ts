@@ -124,7 +124,7 @@ test('XML of a class parent and its child matches libvirt 9 output, with text es
 test('attributes and control characters are escaped so the XML stays well-formed', (t) => {
   const d: NodeDevice = {
     kind: 'mdev', name: 'mdev_x', parent: 'ap_matrix', uuid: '783e6dbb-ea0e-411f-94e2-717eaad438bf', typeId: "we'ird", parentAddr: 'matrix',
-    attrs: [{ name: 'a', value: `<&>'"\t\n\u0001` }],
+    attrs: [{ name: 'a', value: `<&>'"\t\n\u0001` }], active: true, persistent: true, autostart: false,
   };
   const xml = formatNodedevXml(d);
   t.true(xml.includes(`<type id='we&apos;ird'/>`));

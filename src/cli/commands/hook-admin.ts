@@ -1,16 +1,11 @@
 // Commands around the qemu hook: install-hook, uninstall-hook, doctor, gc, ledger.
 import type { Command } from 'commander';
-import { globals, hostRootOf, printJson } from '../context.js';
+import { globals, hostRootOf, printJson, seconds } from '../context.js';
 import { ExitCode, VirtMdevError } from '../../util/errors.js';
 import type { HostRoot } from '../../host/root.js';
 
 function hooksDirOf(root: HostRoot, given?: string): string {
   return given ?? root.p('etc/libvirt/hooks');
-}
-
-function seconds(v: string, what: string): number {
-  if (!/^\d+(\.\d+)?$/.test(v)) throw new VirtMdevError(ExitCode.USAGE, 'bad-seconds', `${what} '${v}' is not a number of seconds`);
-  return Math.round(Number(v) * 1000);
 }
 
 export function registerHookAdmin(program: Command): void {
@@ -48,12 +43,15 @@ export function registerHookAdmin(program: Command): void {
     .command('doctor')
     .description('check what this host needs for mdevs and the hook; exit 1 if anything FAILs')
     .option('--hooks-dir <dir>', "libvirt's hooks directory (default: <root>/etc/libvirt/hooks)")
-    .action(async (opts: { hooksDir?: string }, cmd: Command) => {
+    .option('--units-dir <dir>', 'systemd unit directory (default: <root>/etc/systemd/system)')
+    .option('--rules-dir <dir>', 'udev rules directory (default: <root>/etc/udev/rules.d)')
+    .action(async (opts: { hooksDir?: string; unitsDir?: string; rulesDir?: string }, cmd: Command) => {
       const { runDoctor } = await import('../../doctor/doctor.js');
       const { openMdevBus } = await import('../../mdevbus/bus.js');
       const { loadHookConfig } = await import('../../hook/config.js');
       const root = hostRootOf(cmd);
-      const checks = runDoctor({ root, bus: openMdevBus(root), hooksDir: hooksDirOf(root, opts.hooksDir), loadConfig: () => loadHookConfig(root) });
+      const autostartDirs = { unitsDir: opts.unitsDir ?? root.p('etc/systemd/system'), rulesDir: opts.rulesDir ?? root.p('etc/udev/rules.d') };
+      const checks = runDoctor({ root, bus: openMdevBus(root), hooksDir: hooksDirOf(root, opts.hooksDir), loadConfig: () => loadHookConfig(root), autostartDirs });
       if (globals(cmd).json) printJson(checks);
       else for (const c of checks) process.stdout.write(`${c.level.padEnd(4)}  ${c.name.padEnd(14)} ${c.message}\n`);
       if (checks.some((c) => c.level === 'FAIL')) process.exitCode = ExitCode.FAILURE;

@@ -1,13 +1,14 @@
 // nodedev-list, nodedev-dumpxml, nodedev-create, nodedev-destroy: `virsh nodedev-*` for mdevs,
-// against the host root (real sysfs or a simulated host). Output matches virsh; --json is for scripts.
+// against the host root (real sysfs or a simulated host), with the defined devices of mdevctl's store
+// merged in as libvirt shows them. Output matches virsh; --json is for scripts.
 import type { Command } from 'commander';
 import { openMdevBus } from '../../mdevbus/bus.js';
 import {
-  createMdevFromRequest, destroyNodedev, filterByCaps, formatNodedevXml, nodeDevicesOf, nodedevJson,
-  nodedevTreeJson, parseCaps, parseMdevCreateXml, readBoundedFile, renderTree, requireHostTree, requireNodedev, sortByName,
+  createMdevFromRequest, definitionView, destroyNodedev, filterByCaps, filterByState, formatNodedevXml, nodedevJson,
+  nodedevTreeJson, nodedevView, parseCaps, parseMdevCreateXml, readBoundedFile, renderTree, requireHostTree, requireNodedev, sortByName,
 } from '../../nodedev/index.js';
 import { ExitCode, VirtMdevError } from '../../util/errors.js';
-import { globals, hostRootOf, printJson } from '../context.js';
+import { globals, hostRootOf, printJson, warnStoreProblems } from '../context.js';
 
 function out(s: string): void {
   process.stdout.write(s);
@@ -19,13 +20,22 @@ export function registerNodedev(program: Command): void {
     .description('list mdev parents and mediated devices as node devices (like virsh nodedev-list)')
     .option('--tree', 'print the device tree: computer → parents → mdevs')
     .option('--cap <caps>', 'only devices with these capabilities (comma-separated): mdev_types, mdev, pci, css, ap_matrix, system')
-    .action((opts: { tree?: boolean; cap?: string }, cmd: Command) => {
+    .option('--inactive', 'only defined devices that do not exist now')
+    .option('--all', 'active and inactive devices')
+    .action((opts: { tree?: boolean; cap?: string; inactive?: boolean; all?: boolean }, cmd: Command) => {
       if (opts.tree && opts.cap !== undefined) {
         throw new VirtMdevError(ExitCode.USAGE, 'usage', 'options --tree and --cap are incompatible (as in virsh): drop one of them');
       }
+      if (opts.tree && opts.inactive) {
+        throw new VirtMdevError(ExitCode.USAGE, 'usage', 'options --tree and --inactive are incompatible (as in virsh): --tree --all shows inactive devices in the tree');
+      }
+      if (opts.inactive && opts.all) {
+        throw new VirtMdevError(ExitCode.USAGE, 'usage', 'option --all is incompatible with --inactive (as in virsh): drop one of them');
+      }
       const caps = parseCaps(opts.cap);
-      const root = hostRootOf(cmd);
-      const devices = nodeDevicesOf(root);
+      const view = nodedevView(hostRootOf(cmd));
+      warnStoreProblems(cmd, view.problems);
+      const devices = filterByState(view.devices, opts.all ? 'all' : opts.inactive ? 'inactive' : 'active');
       const json = globals(cmd).json === true;
       if (opts.tree) {
         if (json) printJson(nodedevTreeJson(devices));
@@ -43,12 +53,15 @@ export function registerNodedev(program: Command): void {
     .argument('<device>', 'node device name (e.g. mdev_<uuid>_<parent>, pci_0000_00_02_0) or mdev UUID')
     .option('--xpath <expression>', 'print only what the XPath expression selects')
     .option('--wrap', 'with --xpath: wrap the results in a <nodes> element')
-    .action(async (device: string, opts: { xpath?: string; wrap?: boolean }, cmd: Command) => {
+    .option('--inactive', "a defined device as its definition describes it (type, attributes), as later libvirt's flag")
+    .action(async (device: string, opts: { xpath?: string; wrap?: boolean; inactive?: boolean }, cmd: Command) => {
       if (opts.wrap && opts.xpath === undefined) {
         throw new VirtMdevError(ExitCode.USAGE, 'usage', 'option --wrap needs --xpath');
       }
-      const root = hostRootOf(cmd);
-      const node = requireNodedev(nodeDevicesOf(root), device);
+      const view = nodedevView(hostRootOf(cmd));
+      warnStoreProblems(cmd, view.problems);
+      const found = requireNodedev(view.devices, device);
+      const node = opts.inactive ? definitionView(found) : found;
       const xml = formatNodedevXml(node);
       const json = globals(cmd).json === true;
       if (opts.xpath !== undefined) {
@@ -89,8 +102,9 @@ export function registerNodedev(program: Command): void {
       }
       const root = hostRootOf(cmd);
       const bus = openMdevBus(root);
-      const node = requireNodedev(nodeDevicesOf(root, bus), device);
-      const res = await destroyNodedev(bus, node, Math.round(secs * 1000));
+      const view = nodedevView(root, bus);
+      warnStoreProblems(cmd, view.problems);
+      const res = await destroyNodedev(bus, requireNodedev(view.devices, device), Math.round(secs * 1000));
       if (globals(cmd).json) printJson({ destroyed: true, ...res });
       else out(`Destroyed node device '${res.name}'\n`);
     });

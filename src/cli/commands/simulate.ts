@@ -1,10 +1,24 @@
 // `virt-mdev simulate …`: make and drive simulated hosts (a sysfs-shaped directory plus the kernel
 // emulation), for tests, demos and dry runs.
+import * as path from 'node:path';
 import type { Command } from 'commander';
-import { globals, hostRootOf, printJson } from '../context.js';
+import { resolveHostRoot, type HostRoot } from '../../host/root.js';
+import { globals, hostRootOf, printJson, seconds } from '../context.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** A parent's sysfs name, also when it is given by its libvirt node-device name (pci_0000_00_02_0, mtty_mtty). */
+async function simParentName(root: HostRoot, arg: string): Promise<string> {
+  const { readSimState } = await import('../../simhost/state.js');
+  const { parentNodedevName } = await import('../../nodedev/names.js');
+  const parents = readSimState(root.dir)?.parents ?? [];
+  if (parents.some((p) => p.name === arg)) return arg;
+  const hit = parents.find((p) => parentNodedevName({ name: p.name, subsystem: path.basename(p.subsystem), sysfsPath: `/${p.path}` }) === arg);
+  return hit?.name ?? arg;
 }
 
 export function registerSimulate(program: Command): void {
@@ -79,5 +93,58 @@ export function registerSimulate(program: Command): void {
       const { canonicalUuid } = await import('../../util/validate.js');
       const was = await unholdSimDevice(root, uuid);
       process.stdout.write(`${was ? 'released' : 'was not held:'} ${canonicalUuid(uuid)} on ${root.dir}\n`);
+    });
+
+  sim
+    .command('reboot')
+    .description('play a reboot of the simulated host in DIR: every mdev goes (held ones too), run/ is emptied, etc/ and the rest stay')
+    .argument('<dir>', 'the simulated host')
+    .action(async (dir: string, _opts: unknown, cmd: Command) => {
+      const root = resolveHostRoot(dir);
+      const { rebootSimHost } = await import('../../simhost/reboot.js');
+      const r = await rebootSimHost(root);
+      if (globals(cmd).json) return printJson({ root: root.dir, removed: r.removed, clearedRun: r.clearedRun });
+      process.stdout.write(`rebooted simulated host ${root.dir}: removed ${plural(r.removed.length, 'mdev')}, cleared run/` +
+        `${r.clearedRun.length ? ` (${r.clearedRun.join(', ')})` : ''}, kept etc/\n`);
+    });
+
+  sim
+    .command('unplug')
+    .description("take a parent of the simulated host in DIR away, as when its driver unregisters from mdev: its mdevs and types go, its device stays")
+    .argument('<dir>', 'the simulated host')
+    .argument('<parent>', "the parent's sysfs name (mtty, 0000:00:02.0) or node-device name (pci_0000_00_02_0)")
+    .action(async (dir: string, parentArg: string, _opts: unknown, cmd: Command) => {
+      const root = resolveHostRoot(dir);
+      const { unplugSimParent } = await import('../../simhost/hotplug.js');
+      const r = await unplugSimParent(root, await simParentName(root, parentArg));
+      if (globals(cmd).json) return printJson({ root: root.dir, parent: r.parent, removed: r.removed });
+      process.stdout.write(`unplugged ${r.parent} from simulated host ${root.dir}: removed ${plural(r.removed.length, 'mdev')}\n`);
+    });
+
+  sim
+    .command('plug')
+    .description('bring an unplugged parent of the simulated host in DIR back as init laid it out: every type, full capacity')
+    .argument('<dir>', 'the simulated host')
+    .argument('<parent>', "the parent's sysfs name (mtty, 0000:00:02.0) or node-device name (pci_0000_00_02_0)")
+    .option('--types-after <seconds>', 'register at once but offer the types only this much later (a late vendor daemon)')
+    .action(async (dir: string, parentArg: string, opts: { typesAfter?: string }, cmd: Command) => {
+      const root = resolveHostRoot(dir);
+      const typesAfterMs = opts.typesAfter !== undefined ? seconds(opts.typesAfter, '--types-after') : undefined;
+      const { plugSimParent } = await import('../../simhost/hotplug.js');
+      const r = await plugSimParent(root, await simParentName(root, parentArg), { typesAfterMs });
+      const { openMdevBus } = await import('../../mdevbus/bus.js');
+      const types = openMdevBus(root).getParent(r.parent).types;
+      if (globals(cmd).json) {
+        return printJson({
+          root: root.dir,
+          parent: r.parent,
+          ...(r.typesAt !== undefined ? { typesAt: new Date(r.typesAt).toISOString() } : {}),
+          types: types.map((t) => ({ id: t.id, availableInstances: t.availableInstances })),
+        });
+      }
+      const what = r.typesAt !== undefined
+        ? `its types appear in ${(typesAfterMs ?? 0) / 1000} s`
+        : types.map((t) => `${t.id} (${t.availableInstances} available)`).join(', ');
+      process.stdout.write(`plugged ${r.parent} into simulated host ${root.dir}: ${what}\n`);
     });
 }
