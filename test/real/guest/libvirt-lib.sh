@@ -32,3 +32,26 @@ libvirt_start() {
 
 # leave the QEMU capabilities cache for the next run (saves 10-25 s of probing)
 libvirt_save_caps() { mkdir -p "$CAPS_SHARE" && cp "$CAPS"/*.xml "$CAPS_SHARE/" 2>/dev/null; }
+
+group_of() { basename "$(readlink "/sys/bus/mdev/devices/$1/iommu_group")"; }
+qemu_has_vfio() { # qemu_has_vfio DOMAIN GROUP: QEMU of DOMAIN holds /dev/vfio/GROUP open
+  local pid; pid=$(cat "/run/libvirt/qemu/$1.pid" 2>/dev/null) || return 1
+  ls -l "/proc/$pid/fd" 2>/dev/null | grep -q " /dev/vfio/$2\$"
+}
+# unmanaged_domain_xml NAME UUID: libvirt's own form of a domain with one unmanaged mdev hostdev
+# (TCG, started --paused: no guest OS needed)
+unmanaged_domain_xml() {
+  cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='$2'/></source></hostdev>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+}

@@ -14,11 +14,6 @@ FILL_PREFIX=3f9e2a71-6c0d-4b8e-a5f2-7e1d0c9b80
 # this scenario pipes virt-mdev's output itself
 vmx() { timeout 120 node "$REPO/dist/src/cli/main.js" "$@"; }
 mdevs() { ls /sys/bus/mdev/devices | tr '\n' ' '; }
-group_of() { basename "$(readlink "/sys/bus/mdev/devices/$1/iommu_group")"; }
-qemu_has_vfio() { # qemu_has_vfio DOMAIN GROUP: QEMU of DOMAIN holds /dev/vfio/GROUP open
-  local pid; pid=$(cat "/run/libvirt/qemu/$1.pid" 2>/dev/null) || return 1
-  ls -l "/proc/$pid/fd" 2>/dev/null | grep -q " /dev/vfio/$2\$"
-}
 wait_gone() { # wait_gone UUID SECONDS
   local i=0; while [ -e "/sys/bus/mdev/devices/$1" ] && [ $i -lt $(( $2 * 5 )) ]; do sleep 0.2; i=$((i + 1)); done
   [ ! -e "/sys/bus/mdev/devices/$1" ]
@@ -107,19 +102,7 @@ expect "libvirt: the domain is shut off after the failed start" grep -q 'shut of
 for f in "${fill[@]}"; do echo 1 > "/sys/bus/mdev/devices/$f/remove"; done
 
 # ---- unmanaged device: libvirt's own form, pre-created by hand ---------------------------------------
-cat > "$T/unm.xml" <<XML
-<domain type='qemu'>
-  <name>$UNM</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='$U2'/></source></hostdev>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-XML
+unmanaged_domain_xml "$UNM" "$U2" > "$T/unm.xml"
 vsh define "$T/unm.xml"
 vsh start --paused "$UNM"
 expect "libvirt: virsh start --paused with an unmanaged mdev succeeds" [ $rc -eq 0 ]
