@@ -3,13 +3,13 @@
 # mdev driver, shares the host's root read-only (plus a tmpfs overlay) and runs our scenarios inside the
 # guest with the host's own Node, libvirt and QEMU against the real kernel. Prints TAP on stdout and ends
 # with "N passed, N failed". Needs root (apt-get, and QEMU's 9p export of '/').
-# Env: VIRT_MDEV_REAL_CACHE (default /var/cache/virt-mdev-real), VIRT_MDEV_REAL_BOOTS (default "sysfs libvirt"),
+# Env: VIRT_MDEV_REAL_CACHE (default /var/cache/virt-mdev-real), VIRT_MDEV_REAL_BOOTS (default "sysfs libvirt systemd"),
 #      VIRT_MDEV_REAL_KEEP=1 keeps the work dirs of the boots.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$here/../.." && pwd)
 CACHE=${VIRT_MDEV_REAL_CACHE:-/var/cache/virt-mdev-real}
-BOOTS=${VIRT_MDEV_REAL_BOOTS:-sysfs libvirt}
+BOOTS=${VIRT_MDEV_REAL_BOOTS:-sysfs libvirt systemd}
 log() { printf '[real] %s\n' "$*" >&2; }
 t_start=$(date +%s)
 
@@ -45,11 +45,10 @@ INITRD=$(ls "$B"/initramfs-*.cpio.gz | head -1)
 # land in $work/<scenario>.tap. --init systemd: Debian's systemd becomes PID 1 of the guest's root and
 # runs the scenarios as a service (stage2.sh).
 boot() {
-  local init=busybox limit=${VIRT_MDEV_REAL_BOOT_TIMEOUT:-600} append=""
+  local init=busybox limit=${VIRT_MDEV_REAL_BOOT_TIMEOUT:-600}
   while [ $# -gt 0 ]; do
     case "$1" in
-      # systemd reads its settings from the kernel command line too: no progress spinner on the console
-      --init) init=$2; [ "$init" = systemd ] && append="systemd.show_status=false"; shift 2;;
+      --init) init=$2; shift 2;;
       --timeout) [ -z "${VIRT_MDEV_REAL_BOOT_TIMEOUT:-}" ] && limit=$2; shift 2;;
       *) break;;
     esac
@@ -70,7 +69,7 @@ boot() {
   timeout -k 10 "$limit" qemu-system-x86_64 \
     -accel tcg,thread=multi -cpu max -bios /usr/share/qemu/qboot.rom -m 2048 -smp 2 \
     -nographic -no-reboot -nic none -kernel "$B/vmlinux" -initrd "$INITRD" \
-    -append "console=ttyS0 panic=-1 quiet loglevel=3 clocksource=tsc tsc=reliable $append ${VIRT_MDEV_REAL_APPEND:-}" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=3 clocksource=tsc tsc=reliable ${VIRT_MDEV_REAL_APPEND:-}" \
     -virtfs "local,path=$work,mount_tag=harness,security_model=none,id=ws" \
     -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hr" \
     -device virtio-rng-pci < /dev/null > "$work/console.log" 2>&1

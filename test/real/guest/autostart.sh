@@ -52,7 +52,7 @@ expect "autostart: the manual definition stays stopped" bash -c '! [ -e "/sys/bu
 wait_for 60 bash -c '[ "$(systemctl show -p ActiveState --value "$0")" != activating ]' "$UNIT"
 run "journalctl -u $UNIT" journalctl -b --no-pager -o cat -u "$UNIT"
 expect "autostart: $UNIT ran virt-mdev autostart --parent mtty and succeeded" \
-  bash -c '[ "$(systemctl show -p Result --value "$0")" = success ] && grep -q "$1.*started" "$2" && grep -q "$3.*started" "$2"' "$UNIT" "$A1" "$A2" "$T/out"
+  bash -c '[ "$(systemctl show -p Result --value "$0")" = success ] && grep -q "^$1 .*: started" "$3" && grep -q "^$2 .*: started" "$3"' "$UNIT" "$A1" "$A2" "$T/out"
 expect "autostart: one run for the registration (a second run would have found them already active)" \
   bash -c '! grep -q "already active" "$0"' "$T/out"
 

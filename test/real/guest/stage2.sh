@@ -65,7 +65,10 @@ prepare_systemd() {
   # test. modprobe needs the guest kernel's modules in the new root (the host's root has none for it).
   rmmod mtty || { echo "stage2: cannot unload mtty"; return 1; }
   mkdir -p /newroot/lib/modules && cp -a "/lib/modules/$(uname -r)" /newroot/lib/modules/ || return 1
-  mkdir -p "$U"
+  mkdir -p "$U" /newroot/etc/systemd/system.conf.d
+  # no status lines and progress spinner on the console (its log lines stay); in system.conf.d because a
+  # daemon-reload resets what the command line said
+  printf '%s\n' '[Manager]' 'ShowStatus=no' > /newroot/etc/systemd/system.conf.d/virt-mdev-real.conf
   # generators run at start and at every daemon-reload; over 9p under TCG each costs seconds, and none but
   # the fstab one concerns this boot (SysV scripts, getty, GPT, crypt/verity/integrity, postgresql, ...)
   mkdir -p /newroot/etc/systemd/system-generators
@@ -94,7 +97,7 @@ Type=oneshot
 ExecStart=/bin/sh -c 'exec /bin/sh /harness/stage2.sh run >> /harness/stage2.log 2>&1'
 TimeoutStartSec=$t
 EOF
-  echo "/lib/systemd/systemd --unit=virt-mdev-real.target --log-target=console --log-time=yes --show-status=no" > /harness/switch-root
+  echo "/lib/systemd/systemd --unit=virt-mdev-real.target --log-target=console --log-time=yes" > /harness/switch-root
 }
 
 if [ "$INIT" = systemd ]; then
