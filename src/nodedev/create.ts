@@ -10,7 +10,7 @@ import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { checkParentName, printable } from '../util/validate.js';
 import { mdevNode } from './collect.js';
 import type { MdevNode, NodeDevice } from './model.js';
-import { parentNodedevName } from './names.js';
+import { findParentByName, parentNodedevName } from './names.js';
 import type { MdevCreateRequest } from './parse.js';
 
 function describeParents(parents: MdevParent[]): string {
@@ -22,7 +22,7 @@ function describeParents(parents: MdevParent[]): string {
 export function resolveParent(bus: MdevBus, given: string, what = '<parent>', source?: string): MdevParent {
   checkParentName(given, what);
   const parents = bus.listParents();
-  const p = parents.find((x) => parentNodedevName(x) === given) ?? parents.find((x) => x.name === given);
+  const p = findParentByName(parents, given);
   if (!p) {
     throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-parent', `${source ? source + ': ' : ''}${what} names no mdev parent '${printable(given)}': ${describeParents(parents)}`);
   }

@@ -75,6 +75,11 @@ export function parentNodedevName(p: ParentIdentity): string {
   }
 }
 
+/** A parent by its node-device name (pci_0000_41_00_0) or its sysfs name (0000:41:00.0), as virsh accepts either. */
+export function findParentByName<P extends ParentIdentity>(parents: readonly P[], given: string): P | undefined {
+  return parents.find((x) => parentNodedevName(x) === given) ?? parents.find((x) => x.name === given);
+}
+
 /** mdev_<uuid>_<parent address>, e.g. mdev_d069d019_36ea_4111_8f0a_8c9a70e21366_0000_00_02_0 */
 export function childNodedevName(uuid: string, parentAddr: string): string {
   return `mdev_${sanitizeNamePart(uuid.toLowerCase())}_${sanitizeNamePart(parentAddr)}`;

@@ -15,6 +15,8 @@ export const OUR_SCHEMA = {
   metadata: 'mdev-metadata.rng',
   /** written by the node-device area; may be absent in a partial checkout */
   nodedev: 'nodedev.rng',
+  /** virt-mdev's own pool definitions (<mdevpool>); libvirt has no counterpart */
+  pool: 'pool.rng',
 } as const;
 
 export const LIBVIRT_SCHEMA = {

@@ -19,12 +19,16 @@ import { SchemaSet } from '../schemas/compile.js';
 import { SAFE_PARSE_OPTIONS, type LibxmlModule } from '../schemas/libxml.js';
 import { DEFAULT_LIBVIRT_SCHEMAS, LIBVIRT_SCHEMA, OUR_SCHEMA, fileExists, ourSchemaPath } from '../schemas/locate.js';
 import { explainDomain, isAuthoringHostdev } from './explain.js';
+import { explainPool } from './explain-pool.js';
 import { findingsFromDetails, type Finding } from './findings.js';
 import { checkEncoding, checkProlog } from './prolog.js';
 import { domainRules } from './semantics.js';
 import { scanDocument, walk, type ScannedElement } from './scan.js';
 
-export type DocumentKind = 'domain' | 'nodedev';
+export type DocumentKind = 'domain' | 'nodedev' | 'pool';
+
+/** the kinds libvirt has a schema for */
+type LibvirtKind = keyof typeof LIBVIRT_SCHEMA;
 
 export type LibvirtCheck =
   /** libvirt's schema accepted or rejected the document (see findings) */
@@ -38,7 +42,9 @@ export type LibvirtCheck =
   /** --no-libvirt */
   | 'disabled'
   /** the document did not get that far (malformed, unknown kind) */
-  | 'not-run';
+  | 'not-run'
+  /** a virt-mdev document (a pool definition): libvirt has no schema for it */
+  | 'not-applicable';
 
 export interface FileResult {
   file: string;
@@ -82,7 +88,7 @@ export class Validator implements Disposable {
   }
 
   /** Whether libvirt's schema for a kind is there to be used. */
-  libvirtAvailable(kind: DocumentKind): boolean {
+  libvirtAvailable(kind: LibvirtKind): boolean {
     return this.libvirtMode !== false && fileExists(path.join(this.libvirtDir, LIBVIRT_SCHEMA[kind]));
   }
 
@@ -121,17 +127,17 @@ export class Validator implements Disposable {
     try {
       const root = scanDocument(text);
       const rootEl = doc.root;
-      const kind: DocumentKind | undefined = rootEl.namespaceUri ? undefined
-        : rootEl.name === 'domain' ? 'domain' : rootEl.name === 'device' ? 'nodedev' : undefined;
+      const kind: DocumentKind | undefined = rootEl.namespaceUri ? undefined : ROOT_KINDS[rootEl.name];
       if (!kind) {
         r.findings.push({
           line: root?.line ?? rootEl.line, col: root?.col ?? 1, source: 'virt-mdev',
-          message: `unknown document kind <${printable(rootEl.name)}>: virt-mdev validates libvirt domain XML (<domain>) and node device XML (<device>)`,
+          message: `unknown document kind <${printable(rootEl.name)}>: virt-mdev validates libvirt domain XML (<domain>), node device XML (<device>) and pool definitions (<mdevpool>)`,
         });
         return;
       }
       r.kind = kind;
       if (kind === 'domain') this.checkDomain(doc, root, r);
+      else if (kind === 'pool') this.checkPool(doc, root, r, text);
       else this.checkNodedev(doc, root, r);
     } finally {
       doc.dispose();
@@ -198,7 +204,18 @@ export class Validator implements Disposable {
     } else this.checkLibvirt('nodedev', doc, root, r);
   }
 
-  private checkLibvirt(kind: DocumentKind, doc: Libxml.XmlDocument, root: ScannedElement | undefined, r: FileResult): void {
+  /** A pool definition is ours alone: our schema, and libvirt has nothing to say. */
+  private checkPool(doc: Libxml.XmlDocument, root: ScannedElement | undefined, r: FileResult, text: string): void {
+    r.schemas.push(OUR_SCHEMA.pool);
+    r.libvirt = 'not-applicable';
+    const failed = runValidator(this.schemas.get(ourSchemaPath(OUR_SCHEMA.pool)).validator, doc);
+    // pool-define's reader names the problem in its words, and also checks what RelaxNG cannot say (a parent named twice)
+    const explained = explainPool(text);
+    if (explained) r.findings.push({ ...explained, source: 'virt-mdev' });
+    else if (failed) r.findings.push(...findingsFromDetails(failed, root, 'virt-mdev', `${OUR_SCHEMA.pool}: `));
+  }
+
+  private checkLibvirt(kind: LibvirtKind, doc: Libxml.XmlDocument, root: ScannedElement | undefined, r: FileResult): void {
     const name = LIBVIRT_SCHEMA[kind];
     const schema = this.schemas.get(path.join(this.libvirtDir, name));
     r.schemas.push(`libvirt ${name}`);
@@ -215,6 +232,9 @@ export class Validator implements Disposable {
     this.schemas.dispose();
   }
 }
+
+/** The document kind by its root element (no namespace). */
+const ROOT_KINDS: Partial<Record<string, DocumentKind>> = { domain: 'domain', device: 'nodedev', mdevpool: 'pool' };
 
 /** undefined when valid, else libxml2's details (never empty). */
 function runValidator(v: Libxml.RelaxNGValidator, doc: Libxml.XmlDocument): Libxml.ErrorDetail[] | undefined {

@@ -15,7 +15,7 @@ export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description('validate domain or node device XML: mdev hostdevs and virt-mdev metadata against virt-mdev\'s schemas, ' +
-      'the whole document against libvirt\'s when installed')
+      'the whole document against libvirt\'s when installed; pool definitions (<mdevpool>) against virt-mdev\'s pool.rng')
     .argument('<file...>', "XML files ('-' for standard input)")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
     .option('--libvirt', "require libvirt-ready XML: authoring forms are errors, libvirt's schemas must be installed")

@@ -1,0 +1,121 @@
+// Where pool definitions live: etc/virt-mdev/pools/NAME.xml under the host root, and, as libvirt
+// keeps autostart for storage pools, a link etc/virt-mdev/pools/autostart/NAME.xml -> ../NAME.xml.
+// Writers hold the ledger lock (withLedger) and replace files atomically; readers need no lock.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HostRoot } from '../host/root.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { readFileBounded } from '../util/bounded-read.js';
+import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
+import { checkPoolName, printable } from '../util/validate.js';
+import { formatPoolXml, MAX_POOL_XML_BYTES, parsePoolXml } from './parse.js';
+import type { PoolDefinition } from './types.js';
+
+export function poolsDir(root: HostRoot): string {
+  return path.join(root.etcDir, 'pools');
+}
+
+export function poolFile(root: HostRoot, name: string): string {
+  return path.join(poolsDir(root), `${checkPoolName(name)}.xml`);
+}
+
+export function autostartLink(root: HostRoot, name: string): string {
+  return path.join(poolsDir(root), 'autostart', `${checkPoolName(name)}.xml`);
+}
+
+function notDefined(root: HostRoot, name: string): VirtMdevError {
+  return new VirtMdevError(ExitCode.NOT_FOUND, 'no-pool',
+    `no pool '${printable(name)}' is defined on host root ${root.dir}: see 'virt-mdev pool-list --all', or define it with 'virt-mdev pool-define FILE'`);
+}
+
+/** A stored definition; undefined when there is none. A damaged file is an error naming the file. */
+export function findPoolDefinition(root: HostRoot, name: string): PoolDefinition | undefined {
+  const file = poolFile(root, name);
+  let read;
+  try {
+    read = readFileBounded(file, MAX_POOL_XML_BYTES);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    throw new VirtMdevError(ExitCode.HOST, 'pool-unreadable', `cannot read pool definition ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  if (!read.ok) {
+    throw new VirtMdevError(ExitCode.BAD_XML, 'xml-too-large', `${file}: ${read.why === 'directory' ? 'is a directory' : `larger than ${MAX_POOL_XML_BYTES} bytes`}, not a pool definition: move it aside`);
+  }
+  const def = parsePoolXml(read.data.toString('utf8'), file);
+  if (def.name !== name) {
+    throw new VirtMdevError(ExitCode.BAD_VALUE, 'pool-name-mismatch',
+      `${file}: <name>${def.name}</name> does not match the file name: a pool's file is named after its <name>; rename the file or fix <name>`);
+  }
+  return def;
+}
+
+/** A stored definition; NOT_FOUND when there is none. */
+export function readPoolDefinition(root: HostRoot, name: string): PoolDefinition {
+  const def = findPoolDefinition(root, name);
+  if (!def) throw notDefined(root, name);
+  return def;
+}
+
+export interface PoolDefinitions {
+  pools: PoolDefinition[];
+  /** files that could not be read (each error names its file); the other pools are still listed */
+  problems: VirtMdevError[];
+}
+
+/** Every stored definition, sorted by name. */
+export function listPoolDefinitions(root: HostRoot): PoolDefinitions {
+  let names: string[];
+  try {
+    names = fs.readdirSync(poolsDir(root));
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return { pools: [], problems: [] };
+    throw e;
+  }
+  const out: PoolDefinitions = { pools: [], problems: [] };
+  for (const f of names.sort()) {
+    if (!f.endsWith('.xml') || f.startsWith('.')) continue;
+    try {
+      const def = findPoolDefinition(root, checkPoolName(f.slice(0, -4)));
+      if (def) out.pools.push(def);
+    } catch (e) {
+      if (!(e instanceof VirtMdevError)) throw e;
+      out.problems.push(e.reason === 'bad-pool'
+        ? new VirtMdevError(e.exitCode, e.reason, `${path.join(poolsDir(root), printable(f))}: not a pool definition file: ${e.message}`)
+        : e);
+    }
+  }
+  return out;
+}
+
+/** Replace the stored definition (caller holds the ledger lock). */
+export function writePoolDefinition(root: HostRoot, def: PoolDefinition): void {
+  writeFileAtomic(poolFile(root, def.name), formatPoolXml(def), 0o644);
+}
+
+/** Remove the definition and its autostart link (link first: a crash between never autostarts a missing pool). */
+export function removePoolDefinition(root: HostRoot, name: string): void {
+  setAutostartLink(root, name, false);
+  fs.rmSync(poolFile(root, name), { force: true });
+}
+
+export function isPoolAutostart(root: HostRoot, name: string): boolean {
+  try {
+    return fs.lstatSync(autostartLink(root, name)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Create (atomically: a link under a temporary name, then rename) or remove the autostart link. */
+export function setAutostartLink(root: HostRoot, name: string, on: boolean): void {
+  const link = autostartLink(root, name);
+  if (!on) {
+    fs.rmSync(link, { force: true });
+    return;
+  }
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  const tmp = path.join(path.dirname(link), `.${path.basename(link)}.${process.pid}.tmp`);
+  fs.rmSync(tmp, { force: true });
+  fs.symlinkSync(`../${path.basename(link)}`, tmp);
+  fs.renameSync(tmp, link);
+}
