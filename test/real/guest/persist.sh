@@ -47,7 +47,7 @@ expect "persist: the file is byte-identical to the one mdevctl 1.2 writes for th
 mc undefine --uuid "$UX"
 mc list --defined
 expect "persist: mdevctl list --defined lists virt-mdev's definition (mtty-2, manual)" grep -q "^$UV mtty mtty-2 manual" "$T/out"
-expect "persist: virsh nodedev-list --inactive lists virt-mdev's definition" wait_for 20 listed "$UV" --inactive --cap mdev
+expect "persist: virsh nodedev-list --inactive lists virt-mdev's definition" wait_for 60 listed "$UV" --inactive --cap mdev
 vsh nodedev-start "$(name_of "$UV")"
 expect "persist: virsh nodedev-start starts virt-mdev's definition on the real bus (mtty-2)" \
   bash -c '[ $0 -eq 0 ] && [ "$1" = mtty-2 ]' "$rc" "$(type_of "$UV")"
@@ -80,7 +80,7 @@ expect "persist: virt-mdev nodedev-list --inactive lists libvirt's definition" b
 vm nodedev-start "$UL"
 expect "persist: virt-mdev nodedev-start starts libvirt's definition on the real bus (mtty-1)" \
   bash -c '[ $0 -eq 0 ] && [ "$1" = mtty-1 ]' "$rc" "$(type_of "$UL")"
-expect "persist: libvirt sees the device virt-mdev started as active (nodedev-info)" wait_for 20 libvirt_says_active "$UL" yes
+expect "persist: libvirt sees the device virt-mdev started as active (nodedev-info)" wait_for 60 libvirt_says_active "$UL" yes
 vm nodedev-destroy "$UL"
 expect "persist: virt-mdev nodedev-destroy stops libvirt's definition and keeps it" \
   bash -c '[ $0 -eq 0 ] && [ ! -e "/sys/bus/mdev/devices/$1" ] && [ -f "$2/$1" ]' "$rc" "$UL" "$STORE"
