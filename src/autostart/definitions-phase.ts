@@ -9,23 +9,18 @@ import type { MdevDefinition, StoreProblem } from '../definitions/types.js';
 import { withLedger } from '../ledger/store.js';
 import { ExitCode, isVirtMdevError } from '../util/errors.js';
 import { planAutostart, type AutostartAction } from './plan.js';
-import type { AutostartContext } from './run.js';
-import type { AutostartResult } from './types.js';
-
-const FIRST_RETRY_MS = 200;
-const MAX_RETRY_MS = 2000;
+import { neverAppearedMessage, waitingNote } from './report.js';
+import { runRounds, Waits } from './rounds.js';
+import type { AutostartContext, AutostartResult, DefinitionResult } from './types.js';
 
 const keyOf = (d: MdevDefinition): string => `${d.parent}\0${d.uuid}\0${d.file}`;
 
-function baseResult(d: MdevDefinition): Pick<AutostartResult, 'kind' | 'uuid' | 'parent' | 'type' | 'file'> {
+function baseResult(d: MdevDefinition): Pick<DefinitionResult, 'kind' | 'uuid' | 'parent' | 'type' | 'file'> {
   return { kind: 'definition', uuid: d.uuid, parent: d.parent, type: d.type, file: d.file };
 }
 
-function neverAppeared(d: MdevDefinition, waitedFor: 'parent' | 'type', waitMs: number, waitedMs: number): AutostartResult {
-  const secs = `${waitMs / 1000} s`;
-  const message = waitedFor === 'parent'
-    ? `parent ${d.parent} did not register for mdev support within ${secs}: is its vendor driver loaded and bound? (start it later with 'virt-mdev autostart --parent ${d.parent}')`
-    : `parent ${d.parent} did not offer type ${d.type} within ${secs}: is the vendor's daemon running, or is the type wrong in ${d.file}?`;
+function neverAppeared(d: MdevDefinition, waitedFor: 'parent' | 'type', waitMs: number, waitedMs: number): DefinitionResult {
+  const message = neverAppearedMessage({ for: waitedFor, parent: d.parent }, d.type, d.file, waitMs);
   return { ...baseResult(d), state: 'failed', exitCode: ExitCode.NOT_FOUND, reason: waitedFor === 'parent' ? 'parent-absent' : 'no-type', message, waitedMs, waitedFor };
 }
 
@@ -35,13 +30,16 @@ interface Round {
 }
 
 class DefinitionsRun {
-  private readonly started = Date.now();
-  private readonly waitedFor = new Map<string, 'parent' | 'type'>();
+  private readonly started: number;
+  private readonly waits: Waits<'parent' | 'type'>;
   private pending: Set<string> | undefined;
   readonly results: AutostartResult[] = [];
   problems: StoreProblem[] = [];
 
-  constructor(private readonly ctx: AutostartContext) {}
+  constructor(private readonly ctx: AutostartContext) {
+    this.started = ctx.startedAt ?? Date.now();
+    this.waits = new Waits(this.started);
+  }
 
   private emit(r: AutostartResult): void {
     this.results.push(r);
@@ -53,9 +51,8 @@ class DefinitionsRun {
     return defs.filter((d) => d.start === 'auto' && (!only || only.includes(d.parent)));
   }
 
-  private waited(d: MdevDefinition): Pick<AutostartResult, 'waitedMs' | 'waitedFor'> {
-    const w = this.waitedFor.get(keyOf(d));
-    return w ? { waitedMs: Date.now() - this.started, waitedFor: w } : {};
+  private waited(d: MdevDefinition): Pick<DefinitionResult, 'waitedMs' | 'waitedFor'> {
+    return this.waits.waited(keyOf(d)) ?? {};
   }
 
   private async apply(a: AutostartAction, final: boolean, round: Round): Promise<void> {
@@ -66,8 +63,7 @@ class DefinitionsRun {
       case 'fail': return this.emit({ ...baseResult(d), state: 'failed', exitCode: a.exitCode, reason: a.reason, message: a.message, ...this.waited(d) });
       case 'wait':
         if (final) return this.emit(neverAppeared(d, a.for, this.ctx.waitMs, Date.now() - this.started));
-        if (!this.waitedFor.has(keyOf(d))) this.ctx.onNote?.(`waiting up to ${this.ctx.waitMs / 1000} s for ${a.for === 'parent' ? `parent ${d.parent} to register` : `parent ${d.parent} to offer ${d.type}`} (${d.uuid})`);
-        this.waitedFor.set(keyOf(d), a.for);
+        if (this.waits.mark(keyOf(d), a.for)) this.ctx.onNote?.(`${waitingNote({ for: a.for, parent: d.parent }, d.type, this.ctx.waitMs)} (${d.uuid})`);
         round.waiting.set(keyOf(d), a.for);
         return;
       case 'start':
@@ -112,19 +108,9 @@ class DefinitionsRun {
   }
 
   async run(): Promise<void> {
-    const deadline = this.started + this.ctx.waitMs;
-    let delay = FIRST_RETRY_MS;
-    for (;;) {
-      const round = await this.round(Date.now() >= deadline);
-      if (round.waiting.size === 0) return;
-      // the lock is free while we sleep: the hook and nodedev-* must not queue behind a late parent
-      await sleep(Math.max(0, Math.min(delay, deadline - Date.now())));
-      delay = Math.min(delay * 2, MAX_RETRY_MS);
-    }
+    await runRounds(this.started + this.ctx.waitMs, async (final) => (await this.round(final)).waiting.size > 0);
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function autostartDefinitions(ctx: AutostartContext): Promise<{ results: AutostartResult[]; problems: StoreProblem[] }> {
   const run = new DefinitionsRun(ctx);

@@ -3,8 +3,8 @@
 export { POOL_NAMESPACE, poolMemberUuid, type PoolDefinition } from './types.js';
 export { checkPoolSize, formatPoolXml, parsePoolXml, MAX_POOL_SIZE, MAX_POOL_XML_BYTES } from './parse.js';
 export {
-  autostartLink, findPoolDefinition, isPoolAutostart, listPoolDefinitions, poolFile, poolsDir, readPoolDefinition,
-  type PoolDefinitions,
+  autostartLink, findPoolDefinition, isPoolAutostart, listAutostartPools, listPoolDefinitions, poolFile, poolsDir, readPoolDefinition,
+  type AutostartPools, type PoolDefinitions,
 } from './store.js';
 export {
   describeOffers, maxMembers, offersOf, planPlacement, resolvePoolParents,

