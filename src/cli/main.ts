@@ -13,6 +13,9 @@ import { registerHookAdmin } from './commands/hook-admin.js';
 import { registerPools } from './commands/pools.js';
 import { registerAutostart } from './commands/autostart.js';
 import { registerInstall } from './commands/install.js';
+import { registerMetrics } from './commands/metrics.js';
+import { registerCompletion } from './commands/completion.js';
+import { registerCheck } from './commands/check.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -34,6 +37,9 @@ export function buildProgram(): Command {
   registerPools(program);
   registerAutostart(program);
   registerInstall(program);
+  registerMetrics(program);
+  registerCompletion(program);
+  registerCheck(program);
   return program;
 }
 

@@ -4,6 +4,7 @@
 import type { HostRoot } from '../host/root.js';
 import { createWithAttrs } from '../mdevbus/create-with-attrs.js';
 import type { MdevBus, MdevDevice } from '../mdevbus/types.js';
+import { refusePoolMemberUuid } from '../pools/reserved.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import type { MdevDefinition } from './types.js';
 
@@ -12,6 +13,7 @@ export type StartOutcome = { state: 'started' | 'already-active'; device: MdevDe
 /** Start one definition; the caller holds the ledger lock. Errors name the definition and what to do. */
 export async function startDefinition(root: HostRoot, bus: MdevBus, def: MdevDefinition): Promise<StartOutcome> {
   const what = `mdev ${def.uuid} (${def.type} on ${def.parent}, defined in ${def.file})`;
+  refusePoolMemberUuid(root, def.uuid, `cannot start ${what}`);
   const existing = bus.findDevice(def.uuid);
   if (existing) {
     if (existing.parent === def.parent && (existing.typeId === def.type || existing.typeId === '')) return { state: 'already-active', device: existing };

@@ -3,9 +3,9 @@
 // retries a file that does not parse before it names it as broken.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readHostFile } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { readFileBounded } from '../util/bounded-read.js';
 import { errnoCode, isVirtMdevError } from '../util/errors.js';
 import { checkParentName } from '../util/validate.js';
 import { formatDefinitionFile, parseDefinitionFile, uuidOfFileName } from './file-format.js';
@@ -30,22 +30,25 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function readDefinitionBytes(file: string): Buffer {
-  const st = fs.lstatSync(file);
-  if (!st.isFile()) throw new Error('not a regular file (a link, directory or device)');
-  const r = readFileBounded(file, MAX_DEFINITION_BYTES);
-  if (!r.ok) throw new Error(`larger than ${MAX_DEFINITION_BYTES} bytes`);
-  return r.data;
+/** mdevctl writes regular files; a link (followed anywhere), FIFO (would block) or device is not one. */
+function readDefinitionBytes(root: HostRoot, file: string): Buffer {
+  const r = readHostFile(root, file, MAX_DEFINITION_BYTES, { refuseLinks: true }, 'mdevctl definition');
+  if (r.ok) return r.data;
+  switch (r.why) {
+    case 'absent': throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+    case 'too-big': throw new Error(`larger than ${MAX_DEFINITION_BYTES} bytes`);
+    default: throw new Error('not a regular file (a link, directory or device)');
+  }
 }
 
 /** One file, retried while mdevctl may be rewriting it in place. */
-function readOne(file: string, parent: string, uuid: string): MdevDefinition {
+function readOne(root: HostRoot, file: string, parent: string, uuid: string): MdevDefinition {
   for (let attempt = 1; ; attempt++) {
     try {
-      const parsed = parseDefinitionFile(readDefinitionBytes(file), file);
+      const parsed = parseDefinitionFile(readDefinitionBytes(root, file), file);
       return { uuid, parent, file, ...parsed };
     } catch (e) {
-      if (attempt >= READ_TRIES || errnoCode(e) === 'ENOENT') throw e;
+      if (attempt >= READ_TRIES || errnoCode(e) === 'ENOENT' || (isVirtMdevError(e) && e.reason === 'link-outside-root')) throw e;
       sleepSync(RETRY_MS * attempt);
     }
   }
@@ -68,13 +71,13 @@ function isDirNoFollow(p: string): boolean {
   }
 }
 
-function readParentDir(dir: string, parent: string, out: StoreSnapshot): void {
+function readParentDir(root: HostRoot, dir: string, parent: string, out: StoreSnapshot): void {
   for (const name of listDir(dir)) {
     const uuid = uuidOfFileName(name);
     if (uuid === undefined) continue; // mdevctl skips these too (our own temporary files among them)
     const file = path.join(dir, name);
     try {
-      out.definitions.push(readOne(file, parent, uuid));
+      out.definitions.push(readOne(root, file, parent, uuid));
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') continue; // undefined meanwhile
       out.problems.push({ file, uuid, parent, message: isVirtMdevError(e) ? e.message : `mdevctl definition ${file} is unreadable: ${(e as Error).message}` });
@@ -96,7 +99,7 @@ export function readStore(root: HostRoot): StoreSnapshot {
       out.problems.push({ file: dir, message: `mdevctl store directory ${dir} is not named like a parent device: ${(e as Error).message}` });
       continue;
     }
-    readParentDir(dir, parent, out);
+    readParentDir(root, dir, parent, out);
   }
   out.definitions.sort((a, b) => cmp(a.parent, b.parent) || cmp(a.uuid, b.uuid) || cmp(a.file, b.file));
   return out;

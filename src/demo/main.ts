@@ -1,13 +1,15 @@
 // npm run demo: the whole story on a fresh simulated host. An admin's domain XML with two managed
 // mdevs is made libvirt-ready with `virt-mdev transform`; then hooks/qemu is run exactly as libvirt
 // runs it (argv NAME OP SUBOP -, the XML on stdin, only LC_ALL=C PATH=/bin:/sbin HOME=/ in the
-// environment) through a VM's life, with the node-device tree before, during and after.
+// environment) through a VM's life, with the node-device tree before, during and after. Then VMs
+// draw from a pool (./pools.ts).
 import { execa } from 'execa';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { snapshotTree } from '../util/tree-snapshot.js';
+import { poolStory } from './pools.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(repo, 'dist/src/cli/main.js');
@@ -20,10 +22,11 @@ const indent = (s: string, by = '    '): string => s.replace(/\n$/, '').split('\
 let step = 0;
 const heading = (s: string): void => { step += 1; out(); out(`== ${step}. ${s} ${'='.repeat(Math.max(3, 74 - s.length))}`); };
 
-async function virtMdev(root: string, args: string[], input?: string): Promise<string> {
+async function virtMdev(root: string, args: string[], input?: string, expectExit = 0): Promise<string> {
   out(`  $ virt-mdev --root $HOST ${args.join(' ')}`);
   const r = await execa(process.execPath, [cli, '--root', root, ...args], { input, cwd: repo, reject: false, stripFinalNewline: false });
-  if (r.exitCode !== 0) throw new Error(`virt-mdev ${args.join(' ')} failed (${String(r.exitCode)}): ${r.stderr}`);
+  if (r.exitCode !== expectExit) throw new Error(`virt-mdev ${args.join(' ')} exited ${String(r.exitCode)}, not ${expectExit}: ${r.stderr}`);
+  if (expectExit !== 0) out(`    exit ${String(r.exitCode)}: ${r.stderr.trim()}`);
   return r.stdout;
 }
 
@@ -32,7 +35,7 @@ async function tree(root: string, label: string): Promise<void> {
   out(indent(await virtMdev(root, ['nodedev-list', '--tree'])));
 }
 
-async function runHook(root: string, xml: string, op: string, subop: string, name = DOMAIN): Promise<void> {
+async function runHook(root: string, xml: string, op: string, subop: string, name = DOMAIN, expectExit = 0): Promise<void> {
   // where node is not in a usual place, pass its path as the installed hook wrapper does
   const env: Record<string, string> = { LC_ALL: 'C', PATH: '/bin:/sbin', HOME: '/', VIRT_MDEV_ROOT: root };
   if (!['/usr/bin/node', '/usr/local/bin/node'].includes(process.execPath)) env.VIRT_MDEV_NODE = process.execPath;
@@ -41,11 +44,17 @@ async function runHook(root: string, xml: string, op: string, subop: string, nam
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   out(`  libvirt runs: env -i LC_ALL=C PATH=/bin:/sbin HOME=/ hooks/qemu ${name} ${op} ${subop} - < ${name}.xml`);
   out(`    exit ${String(r.exitCode)} in ${ms.toFixed(0)} ms${r.stdout ? `, stdout ${r.stdout.length} bytes` : ', no output'}${r.stderr ? `, stderr: ${r.stderr.trim()}` : ''}`);
-  if (r.exitCode !== 0) throw new Error(`the hook failed at ${op} ${subop}: ${r.stderr}`);
+  if (r.exitCode !== expectExit) throw new Error(`the hook exited ${String(r.exitCode)} at ${op} ${subop}, not ${expectExit}: ${r.stderr}`);
 }
 
-function statusFile(root: string): string {
-  return path.join(root, 'run/libvirt/qemu', `${DOMAIN}.xml`);
+function statusFile(root: string, name = DOMAIN): string {
+  return path.join(root, 'run/libvirt/qemu', `${name}.xml`);
+}
+
+/** libvirt keeps the live definition in its status file while QEMU runs */
+function markRunning(root: string, name: string, xml: string): void {
+  fs.mkdirSync(path.dirname(statusFile(root, name)), { recursive: true });
+  fs.writeFileSync(statusFile(root, name), `<domstatus state='running' reason='booted' pid='4242'>\n${xml.replace(/^<\?xml[^>]*>\s*/, '')}</domstatus>\n`);
 }
 
 async function main(): Promise<void> {
@@ -76,9 +85,7 @@ async function main(): Promise<void> {
     out(indent(await virtMdev(root, ['ledger'])));
     await runHook(root, xml, 'start', 'begin');
     await runHook(root, xml, 'started', 'begin');
-    // libvirt keeps the live definition in its status file while QEMU runs
-    fs.mkdirSync(path.dirname(statusFile(root)), { recursive: true });
-    fs.writeFileSync(statusFile(root), `<domstatus state='running' reason='booted' pid='4242'>\n${xml.replace(/^<\?xml[^>]*>\s*/, '')}</domstatus>\n`);
+    markRunning(root, DOMAIN, xml);
     out(`  libvirt writes $HOST/run/libvirt/qemu/${DOMAIN}.xml: the domain runs`);
 
     heading('While it runs: gc leaves the devices of running domains alone');
@@ -106,8 +113,10 @@ async function main(): Promise<void> {
       const o = JSON.parse(l) as Record<string, unknown>;
       out(`  ${String(o.op).padEnd(8)} ${String(o.action).padEnd(14)} ${o.uuid ? `${String(o.uuid)} ${String(o.type ?? '')}${o.parent ? ` on ${String(o.parent)}` : ''}` : o.ms !== undefined ? `${String(o.ms)} ms` : ''}`);
     }
+    await poolStory({ root, heading, out, indent, virtMdev, runHook, tree, markRunning: (name, x) => markRunning(root, name, x), markStopped: (name) => fs.rmSync(statusFile(root, name)) });
     out();
-    out('done: the domain got its mdevs at start and gave them back at stop; nothing else on the host was touched.');
+    out('done: the domain got its mdevs at start and gave them back at stop; VMs drew from a pool and gave back;');
+    out('nothing else on the host was touched.');
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -16,7 +16,8 @@ export interface Check {
   message: string;
 }
 
-const MIN_NODE: [number, number] = [20, 19];
+// the runtime (hook, CLI, autostart) runs on Debian 12 and Ubuntu 24.04's own nodejs (18.20, 18.19)
+const MIN_NODE: [number, number] = [18, 19];
 
 function nodeCheck(version: string): Check {
   const [maj, min] = version.replace(/^v/, '').split('.').map(Number);

@@ -4,6 +4,7 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { ExitCode, VirtMdevError, isVirtMdevError, type ExitCodeValue } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkPoolName, checkTypeId, printable } from '../util/validate.js';
+import { xmlShapeProblem } from '../util/xml-limits.js';
 import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS } from './namespace.js';
 import { LineIndex, attr, scanStartTag, type AttrLoc, type ElementLoc } from './scan.js';
 import type { DomainDoc, GuestModel, HostdevForm, MdevHostdev, MetadataEntry, Span } from './types.js';
@@ -144,6 +145,7 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   /** the element saxes closed last: an unexpected close tag closes the still-open element first */
   let lastClosed: Frame | undefined;
   let sawRoot = false;
+  let elements = 0;
 
   const parser = new SaxesParser({ xmlns: true, position: true });
   parser.on('error', (e) => {
@@ -174,6 +176,8 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   parser.on('opentagstart', (tag) => {
     tagStart = text.lastIndexOf('<', parser.position - 1);
     pendingTag = tag.name;
+    const shape = xmlShapeProblem(stack.length + 1, ++elements);
+    if (shape) fail(ExitCode.BAD_XML, shape.reason, tagStart, `<${printable(tag.name, 40)}>: ${shape.message}`);
   });
   parser.on('opentag', (tag: SaxesTagNS) => {
     const parent = stack.length ? stack[stack.length - 1].role : undefined;

@@ -1,12 +1,15 @@
 // virt-mdev gc: bring the ledger and the host back in line after anything that interrupted the hook
 // (a crash, a SIGKILL, a libvirtd that died mid-start, a remove that blocked past its bound).
 // It only ever removes devices the ledger says we created, and never one a running domain names.
+// Pools get back what was lent to domains that no longer run, and their missing members (./pool-gc.ts).
 import type { HostRoot } from '../host/root.js';
-import { dropEntry, notOurDevice, setState, withLedger } from '../ledger/store.js';
+import { dropEntry, notOurDevice, readLedger, setState, withLedger } from '../ledger/store.js';
 import { findRunning, listRunningDomains, runningUserOf } from '../ledger/running.js';
 import { removeAndSettle } from '../ledger/settle.js';
 import type { LedgerEntry } from '../ledger/types.js';
 import type { MdevBus } from '../mdevbus/types.js';
+import { ExitCode, type ExitCodeValue } from '../util/errors.js';
+import { decidePoolEntry, poolGcView, refillPools, refillPreview, startedPools, type PoolGcView, type Refill } from './pool-gc.js';
 
 export interface GcOptions {
   /** an 'active' device of a domain that does not run yet is left alone this long (it may be starting) */
@@ -20,29 +23,31 @@ export interface GcOptions {
 
 export interface GcAction {
   uuid: string;
-  action: 'remove' | 'removed' | 'abandoned' | 'forget' | 'keep' | 'return-to-pool' | 'activate';
+  action: 'remove' | 'removed' | 'abandoned' | 'forget' | 'keep' | 'activate' | 'unhold' | 'undo-draw'
+    /** pool members: made again, would be made again (dry run), cannot be made now */
+    | 'recreated' | 'would-recreate' | 'missing';
   why: string;
   domain?: string;
   parent: string;
   type: string;
+  /** missing: the exit code of what stands in the way */
+  code?: ExitCodeValue;
 }
 
 export interface GcReport {
   actions: GcAction[];
 }
 
-function decide(e: LedgerEntry, bus: MdevBus, running: ReturnType<typeof listRunningDomains>, o: GcOptions, now: number):
+function decide(e: LedgerEntry, bus: MdevBus, running: ReturnType<typeof listRunningDomains>, o: GcOptions, now: number, pv: PoolGcView):
   Omit<GcAction, 'uuid' | 'parent' | 'type' | 'domain'> {
   const dev = bus.findDevice(e.uuid);
+  if (e.pool !== undefined) return decidePoolEntry(e, dev, pv);
   if (!dev) return { action: 'forget', why: 'the device no longer exists' };
   const user = runningUserOf(running, e.uuid);
   const ownerRuns = findRunning(running, e.domain);
   if (user || ownerRuns) {
     if (e.state === 'creating' && ownerRuns) return { action: 'activate', why: `its domain '${ownerRuns.name}' runs` };
     return { action: 'keep', why: `in use by running domain '${(user ?? ownerRuns)!.name}'` };
-  }
-  if (e.pool !== undefined) {
-    return e.domain ? { action: 'return-to-pool', why: `lent to '${e.domain.name}', which no longer runs` } : { action: 'keep', why: `owned by pool '${e.pool}'` };
   }
   if (e.origin === 'adopted') return { action: 'forget', why: 'adopted, not created by virt-mdev: never removed, only forgotten' };
   const replaced = notOurDevice(e, dev);
@@ -65,39 +70,60 @@ function decide(e: LedgerEntry, bus: MdevBus, running: ReturnType<typeof listRun
   }
 }
 
+function refillAction(r: Refill): GcAction {
+  return { uuid: r.uuid, action: r.outcome, why: r.why, parent: r.parent ?? '-', type: r.type, ...(r.code !== undefined ? { code: r.code } : {}) };
+}
+
 export async function gc(root: HostRoot, bus: MdevBus, o: GcOptions): Promise<GcReport> {
   const log = o.log ?? (() => {});
   const actions: GcAction[] = [];
-  const toRemove = await withLedger(root, (txn) => {
+  const { marked: toRemove, pools } = await withLedger(root, (txn) => {
     const running = listRunningDomains(root);
     const now = Date.now();
+    const pv = poolGcView(txn.ledger, running, now, o.minAgeMs);
+    const pools = startedPools(txn.ledger, pv);
     const marked: string[] = [];
     for (const e of [...txn.ledger.devices]) {
-      const d = decide(e, bus, running, o, now);
+      const d = decide(e, bus, running, o, now, pv);
       actions.push({ uuid: e.uuid, parent: e.parent, type: e.type, domain: e.domain?.name, ...d });
       if (o.dryRun) continue;
       if (d.action !== 'keep') log(`gc-${d.action}`, { uuid: e.uuid, parent: e.parent, type: e.type, why: d.why });
       switch (d.action) {
         case 'forget': dropEntry(txn.ledger, e.uuid); break;
-        case 'activate': setState(e, 'active'); break;
-        case 'return-to-pool': delete e.domain; setState(e, 'active'); break;
+        case 'activate': case 'undo-draw': setState(e, 'active'); break;
+        case 'unhold': delete e.domain; setState(e, 'active'); break;
         case 'remove': setState(e, 'removing'); marked.push(e.uuid); break;
         case 'keep': break;
       }
     }
     if (!o.dryRun) txn.commit();
-    return marked;
+    return { marked, pools };
   }, { lockTimeoutMs: o.lockTimeoutMs });
-  if (o.dryRun || toRemove.length === 0) return { actions };
-  const r = await removeAndSettle(toRemove, {
-    root, bus, removeTimeoutMs: o.removeTimeoutMs, lockTimeoutMs: o.lockTimeoutMs,
-    log, owns: (e) => toRemove.includes(e.uuid),
-  });
-  for (const a of actions) {
-    if (a.action !== 'remove') continue;
-    if (r.removed.includes(a.uuid)) a.action = 'removed';
-    else if (r.abandoned.includes(a.uuid)) a.action = 'abandoned';
+  if (o.dryRun) {
+    actions.push(...refillPreview(root, readLedger(root), bus.listDevices(), listRunningDomains(root), pools).map(refillAction));
+    return { actions };
+  }
+  if (toRemove.length > 0) {
+    const r = await removeAndSettle(toRemove, {
+      root, bus, removeTimeoutMs: o.removeTimeoutMs, lockTimeoutMs: o.lockTimeoutMs,
+      log, owns: (e) => toRemove.includes(e.uuid),
+    });
+    for (const a of actions) {
+      if (a.action !== 'remove') continue;
+      if (r.removed.includes(a.uuid)) a.action = 'removed';
+      else if (r.abandoned.includes(a.uuid)) a.action = 'abandoned';
+    }
+  }
+  if (pools.length > 0) {
+    const refills = await withLedger(root, (txn) => refillPools(root, bus, txn, pools, log), { lockTimeoutMs: o.lockTimeoutMs });
+    actions.push(...refills.map(refillAction));
   }
   return { actions };
 }
 
+/** The exit code for members gc could not make again (undefined when every started pool is whole). */
+export function missingMembersCode(report: GcReport): ExitCodeValue | undefined {
+  const missing = report.actions.filter((a) => a.action === 'missing');
+  if (missing.length === 0) return undefined;
+  return missing.every((a) => a.code === missing[0].code) && missing[0].code !== undefined ? missing[0].code : ExitCode.FAILURE;
+}

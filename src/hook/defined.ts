@@ -5,6 +5,7 @@
 import { definitionsOfUuid, onlyDefinition } from '../definitions/lookup.js';
 import { startDefinition } from '../definitions/start.js';
 import type { MdevDefinition, StoreSnapshot } from '../definitions/types.js';
+import type { MdevParent } from '../mdevbus/types.js';
 import { withLedgerLock } from '../ledger/store.js';
 import { ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import type { HookContext } from './context.js';
@@ -19,9 +20,10 @@ function prefixed(e: unknown, what: string): unknown {
 
 /**
  * The definition to start for an unmanaged hostdev whose device does not exist: exactly one, whose
- * parent is registered and offers its type. Throws with what to do otherwise.
+ * parent is registered (among `parents`, one look at the bus) and offers its type. Throws with what
+ * to do otherwise. Pure, so that `virt-mdev check` plans with it too.
  */
-export function unmanagedDefinition(ctx: HookContext, snap: StoreSnapshot, u: UnmanagedDevice, what: string): MdevDefinition {
+export function unmanagedDefinition(parents: MdevParent[], snap: StoreSnapshot, u: UnmanagedDevice, what: string): MdevDefinition {
   let def: MdevDefinition | undefined;
   try {
     def = onlyDefinition(definitionsOfUuid(snap, u.uuid), u.uuid,
@@ -34,7 +36,7 @@ export function unmanagedDefinition(ctx: HookContext, snap: StoreSnapshot, u: Un
       `${what}: mediated device ${u.uuid} does not exist on this host; create it first (virt-mdev nodedev-create, mdevctl start), define it (virt-mdev nodedev-define: prepare starts a defined device), or let virt-mdev manage it: managed='yes' and 'virt-mdev transform'`);
   }
   const d = def;
-  const parent = ctx.bus.listParents().find((p) => p.name === d.parent);
+  const parent = parents.find((p) => p.name === d.parent);
   if (!parent) {
     throw new VirtMdevError(ExitCode.NOT_FOUND, 'parent-absent',
       `${what}: mediated device ${u.uuid} does not exist; it is defined (${d.file}) on parent ${d.parent}, which is not registered for mdev support now (is its vendor driver loaded and bound?)`);

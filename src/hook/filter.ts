@@ -1,11 +1,13 @@
 // migrate begin / restore begin: the only calls whose stdout libvirt uses, as a replacement domain XML
 // (empty = unchanged). An incoming domain may carry a managed mdev UUID that this host already uses
 // for another domain; then the device gets a fresh UUID (the guest ABI check ignores the host side,
-// reference §4.3) and only those UUID values change in the text.
+// reference §4.3) and only those UUID values change in the text. A device drawn from a pool is not
+// taken by its UUID: the destination draws from its own pool of the same name at prepare.
 import * as crypto from 'node:crypto';
 import { rewriteUuids } from '../domainxml/rewrite-uuids.js';
 import { findEntry, readLedger, sameDomain } from '../ledger/store.js';
 import { listRunningDomains, runningUserOf } from '../ledger/running.js';
+import { findPoolDefinition } from '../pools/store.js';
 import type { HookContext } from './context.js';
 import type { DomainMdevs } from './domain.js';
 
@@ -26,9 +28,17 @@ export function filterIncoming(ctx: HookContext, d: DomainMdevs, xml: string): s
     }
     return undefined;
   };
+  // a pool request's type is the pool's on this host (none when the pool is not here: any device is in the way)
+  const poolType = (pool: string): string | undefined => {
+    try {
+      return findPoolDefinition(ctx.root, pool)?.type;
+    } catch {
+      return undefined;
+    }
+  };
   const map = new Map<string, string>();
   for (const m of d.managed) {
-    const why = taken(m.uuid, m);
+    const why = taken(m.uuid, m.pool !== undefined && m.type === undefined ? { ...m, type: poolType(m.pool) } : m);
     if (!why) continue;
     let fresh: string;
     do {

@@ -3,13 +3,19 @@
 // nothing. Honoured only on a simulated host: a production hook can never be made to kill itself.
 import type { HostRoot } from '../host/root.js';
 
+import type { PoolKillStep } from '../pools/member.js';
+
 export type KillStep =
   | 'prepare-locked' | 'prepare-intent' | 'prepare-created' | 'prepare-committed'
-  | 'release-locked' | 'release-marked' | 'release-removed' | 'release-committed';
+  | 'draw-intent' | 'draw-removed' | 'draw-created'
+  | 'release-locked' | 'release-marked' | 'release-removed' | 'release-return' | 'release-committed'
+  | PoolKillStep;
 
 export const KILL_STEPS: readonly KillStep[] = [
   'prepare-locked', 'prepare-intent', 'prepare-created', 'prepare-committed',
-  'release-locked', 'release-marked', 'release-removed', 'release-committed',
+  'draw-intent', 'draw-removed', 'draw-created',
+  'release-locked', 'release-marked', 'release-removed', 'release-return', 'release-committed',
+  'pool-member-intent', 'pool-member-created',
 ];
 
 export function makeKillPoint(root: HostRoot, env: NodeJS.ProcessEnv = process.env): (step: KillStep) => void {

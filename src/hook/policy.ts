@@ -1,6 +1,8 @@
 // Where a managed device goes: the parent the domain names, else the parent with the most instances
 // of the type left, ties broken by name so that the same host state always gives the same answer.
-// The type's device_api must fit the guest model before anything is created.
+// The type's device_api must fit the guest model before anything is created. Pure: decided over the
+// parents of one snapshot (bus.listParents()), so the hook and `virt-mdev check` answer alike.
+import { noParentError } from '../mdevbus/bus.js';
 import type { MdevBus, MdevParent, MdevType } from '../mdevbus/types.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 
@@ -15,9 +17,10 @@ function offers(parents: MdevParent[], typeId: string): string {
 }
 
 /** Ordered parents to try; throws NOT_FOUND / REFUSED / NO_CAPACITY with what to do. */
-export function chooseParents(bus: MdevBus, req: { type: string; parent?: string; model: string }, what: string): Candidate[] {
+export function chooseParents(parents: MdevParent[], req: { type: string; parent?: string; model: string }, what: string, rootDir: string): Candidate[] {
   if (req.parent !== undefined) {
-    const p = bus.getParent(req.parent);
+    const p = parents.find((x) => x.name === req.parent);
+    if (!p) throw noParentError(req.parent, parents.map((x) => x.name), rootDir);
     const t = p.types.find((x) => x.id === req.type);
     if (!t) {
       throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-type',
@@ -30,7 +33,6 @@ export function chooseParents(bus: MdevBus, req: { type: string; parent?: string
     }
     return [{ parent: p.name, type: t }];
   }
-  const parents = bus.listParents();
   const withType = parents.flatMap((p) => p.types.filter((t) => t.id === req.type).map((t) => ({ parent: p.name, type: t })));
   if (withType.length === 0) {
     const all = [...new Set(parents.flatMap((p) => p.types.map((t) => t.id)))].sort();
@@ -58,6 +60,11 @@ export function checkApi(t: Pick<MdevType, 'id' | 'deviceApi'>, model: string, w
   }
 }
 
+/** device_api of a type in a snapshot's parents, or undefined when that parent or type is not there */
+export function apiOf(parents: MdevParent[], parent: string, typeId: string): string | undefined {
+  return parents.find((p) => p.name === parent)?.types.find((t) => t.id === typeId)?.deviceApi;
+}
+
 /** device_api of an existing device's type, or undefined when its parent or type vanished meanwhile */
 export function deviceApiOf(bus: MdevBus, parent: string, typeId: string): string | undefined {
   try {
@@ -65,4 +72,26 @@ export function deviceApiOf(bus: MdevBus, parent: string, typeId: string): strin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A snapshot's parents after one more instance of typeId on parent: that type has one fewer left, and
+ * the parent's other types shrink in proportion, as they do when types share one budget (mtty,
+ * GVT-g, the kernel's per-parent counter). Types that exclude each other (NVIDIA time-sliced vGPUs)
+ * are not foreseen: there the kernel's refusal at create time is the answer.
+ */
+export function afterCreate(parents: MdevParent[], parent: string, typeId: string): MdevParent[] {
+  return parents.map((p) => {
+    if (p.name !== parent) return p;
+    const used = p.types.find((t) => t.id === typeId);
+    if (!used || used.availableInstances <= 0) return p;
+    const left = used.availableInstances;
+    return {
+      ...p,
+      types: p.types.map((t) => ({
+        ...t,
+        availableInstances: t.id === typeId ? left - 1 : Math.floor((t.availableInstances * (left - 1)) / left),
+      })),
+    };
+  });
 }

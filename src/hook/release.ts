@@ -2,16 +2,48 @@
 // the devices this domain's prepare created, per the ledger; it also runs after a failed prepare, so
 // it must be idempotent. A remove can block while anything still holds the device open (§1.5): it
 // runs outside the lock with a bound, and one that does not finish is left to `virt-mdev gc`.
+// A device drawn from a pool is removed the same way, and the member it replaced is created again
+// under the lock, on the parent whose capacity the removal just gave back.
 import type { DomainRef, LedgerEntry } from '../ledger/types.js';
+import type { LedgerTxn } from '../ledger/store.js';
+import { findPoolDefinition } from '../pools/store.js';
+import { poolMemberUuid } from '../pools/types.js';
 import { dropEntry, notOurDevice, sameDomain, setState, withLedger } from '../ledger/store.js';
 import { listRunningDomains, runningUserOf } from '../ledger/running.js';
 import { removeAndSettle } from '../ledger/settle.js';
 import type { HookContext } from './context.js';
+import { restoreMember } from './draw.js';
 
 export interface ReleaseResult {
   removed: string[];
   abandoned: string[];
   kept: string[];
+  /** pool members created again in place of the domain's devices */
+  returned: string[];
+}
+
+/** The member's own entry, which an unmanaged hostdev held (not a device drawn for the domain). */
+function isHeldMember(e: LedgerEntry): boolean {
+  return e.pool !== undefined && e.member !== undefined && e.uuid === poolMemberUuid(e.pool, e.member);
+}
+
+/** Give a removed drawn device's capacity back to its pool, unless the pool no longer wants that member. */
+async function returnMember(ctx: HookContext, txn: LedgerTxn, e: LedgerEntry, returned: string[]): Promise<void> {
+  if (e.pool === undefined || e.member === undefined) return;
+  let size = Infinity;
+  try {
+    const def = findPoolDefinition(ctx.root, e.pool);
+    size = def ? def.size : 0;
+  } catch { /* an unreadable definition: keep the pool as it was */ }
+  if (e.member >= size) {
+    ctx.log.log('return-skip', { pool: e.pool, member: e.member, why: 'the pool is no longer defined with that member' });
+    return;
+  }
+  ctx.kill('release-return');
+  if (await restoreMember(ctx, txn, e.pool, e.type, e.member, e.parent)) {
+    returned.push(poolMemberUuid(e.pool, e.member));
+    ctx.log.log('return-to-pool', { uuid: e.uuid, pool: e.pool, member: e.member, parent: e.parent });
+  }
 }
 
 export async function release(ctx: HookContext, domain: DomainRef): Promise<ReleaseResult> {
@@ -23,11 +55,11 @@ export async function release(ctx: HookContext, domain: DomainRef): Promise<Rele
     const running = listRunningDomains(ctx.root);
     const toRemove: LedgerEntry[] = [];
     for (const e of mine) {
-      if (e.pool !== undefined) {
-        // a pool's device goes back to its pool, it is not ours to remove
+      if (isHeldMember(e)) {
+        // an unmanaged hostdev used the member itself: it is free again
         delete e.domain;
         setState(e, 'active');
-        ctx.log.log('return-to-pool', { uuid: e.uuid, pool: e.pool });
+        ctx.log.log('unhold', { uuid: e.uuid, pool: e.pool, member: e.member });
       } else if (e.origin === 'adopted') {
         dropEntry(txn.ledger, e.uuid);
         ctx.log.log('forget', { uuid: e.uuid, parent: e.parent, type: e.type, why: 'adopted, not created by virt-mdev' });
@@ -56,12 +88,14 @@ export async function release(ctx: HookContext, domain: DomainRef): Promise<Rele
     ctx.kill('release-marked');
     return toRemove.map((e) => ({ uuid: e.uuid }));
   }, { lockTimeoutMs: ctx.cfg.lockTimeoutMs });
+  const returned: string[] = [];
   const r = await removeAndSettle(marked.map((e) => e.uuid), {
     root: ctx.root, bus: ctx.bus, removeTimeoutMs: ctx.cfg.removeTimeoutMs, lockTimeoutMs: ctx.cfg.lockTimeoutMs,
     log: (a, f) => ctx.log.log(a, f),
     owns: (e) => sameDomain(e.domain, domain),
     afterRemove: () => ctx.kill('release-removed'),
+    afterDrop: (txn, e) => returnMember(ctx, txn, e, returned),
     afterCommit: () => ctx.kill('release-committed'),
   });
-  return { ...r, kept };
+  return { ...r, kept, returned };
 }

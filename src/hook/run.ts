@@ -28,7 +28,8 @@ export interface HookIo {
 /** ops whose failure libvirt turns into a failed start/migration/restore */
 const MAY_FAIL = new Set(['prepare', 'migrate', 'restore']);
 
-function oneLine(e: unknown): string {
+/** The one line a failing hook prints (libvirt shows it in the `virsh start` error); `check` prints the same. */
+export function oneLine(e: unknown): string {
   if (isVirtMdevError(e)) {
     const tail = e.details.length ? ` (${e.details.join('; ')})` : '';
     return printable(e.message + tail, 2000);

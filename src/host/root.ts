@@ -5,6 +5,12 @@ import * as path from 'node:path';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 
 export const SIM_MARKER = 'virt-mdev-simulated-host.json';
+/**
+ * A simulated host keeps its lock files here, not under run/: `simulate reboot` empties run/ while
+ * the processes of the test live on, and a lock file unlinked under its holder would let a second
+ * process in (a real reboot ends every holder first).
+ */
+export const SIM_LOCK_DIR = 'virt-mdev-simulated-host.locks';
 
 export class HostRoot {
   /** absolute, normalised root directory */
@@ -23,6 +29,8 @@ export class HostRoot {
   get etcDir(): string { return this.p('etc/virt-mdev'); }
   get runDir(): string { return this.p('run/virt-mdev'); }
   get logDir(): string { return this.p('var/log/virt-mdev'); }
+  /** node_exporter's textfile collector directory (the default of Debian's prometheus-node-exporter) */
+  get textfileDir(): string { return this.p('var/lib/prometheus/node-exporter'); }
   /** libvirt's status XML of running qemu domains (never ask libvirt itself from a hook) */
   get libvirtQemuRunDir(): string { return this.p('run/libvirt/qemu'); }
 
@@ -36,6 +44,24 @@ export class HostRoot {
     } catch {
       return this.dir; // a root that vanished: the caller reports it
     }
+  }
+
+  private realTop?: string;
+
+  /**
+   * Whether a resolved path (no symlinks left in it) lies under the root. Always true for '/', so a
+   * real host pays nothing; a simulated root is resolved once.
+   */
+  contains(real: string): boolean {
+    if (this.dir === '/') return true;
+    this.realTop ??= this.realDir;
+    return this.realTop === '/' || real === this.realTop || real.startsWith(this.realTop + path.sep);
+  }
+
+  /** Where this root's cross-process lock files live (src/util/lock.ts). */
+  get lockDir(): string {
+    const real = this.realDir;
+    return this.isSimulated ? path.join(real, SIM_LOCK_DIR) : path.join(real, 'run/virt-mdev/locks');
   }
 
   /** A simulated host carries a marker file at its top; the real '/' never counts as simulated. */

@@ -24,6 +24,15 @@ export const AUTOSTART_FILES: readonly AutostartFile[] = [
   { name: RULE, where: 'rules' },
 ];
 
+export const METRICS_SERVICE = 'virt-mdev-metrics.service';
+export const METRICS_TIMER = 'virt-mdev-metrics.timer';
+
+/** `virt-mdev metrics --textfile` every minute; installed and removed with the autostart files */
+export const METRICS_FILES: readonly AutostartFile[] = [
+  { name: METRICS_SERVICE, where: 'units' },
+  { name: METRICS_TIMER, where: 'units' },
+];
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** this installation's hooks/<name> (dist/src/install/ → ../../../hooks) */
@@ -64,6 +73,7 @@ export function fillTemplate(text: string, v: FillValues): string {
     .replace(/@NODE@/g, unitWord(checkPlainPath(v.nodePath, 'node')))
     .replace(/@CLI@/g, unitWord(checkPlainPath(v.cliPath, 'virt-mdev command line')))
     .replace(/@STORE@/g, store)
+    .replace(/@TEXTFILE@/g, unitWord(checkPlainPath(v.root.textfileDir, "node_exporter's textfile directory")))
     .split('\n').flatMap((l) => (l === '@ENVIRONMENT@' ? env : [l])).join('\n');
   const left = /@[A-Z]+@/.exec(out);
   if (left) throw new Error(`template placeholder ${left[0]} is not known`);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { HostRoot } from '../host/root.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
-import { AUTOSTART_FILES, BOOT_UNIT, fillTemplate, installationCli, isOurs, readTemplate } from './autostart-files.js';
+import { AUTOSTART_FILES, BOOT_UNIT, fillTemplate, installationCli, isOurs, METRICS_FILES, METRICS_TIMER, readTemplate } from './autostart-files.js';
 import { installationHook, inspectInstalled, installHook, uninstallHook } from './install.js';
 import { inspectMdevctlRule, overridePath, overrideText, type MdevctlRule } from './mdevctl-rule.js';
 
@@ -38,6 +38,9 @@ export interface InstallReport {
   /** commands the admin runs next */
   next: string[];
 }
+
+/** every unit and rule install writes: boot autostart, then the metrics timer */
+const TEMPLATE_FILES = [...AUTOSTART_FILES, ...METRICS_FILES];
 
 export function defaultDirs(root: HostRoot): InstallDirs {
   return { hooksDir: root.p('etc/libvirt/hooks'), unitsDir: root.p('etc/systemd/system'), rulesDir: root.p('etc/udev/rules.d') };
@@ -76,7 +79,7 @@ export function installAll(o: InstallOptions): InstallReport {
   const mdevctl = inspectMdevctlRule(o.root, o.rulesDir);
   if (!o.takeOverMdevctl) refuseMdevctl(mdevctl);
   const values = { nodePath: o.nodePath, cliPath: installationCli(), root: o.root };
-  const files = AUTOSTART_FILES.map((f) => ({ file: targetOf(o, f), text: fillTemplate(readTemplate(f.name), values) }));
+  const files = TEMPLATE_FILES.map((f) => ({ file: targetOf(o, f), text: fillTemplate(readTemplate(f.name), values) }));
   for (const f of files) {
     const cur = readIfExists(f.file);
     if (cur !== undefined && !isOurs(cur)) {
@@ -99,7 +102,8 @@ export function installAll(o: InstallOptions): InstallReport {
     if (mdevctl.state === 'masked' && !mdevctl.ours) changes.push({ file: ov, action: 'kept', note: 'mdevctl\'s rule is already masked' });
     else changes.push(writeOurs(ov, overrideText()));
   }
-  const next = ['systemctl daemon-reload', `systemctl enable ${BOOT_UNIT}`, 'udevadm control --reload'];
+  const next = ['systemctl daemon-reload', `systemctl enable ${BOOT_UNIT}`, 'udevadm control --reload',
+    `systemctl enable --now ${METRICS_TIMER}   # with prometheus-node-exporter: metrics for its textfile collector`];
   if (!hook.unchanged) next.push('systemctl restart libvirtd   # or virtqemud: libvirt reads hooks only at start');
   return { changes, mdevctl: inspectMdevctlRule(o.root, o.rulesDir), next };
 }
@@ -112,16 +116,16 @@ function removeOurs(file: string): FileChange {
   return { file, action: 'removed' };
 }
 
-/** `systemctl enable` links the boot unit into multi-user.target.wants; a link to our file is ours too. */
-function removeEnableLink(unitsDir: string): FileChange | undefined {
-  const link = path.join(unitsDir, 'multi-user.target.wants', BOOT_UNIT);
-  let target: string;
+/** `systemctl enable` links a unit into TARGET.wants; a link to our file is ours too. */
+function removeEnableLink(unitsDir: string, target: string, unit: string): FileChange | undefined {
+  const link = path.join(unitsDir, `${target}.wants`, unit);
+  let linked: string;
   try {
-    target = fs.readlinkSync(link);
+    linked = fs.readlinkSync(link);
   } catch {
     return undefined;
   }
-  if (path.basename(target) !== BOOT_UNIT) return { file: link, action: 'kept', note: 'not a link to virt-mdev\'s unit' };
+  if (path.basename(linked) !== unit) return { file: link, action: 'kept', note: 'not a link to virt-mdev\'s unit' };
   fs.unlinkSync(link);
   return { file: link, action: 'removed' };
 }
@@ -134,9 +138,11 @@ export function uninstallAll(root: HostRoot, dirs: InstallDirs): InstallReport {
     const r = uninstallHook(dirs.hooksDir);
     changes.push({ file: r.file, action: r.removed ? 'removed' : 'absent' });
   }
-  const link = removeEnableLink(dirs.unitsDir);
-  if (link) changes.push(link);
-  for (const f of AUTOSTART_FILES) changes.push(removeOurs(targetOf(dirs, f)));
+  for (const [target, unit] of [['multi-user.target', BOOT_UNIT], ['timers.target', METRICS_TIMER]] as const) {
+    const link = removeEnableLink(dirs.unitsDir, target, unit);
+    if (link) changes.push(link);
+  }
+  for (const f of TEMPLATE_FILES) changes.push(removeOurs(targetOf(dirs, f)));
   changes.push(removeOurs(overridePath(dirs.rulesDir)));
   return { changes, mdevctl: inspectMdevctlRule(root, dirs.rulesDir), next: ['systemctl daemon-reload', 'udevadm control --reload'] };
 }

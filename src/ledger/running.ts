@@ -5,8 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SaxesParser } from 'saxes';
+import { readHostFile, type HostFileRead } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
-import { errnoCode } from '../util/errors.js';
+import { ExitCode, VirtMdevError, errnoCode, isVirtMdevError } from '../util/errors.js';
+import { printable } from '../util/validate.js';
+import { xmlShapeProblem } from '../util/xml-limits.js';
 import type { DomainRef } from './types.js';
 
 export interface RunningDomain extends DomainRef {
@@ -41,14 +44,21 @@ export function scanDomainStatus(text: string): { name?: string; uuid?: string; 
   const out: { name?: string; uuid?: string; mdevUuids: Set<string> } = { mdevUuids: new Set() };
   let text$ = '';
   let hostdevDepth = -1;
+  let metadataDepth = -1;
+  let elements = 0;
   parser.on('doctype', () => { throw new Error('DOCTYPE not allowed'); });
+  parser.on('opentagstart', () => {
+    const shape = xmlShapeProblem(stack.length + 1, ++elements);
+    if (shape) throw new Error(shape.message);
+  });
   parser.on('opentag', (tag) => {
     const ln = localName(tag.name);
     stack.push(ln);
     text$ = '';
     if (ln === 'hostdev' && hostdevDepth < 0) hostdevDepth = stack.length;
+    if (ln === 'metadata' && metadataDepth < 0) metadataDepth = stack.length;
     const inHostdev = hostdevDepth > 0;
-    const inMetadata = stack.includes('metadata');
+    const inMetadata = metadataDepth > 0;
     if ((inHostdev && (ln === 'address' || ln === 'mdev')) || (inMetadata && ln === 'device')) {
       const u = tag.attributes.uuid;
       const c = typeof u === 'string' ? canon(u) : undefined;
@@ -64,12 +74,30 @@ export function scanDomainStatus(text: string): { name?: string; uuid?: string; 
       if (ln === 'uuid' && out.uuid === undefined) out.uuid = canon(text$);
     }
     if (hostdevDepth === stack.length) hostdevDepth = -1;
+    if (metadataDepth === stack.length) metadataDepth = -1;
     stack.pop();
     text$ = '';
   });
   parser.on('error', (e) => { throw e; });
   parser.write(text).close();
   return out;
+}
+
+/**
+ * One status file: its text, or undefined when it is not a file libvirt wrote (a directory, FIFO or
+ * device named *.xml) or is gone. Longer than the bound: its head, which is scanned for UUIDs.
+ */
+function readStatusFile(root: HostRoot, file: string): { text: string; truncated: boolean } | undefined {
+  let r: HostFileRead;
+  try {
+    r = readHostFile(root, file, MAX_STATUS_BYTES, { head: true }, "libvirt's status file");
+  } catch (e) {
+    if (isVirtMdevError(e)) throw e;
+    throw new VirtMdevError(ExitCode.HOST, 'status-unreadable',
+      `cannot read libvirt's status file ${printable(file, 200)}: ${errnoCode(e) ?? (e as Error).message}; check the file (libvirt keeps one per running domain)`, { cause: e });
+  }
+  // absent: the domain stopped while we looked; special: not libvirt's (it writes regular files only)
+  return r.ok ? { text: r.data.toString('utf8'), truncated: r.truncated === true } : undefined;
 }
 
 /** Every domain with a status file, keyed by file name (= domain name). A missing directory is none. */
@@ -80,31 +108,24 @@ export function listRunningDomains(root: HostRoot): RunningDomain[] {
     names = fs.readdirSync(dir);
   } catch (e) {
     if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return [];
-    throw e;
+    throw new VirtMdevError(ExitCode.HOST, 'status-unreadable',
+      `cannot list libvirt's status directory ${dir}: ${errnoCode(e) ?? (e as Error).message}`, { cause: e });
   }
   const out: RunningDomain[] = [];
   for (const f of names.sort()) {
     if (!f.endsWith('.xml') || f.startsWith('.')) continue;
     const file = path.join(dir, f);
-    let text: string;
-    try {
-      const fd = fs.openSync(file, 'r');
-      try {
-        const buf = Buffer.alloc(Math.min(fs.fstatSync(fd).size, MAX_STATUS_BYTES));
-        const n = fs.readSync(fd, buf, 0, buf.length, 0);
-        text = buf.subarray(0, n).toString('utf8');
-      } finally { fs.closeSync(fd); }
-    } catch (e) {
-      if (errnoCode(e) === 'ENOENT') continue; // the domain stopped while we looked
-      throw e;
-    }
+    const read = readStatusFile(root, file);
+    if (read === undefined) continue;
+    const { text } = read;
     const fileName = f.slice(0, -4);
     try {
+      if (read.truncated) throw new Error('longer than the bound');
       const s = scanDomainStatus(text);
       out.push({ name: s.name || fileName, uuid: s.uuid, mdevUuids: s.mdevUuids, file, parsed: true });
     } catch {
-      // A half-written or foreign file: assume the domain runs and uses every UUID the file names,
-      // so nothing it might use is ever removed on its account.
+      // A half-written, oversized or foreign file: assume the domain runs and uses every UUID the
+      // file names, so nothing it might use is ever removed on its account.
       const all = new Set<string>();
       for (const m of text.match(UUID_ANYWHERE) ?? []) all.add(m.toLowerCase());
       out.push({ name: fileName, mdevUuids: all, file, parsed: false });

@@ -4,7 +4,7 @@
 // entry is settled: dropped when the device is gone, 'abandoned' when the remove did not finish.
 import type { HostRoot } from '../host/root.js';
 import type { MdevBus, RemoveOutcome } from '../mdevbus/types.js';
-import { dropEntry, findEntry, setState, withLedger } from './store.js';
+import { dropEntry, findEntry, setState, withLedger, type LedgerTxn } from './store.js';
 import type { LedgerEntry } from './types.js';
 
 export interface SettleResult {
@@ -20,6 +20,8 @@ export interface SettleOptions {
   log: (action: string, fields: Record<string, unknown>) => void;
   /** only settle entries that still belong to the caller (another process may have taken them over) */
   owns: (e: LedgerEntry) => boolean;
+  /** under the same lock, right after a removed device's entry is dropped (a pool re-creates its member) */
+  afterDrop?: (txn: LedgerTxn, e: LedgerEntry) => Promise<void>;
   /** test fault injection points */
   afterRemove?: () => void;
   afterCommit?: () => void;
@@ -36,7 +38,7 @@ export async function removeAndSettle(uuids: string[], o: SettleOptions): Promis
     }
   }));
   o.afterRemove?.();
-  await withLedger(o.root, (txn) => {
+  await withLedger(o.root, async (txn) => {
     for (const r of outcomes) {
       const e = findEntry(txn.ledger, r.uuid);
       if (!e || e.state !== 'removing' || !o.owns(e)) continue; // settled by someone else meanwhile
@@ -44,6 +46,7 @@ export async function removeAndSettle(uuids: string[], o: SettleOptions): Promis
         dropEntry(txn.ledger, r.uuid);
         res.removed.push(r.uuid);
         o.log('remove', { uuid: r.uuid, parent: e.parent, type: e.type, outcome: r.outcome });
+        await o.afterDrop?.(txn, e);
       } else {
         const note = r.outcome === 'timeout'
           ? `remove blocked for more than ${Math.round(o.removeTimeoutMs / 1000)} s (device still open?)`

@@ -1,14 +1,14 @@
 // Reading and replacing the ledger. Every change happens under ONE exclusive lock held by the caller
 // across the whole decision (choose a parent, record intent, create, record result), so two hooks
 // running at once never plan with the same capacity or the same entry.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readHostFile, type HostFileRead } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import type { MdevDevice } from '../mdevbus/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
+import { errnoCode, ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import { withLock } from '../util/lock.js';
-import { LEDGER_FILE, type DomainRef, type Ledger, type LedgerEntry, type LedgerState } from './types.js';
+import { LEDGER_FILE, LEDGER_LOCK, type DomainRef, type Ledger, type LedgerEntry, type LedgerState } from './types.js';
 
 const MAX_LEDGER_BYTES = 16 * 1024 * 1024;
 const STATES: readonly LedgerState[] = ['creating', 'active', 'removing', 'abandoned'];
@@ -38,20 +38,27 @@ function checkEntry(file: string, e: unknown, i: number): LedgerEntry {
 /** The ledger as stored; an absent file is an empty ledger. Read without the lock only for display. */
 export function readLedger(root: HostRoot): Ledger {
   const file = ledgerPath(root);
-  let text: string;
+  let read: HostFileRead;
   try {
-    const st = fs.statSync(file);
-    if (st.size > MAX_LEDGER_BYTES) throw corrupt(file, `larger than ${MAX_LEDGER_BYTES} bytes`);
-    text = fs.readFileSync(file, 'utf8');
+    read = readHostFile(root, file, MAX_LEDGER_BYTES, { refuseLinks: true }, 'ledger');
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return emptyLedger();
-    throw e;
+    if (isVirtMdevError(e)) throw e;
+    throw corrupt(file, errnoCode(e) ?? (e as Error).message);
+  }
+  if (!read.ok) {
+    switch (read.why) {
+      case 'absent': return emptyLedger();
+      case 'link': throw corrupt(file, 'a symbolic link, not the regular file virt-mdev writes');
+      case 'special': throw corrupt(file, 'not a regular file');
+      case 'too-big': throw corrupt(file, `larger than ${MAX_LEDGER_BYTES} bytes`);
+    }
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw corrupt(file, (e as Error).message);
+    data = JSON.parse(read.data.toString('utf8'));
+  } catch {
+    // JSON.parse quotes the text it failed on: never echo the file's bytes
+    throw corrupt(file, 'not valid JSON');
   }
   const d = data as Partial<Ledger> | null;
   if (!d || typeof d !== 'object' || d.version !== 1 || !Array.isArray(d.devices)) throw corrupt(file, 'not a version 1 ledger');
@@ -82,7 +89,7 @@ export async function withLedger<T>(root: HostRoot, fn: (txn: LedgerTxn) => Prom
  * made by hand or from a definition): a damaged ledger must not stop those.
  */
 export async function withLedgerLock<T>(root: HostRoot, fn: () => Promise<T> | T, opts: { lockTimeoutMs?: number } = {}): Promise<T> {
-  return withLock(root.realDir, 'ledger', async () => fn(), { timeoutMs: opts.lockTimeoutMs });
+  return withLock(root.realDir, LEDGER_LOCK, async () => fn(), { timeoutMs: opts.lockTimeoutMs, dir: root.lockDir });
 }
 
 /** Same domain: by UUID when both sides know it, else by name. */

@@ -55,3 +55,5 @@ export interface Ledger {
 }
 
 export const LEDGER_FILE = 'ledger.json';
+/** name of the one lock (src/util/lock.ts) under which virt-mdev changes devices, definitions and pools */
+export const LEDGER_LOCK = 'ledger';

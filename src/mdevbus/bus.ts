@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { outsideRootError, readHostFile } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import { linuxErrnoName } from '../simhost/errno.js';
-import { SIM_LOCK } from '../simhost/lockname.js';
-import { withLock } from '../util/lock.js';
+import { withSimLock } from '../simhost/lockname.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '../util/validate.js';
 import { errnoOfRemoveExit } from './remove-status.js';
@@ -16,6 +16,8 @@ import { sysfsWrite } from './sysfs-write.js';
 import type { MdevBus, MdevDevice, MdevParent, MdevType, RemoveOptions, RemoveOutcome } from './types.js';
 
 const SAFE_ENTRY = /^[A-Za-z0-9_.:+@-]{1,128}$/;
+/** sysfs attributes are at most a page (description included) */
+const MAX_ATTR_BYTES = 64 * 1024;
 const DEFAULT_REMOVE_TIMEOUT_MS = 30_000;
 /** libvirt waits the same for the uevent/sysfs race after a create (virFileWaitForExists, 10 × 100 ms) */
 const APPEAR_WAIT_MS = 1000;
@@ -26,14 +28,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function safeEntry(name: string): boolean {
   return SAFE_ENTRY.test(name) && name !== '.' && name !== '..' && !name.includes('..');
-}
-
-function readTrim(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8').replace(/\n$/, '');
-  } catch {
-    return undefined;
-  }
 }
 
 function linkBase(file: string): string | undefined {
@@ -52,6 +46,12 @@ function errnoOf(e: unknown): string | undefined {
   return undefined;
 }
 
+/** getParent's answer for a parent that is not registered; shared with planners that work on a snapshot */
+export function noParentError(name: string, have: readonly string[], rootDir: string): VirtMdevError {
+  return new VirtMdevError(ExitCode.NOT_FOUND, 'no-parent',
+    `no mdev parent '${name}' on host root ${rootDir}: ${have.length ? `the parents are ${have.join(', ')}` : 'this host has no mdev parents (is the vendor driver loaded?)'}`);
+}
+
 class SysfsMdevBus implements MdevBus {
   private readonly rootReal: string;
 
@@ -62,11 +62,33 @@ class SysfsMdevBus implements MdevBus {
   /** realpath of abs, refused when it leaves the host root (a crafted link in a simulated tree) */
   private resolveInside(abs: string, what: string): string {
     const real = fs.realpathSync(abs);
-    if (this.rootReal !== '/' && real !== this.rootReal && !real.startsWith(this.rootReal + path.sep)) {
-      throw new VirtMdevError(ExitCode.HOST, 'link-outside-root',
-        `${what} '${abs}' resolves to '${real}', outside the host root ${this.root.dir}: refusing to follow it; the host tree is damaged`);
-    }
+    if (!this.root.contains(real)) throw outsideRootError(this.root, what, abs, real);
     return real;
+  }
+
+  /**
+   * A directory below a parent's resolved path must not lead out of the root either (a type linked
+   * elsewhere). Checked only on a simulated root: on '/' everything is inside. A missing one is
+   * left to the caller.
+   */
+  private checkInside(abs: string, what: string): void {
+    if (this.rootReal === '/') return;
+    try {
+      this.resolveInside(abs, what);
+    } catch (e) {
+      if (e instanceof VirtMdevError) throw e;
+    }
+  }
+
+  /** A small sysfs attribute, without its final newline; undefined when absent or unreadable. */
+  private readTrim(file: string): string | undefined {
+    try {
+      const r = readHostFile(this.root, file, MAX_ATTR_BYTES, {}, 'sysfs attribute');
+      return r.ok ? r.data.toString('utf8').replace(/\n$/, '') : undefined;
+    } catch (e) {
+      if (e instanceof VirtMdevError) throw e;
+      return undefined;
+    }
   }
 
   private hostPath(real: string): string {
@@ -85,22 +107,23 @@ class SysfsMdevBus implements MdevBus {
 
   private readType(parent: string, typesDir: string, id: string): MdevType {
     const dir = path.join(typesDir, id);
+    this.checkInside(dir, 'mdev type directory');
     let devices: string[] = [];
     try {
       devices = fs.readdirSync(path.join(dir, 'devices')).filter((u) => isUuid(u)).sort();
     } catch { /* a type without devices/ lists none */ }
-    const avail = Number.parseInt(readTrim(path.join(dir, 'available_instances')) ?? '', 10);
+    const avail = Number.parseInt(this.readTrim(path.join(dir, 'available_instances')) ?? '', 10);
     const t: MdevType = {
       id,
       parent,
-      deviceApi: readTrim(path.join(dir, 'device_api')) ?? '',
+      deviceApi: this.readTrim(path.join(dir, 'device_api')) ?? '',
       availableInstances: Number.isFinite(avail) && avail >= 0 ? avail : 0,
       devices,
     };
-    const name = readTrim(path.join(dir, 'name'));
+    const name = this.readTrim(path.join(dir, 'name'));
     if (name !== undefined) t.name = name;
     // description is free text (several lines for NVIDIA and GVT-g): keep it, minus the final newline
-    const desc = readTrim(path.join(dir, 'description'));
+    const desc = this.readTrim(path.join(dir, 'description'));
     if (desc !== undefined) t.description = desc;
     return t;
   }
@@ -115,6 +138,7 @@ class SysfsMdevBus implements MdevBus {
       return undefined; // dangling: the parent is unregistering
     }
     const typesDir = path.join(real, 'mdev_supported_types');
+    this.checkInside(typesDir, 'mdev_supported_types directory');
     let ids: string[] = [];
     try {
       ids = fs.readdirSync(typesDir).filter(safeEntry).sort();
@@ -143,11 +167,7 @@ class SysfsMdevBus implements MdevBus {
   getParent(name: string): MdevParent {
     checkParentName(name);
     const p = fs.existsSync(path.join(this.root.mdevBusClass, name)) ? this.readParent(name) : undefined;
-    if (!p) {
-      const have = this.parentNames();
-      throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-parent',
-        `no mdev parent '${name}' on host root ${this.root.dir}: ${have.length ? `the parents are ${have.join(', ')}` : 'this host has no mdev parents (is the vendor driver loaded?)'}`);
-    }
+    if (!p) throw noParentError(name, this.parentNames(), this.root.dir);
     return p;
   }
 
@@ -328,7 +348,7 @@ class SysfsMdevBus implements MdevBus {
 
   /** On a simulated host, let a removal that has left the bus finish its teardown (it runs under the lock). */
   private async settle(): Promise<void> {
-    if (this.root.isSimulated) await withLock(this.rootReal, SIM_LOCK, () => undefined, { timeoutMs: 10_000 }).catch(() => undefined);
+    if (this.root.isSimulated) await withSimLock(this.rootReal, () => undefined, { timeoutMs: 10_000 }).catch(() => undefined);
   }
 
   private removeExit(uuid: string, code: number | null, link: string): RemoveOutcome | undefined {

@@ -3,7 +3,9 @@
 // simulated hosts and odd platforms lack some of them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readHostFile } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
+import { isVirtMdevError } from '../util/errors.js';
 import type { MdevBus, MdevDevice, MdevParent, MdevType } from '../mdevbus/types.js';
 import { isUuid } from '../util/validate.js';
 import type { MdevNode, MdevTypeInfo, NodeDevice, ParentNode, PciInfo, SystemInfo, SystemNode } from './model.js';
@@ -12,14 +14,32 @@ import {
   pciAncestors, pciNodedevName, sysfsParentNodedev,
 } from './names.js';
 
-/** Read a small sysfs file under the root, trimmed; undefined when absent or unreadable. */
+/** sysfs attributes are at most a page */
+const MAX_ATTR_BYTES = 64 * 1024;
+
+/**
+ * Read a small sysfs file under the root, trimmed; undefined when absent or unreadable. One that
+ * resolves outside the root (a crafted link in a simulated tree) is an error, never read.
+ */
 function readSys(root: HostRoot, hostPath: string): string | undefined {
   const abs = underRoot(root, hostPath);
   if (abs === undefined) return undefined;
   try {
-    return fs.readFileSync(abs, 'utf8').trim();
-  } catch {
+    const r = readHostFile(root, abs, MAX_ATTR_BYTES, {}, 'sysfs attribute');
+    return r.ok ? r.data.toString('utf8').trim() : undefined;
+  } catch (e) {
+    if (isVirtMdevError(e)) throw e;
     return undefined;
+  }
+}
+
+/** Names in a directory under the root; none when absent or when it resolves outside the root. */
+function listSysDir(root: HostRoot, abs: string): string[] {
+  try {
+    if (!root.contains(root.dir === '/' ? abs : fs.realpathSync.native(abs))) return [];
+    return fs.readdirSync(abs);
+  } catch {
+    return [];
   }
 }
 
@@ -56,11 +76,9 @@ function readPciInfo(root: HostRoot, address: string, sysfsPath: string): PciInf
   if (classCode !== undefined) info.classCode = classCode;
   const group = linkBase(root, `${sysfsPath}/iommu_group`);
   if (group !== undefined && /^\d+$/.test(group)) {
-    let addresses: string[] = [];
     const devDir = underRoot(root, `/sys/kernel/iommu_groups/${group}/devices`);
-    try {
-      if (devDir) addresses = fs.readdirSync(devDir).filter((n) => parsePciAddress(n) !== undefined).sort();
-    } catch { /* group directory not present: the device alone */ }
+    let addresses = devDir ? listSysDir(root, devDir).filter((n) => parsePciAddress(n) !== undefined).sort() : [];
+    // group directory not present: the device alone
     if (addresses.length === 0) addresses = [address];
     info.iommuGroup = { number: Number(group), addresses };
   }

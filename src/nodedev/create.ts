@@ -5,6 +5,7 @@ import * as crypto from 'node:crypto';
 import type { HostRoot } from '../host/root.js';
 import { createWithAttrs } from '../mdevbus/create-with-attrs.js';
 import { withLedgerLock } from '../ledger/store.js';
+import { refusePoolMemberUuid } from '../pools/reserved.js';
 import type { MdevBus, MdevDevice, MdevParent, MdevType } from '../mdevbus/types.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { checkParentName, printable } from '../util/validate.js';
@@ -64,6 +65,8 @@ export async function createMdevFromRequest(root: HostRoot, bus: MdevBus, req: M
   const generatedUuid = req.uuid === undefined;
   const uuid = req.uuid ?? crypto.randomUUID();
   const dev = await withLedgerLock(root, async () => {
+    // never between a pool draw's remove and create, and never a pool member's UUID
+    if (!generatedUuid) refusePoolMemberUuid(root, uuid, source);
     const existing = bus.findDevice(uuid);
     if (existing) {
       throw new VirtMdevError(ExitCode.EXISTS, 'uuid-in-use',

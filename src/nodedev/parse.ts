@@ -6,6 +6,8 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { readFileBounded, type BoundedRead } from '../util/bounded-read.js';
 import { ExitCode, VirtMdevError, errnoCode } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkTypeId, printable } from '../util/validate.js';
+import { decodeXmlDocument } from '../util/xml-encoding.js';
+import { xmlShapeProblem } from '../util/xml-limits.js';
 
 export const MAX_XML_BYTES = 1024 * 1024;
 
@@ -29,7 +31,7 @@ export function readBoundedFile(file: string, max = MAX_XML_BYTES): string {
     throw new VirtMdevError(ExitCode.USAGE, 'unreadable-input',
       `cannot read '${printable(file)}': ${errnoCode(e) === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
   }
-  if (r.ok) return r.data.toString('utf8');
+  if (r.ok) return decodeXmlDocument(r.data, printable(file));
   if (r.why === 'directory') {
     throw new VirtMdevError(ExitCode.USAGE, 'unreadable-input', `cannot read '${printable(file)}': it is a directory, give an XML file`);
   }
@@ -87,9 +89,12 @@ export function parseMdevCreateXml(text: string, file: string): MdevCreateReques
   });
   // where the current start tag's '<' is: tag names never span lines, so it is name-length (plus the delimiter saxes already read) columns back
   let tagLine = 1, tagCol = 1;
+  let elements = 0;
   parser.on('opentagstart', (tag) => {
     tagLine = parser.line;
     tagCol = Math.max(1, parser.column - tag.name.length - 1);
+    const shape = xmlShapeProblem(stack.length + 1, ++elements);
+    if (shape) fail(new VirtMdevError(ExitCode.BAD_XML, shape.reason, `${ctx.file}:${tagLine}:${tagCol}: <${printable(tag.name, 40)}>: ${shape.message}`));
   });
   parser.on('opentag', (tag: SaxesTagPlain) => {
     const el: Elem = { name: tag.name, attrs: { ...tag.attributes } as Record<string, string>, text: '', line: tagLine, col: tagCol };

@@ -3,9 +3,9 @@
 // Writers hold the ledger lock (withLedger) and replace files atomically; readers need no lock.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readHostFile, type HostFileRead } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { readFileBounded } from '../util/bounded-read.js';
 import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
 import { checkPoolName, printable } from '../util/validate.js';
 import { formatPoolXml, MAX_POOL_XML_BYTES, parsePoolXml } from './parse.js';
@@ -31,15 +31,19 @@ function notDefined(root: HostRoot, name: string): VirtMdevError {
 /** A stored definition; undefined when there is none. A damaged file is an error naming the file. */
 export function findPoolDefinition(root: HostRoot, name: string): PoolDefinition | undefined {
   const file = poolFile(root, name);
-  let read;
+  let read: HostFileRead;
   try {
-    read = readFileBounded(file, MAX_POOL_XML_BYTES);
+    read = readHostFile(root, file, MAX_POOL_XML_BYTES, {}, 'pool definition');
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return undefined;
-    throw new VirtMdevError(ExitCode.HOST, 'pool-unreadable', `cannot read pool definition ${file}: ${(e as Error).message}`, { cause: e });
+    if (e instanceof VirtMdevError) throw e;
+    throw new VirtMdevError(ExitCode.HOST, 'pool-unreadable', `cannot read pool definition ${file}: ${errnoCode(e) ?? (e as Error).message}`, { cause: e });
   }
   if (!read.ok) {
-    throw new VirtMdevError(ExitCode.BAD_XML, 'xml-too-large', `${file}: ${read.why === 'directory' ? 'is a directory' : `larger than ${MAX_POOL_XML_BYTES} bytes`}, not a pool definition: move it aside`);
+    if (read.why === 'absent') return undefined;
+    if (read.why === 'too-big') {
+      throw new VirtMdevError(ExitCode.BAD_XML, 'xml-too-large', `${file}: larger than ${MAX_POOL_XML_BYTES} bytes, not a pool definition: move it aside`);
+    }
+    throw new VirtMdevError(ExitCode.HOST, 'pool-unreadable', `${file}: not a regular file (a directory, FIFO or device), not a pool definition: move it aside`);
   }
   const def = parsePoolXml(read.data.toString('utf8'), file);
   if (def.name !== name) {

@@ -1,14 +1,15 @@
 // `virt-mdev simulate init`: write a directory tree laid out like sysfs for the chosen profiles.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { HostRoot, SIM_MARKER } from '../host/root.js';
+import { HostRoot, SIM_LOCK_DIR, SIM_MARKER } from '../host/root.js';
+import { LEDGER_LOCK } from '../ledger/types.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
-import { withLock } from '../util/lock.js';
+import { createLockFiles } from '../util/lock.js';
 import { printable } from '../util/validate.js';
 import { mkdirs, putFile, writeSubsystemMember } from './layout.js';
 import { writeParent } from './parent-layout.js';
 import { findProfile, profileNames, type SimAncestorDef, type SimParentDef } from './profiles.js';
-import { SIM_LOCK } from './lockname.js';
+import { SIM_LOCK, simLockDir, withSimLock } from './lockname.js';
 import { readSimState, SIM_FORMAT, SIM_VERSION, writeSimState, type SimState } from './state.js';
 
 export { SIM_LOCK } from './lockname.js';
@@ -46,6 +47,14 @@ function writeAncestor(dir: string, a: SimAncestorDef): void {
  * Create (or extend) a simulated host at dir with the named profiles. A non-empty directory that is
  * not already a simulated host is refused; profiles the host already has are left as they are.
  */
+/** a new simulated host needs an empty directory (its own lock directory aside) */
+function refuseNotEmpty(abs: string): void {
+  if (fs.readdirSync(abs).some((e) => e !== SIM_LOCK_DIR)) {
+    throw new VirtMdevError(ExitCode.USAGE, 'not-empty',
+      `'${abs}' is not empty and is not a simulated host (no ${SIM_MARKER}): give a new or empty directory`);
+  }
+}
+
 export async function initSimHost(dir: string, profiles: string[]): Promise<SimInitResult> {
   if (profiles.length === 0) {
     throw new VirtMdevError(ExitCode.USAGE, 'no-profile',
@@ -68,15 +77,15 @@ export async function initSimHost(dir: string, profiles: string[]): Promise<SimI
   if (!fs.statSync(abs).isDirectory()) {
     throw new VirtMdevError(ExitCode.USAGE, 'not-a-directory', `'${abs}' is not a directory: give a new or empty directory for the simulated host`);
   }
-  const lockName = fs.realpathSync(abs);
-  return withLock(lockName, SIM_LOCK, () => {
+  const real = fs.realpathSync(abs);
+  // refuse before the lock files appear, so that a refused directory stays as it was
+  if (!readSimState(abs)) refuseNotEmpty(abs);
+  // every lock a virt-mdev process takes on this host exists from the start: taking one changes no tree
+  createLockFiles(simLockDir(real), [SIM_LOCK, LEDGER_LOCK]);
+  return withSimLock(real, () => {
     let st = readSimState(abs);
     if (!st) {
-      const entries = fs.readdirSync(abs);
-      if (entries.length > 0) {
-        throw new VirtMdevError(ExitCode.USAGE, 'not-empty',
-          `'${abs}' is not empty and is not a simulated host (no ${SIM_MARKER}): give a new or empty directory`);
-      }
+      refuseNotEmpty(abs);
       st = { format: SIM_FORMAT, version: SIM_VERSION, profiles: [], parents: [], held: [], removing: {}, unplugged: [], lateTypes: {} } satisfies SimState;
     }
     const state = st;

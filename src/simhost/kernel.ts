@@ -9,11 +9,10 @@ import * as path from 'node:path';
 import type { HostRoot } from '../host/root.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
-import { withLock } from '../util/lock.js';
 import { canonicalUuid } from '../util/validate.js';
 import { availableInstances, type Usage } from './accounting.js';
 import { sysError } from './errno.js';
-import { SIM_LOCK } from './lockname.js';
+import { withSimLock } from './lockname.js';
 import { existsNoFollow, putFile, putLink, readdirQuiet, readlinkQuiet, unlinkQuiet } from './layout.js';
 import { writeParentTypes } from './parent-layout.js';
 import type { SimParentDef } from './profiles.js';
@@ -27,8 +26,10 @@ const HOLD_POLL_MS = 50;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function lockKey(root: HostRoot): string {
-  return root.realDir;
+/** The simulated kernel's lock; a root that is not a simulated host is refused before a lock file could appear in it. */
+function underSimLock<T>(root: HostRoot, fn: () => T): Promise<T> {
+  requireSimState(root);
+  return withSimLock(root.realDir, fn);
 }
 
 interface SimDevice {
@@ -299,8 +300,7 @@ export async function simKernelWrite(root: HostRoot, hostPath: string, data: str
   const dir = root.dir;
   const buf = Buffer.isBuffer(data) ? data : typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
   const abs = path.join(dir, hostPath);
-  const key = lockKey(root);
-  const blockedOn = await withLock(key, SIM_LOCK, (): string | undefined => {
+  const blockedOn = await underSimLock(root, (): string | undefined => {
     const st = requireSimState(root);
     const changed = repair(dir, st);
     try {
@@ -334,16 +334,16 @@ export async function simKernelWrite(root: HostRoot, hostPath: string, data: str
       if (changed) writeSimState(dir, st);
     }
   });
-  if (blockedOn !== undefined) await waitUntilReleased(root, key, blockedOn);
+  if (blockedOn !== undefined) await waitUntilReleased(root, blockedOn);
 }
 
-async function waitUntilReleased(root: HostRoot, key: string, uuid: string): Promise<void> {
+async function waitUntilReleased(root: HostRoot, uuid: string): Promise<void> {
   for (;;) {
     await sleep(HOLD_POLL_MS);
     const st = readSimState(root.dir);
     if (!st) throw sysError('ENODEV', 'write'); // the simulated host itself was deleted
     if (st.held.includes(uuid)) continue;
-    await withLock(key, SIM_LOCK, () => {
+    await underSimLock(root, () => {
       const now = requireSimState(root);
       // a reboot or an unplug took the device (and this removal) away meanwhile
       if (now.removing[uuid] !== process.pid) throw sysError('ENODEV', 'write');
@@ -362,7 +362,7 @@ async function waitUntilReleased(root: HostRoot, key: string, uuid: string): Pro
  * written back afterwards. For changes that are not a sysfs write (reboot, hot-plug).
  */
 export async function withSimKernel<T>(root: HostRoot, fn: (st: SimState) => T): Promise<T> {
-  return withLock(lockKey(root), SIM_LOCK, () => {
+  return underSimLock(root, () => {
     const st = requireSimState(root);
     const repaired = repair(root.dir, st);
     let done = false;
@@ -406,7 +406,7 @@ function notFoundDevice(root: HostRoot, uuid: string): VirtMdevError {
 /** Mark a simulated device as held open by a VM: removing it blocks until unholdSimDevice. */
 export async function holdSimDevice(root: HostRoot, uuidIn: string): Promise<void> {
   const uuid = canonicalUuid(uuidIn);
-  await withLock(lockKey(root), SIM_LOCK, () => {
+  await underSimLock(root, () => {
     const st = requireSimState(root);
     repair(root.dir, st);
     if (!existsNoFollow(path.join(root.dir, BUS_DEVICES, uuid))) throw notFoundDevice(root, uuid);
@@ -418,7 +418,7 @@ export async function holdSimDevice(root: HostRoot, uuidIn: string): Promise<voi
 /** Release a held device; a blocked remove then completes. Returns false when it was not held. */
 export async function unholdSimDevice(root: HostRoot, uuidIn: string): Promise<boolean> {
   const uuid = canonicalUuid(uuidIn);
-  return withLock(lockKey(root), SIM_LOCK, () => {
+  return underSimLock(root, () => {
     const st = requireSimState(root);
     const was = st.held.includes(uuid);
     st.held = st.held.filter((u) => u !== uuid);

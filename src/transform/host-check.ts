@@ -1,9 +1,59 @@
-// `transform --root`: the plan checked against what a host offers right now. Only warnings: the host
-// may change before the domain starts, and transform never touches the host.
+// `transform --root` (and `validate` with a host root): the plan checked against what a host offers
+// right now. Only warnings: the host may change before the domain starts, and neither command
+// touches the host.
+import type { HostRoot } from '../host/root.js';
+import { readLedger } from '../ledger/store.js';
 import type { MdevBus, MdevParent, MdevType } from '../mdevbus/types.js';
+import { resolvePoolParents } from '../pools/placement.js';
+import { findPoolDefinition, listPoolDefinitions } from '../pools/store.js';
+import type { PoolDefinition } from '../pools/types.js';
 import type { PlannedDevice } from './transform.js';
 
-export function checkPlanAgainstHost(devices: PlannedDevice[], bus: MdevBus, file: string): string[] {
+/** A pool as the host has it: its definition and whether it runs, or why it cannot be read. */
+export interface HostPool {
+  def?: PoolDefinition;
+  active?: boolean;
+  error?: string;
+  /** the pools this host defines, for the message when this one is not among them */
+  known?: string[];
+}
+
+export type PoolLookup = (name: string) => HostPool;
+
+/** Pools read from a host root (definitions under etc/virt-mdev/pools, active per the ledger). */
+export function hostPools(root: HostRoot): PoolLookup {
+  return (name) => {
+    try {
+      const def = findPoolDefinition(root, name);
+      if (!def) return { known: listPoolDefinitions(root).pools.map((p) => p.name) };
+      let active: boolean | undefined;
+      try { active = readLedger(root).devices.some((e) => e.pool === name); } catch { /* unknown */ }
+      return { def, active };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+}
+
+function checkPool(d: PlannedDevice, pool: HostPool, parents: MdevParent[], warn: (m: string) => void): void {
+  const name = d.pool!;
+  if (pool.error) return warn(`pool '${name}' cannot be read on this host: ${pool.error}`);
+  const def = pool.def;
+  if (!def) {
+    const known = pool.known ?? [];
+    return warn(`pool '${name}' is not defined on this host (${known.length ? `pools: ${known.join(', ')}` : 'it defines no pools'}): the hook will refuse to start the domain until it is (virt-mdev pool-define FILE, virt-mdev pool-start ${name})`);
+  }
+  if (d.type !== undefined && d.type !== def.type) {
+    warn(`the hostdev asks for type '${d.type}' from pool '${name}', whose members are ${def.type}: the hook will refuse to start it; drop the type or fix it`);
+  }
+  const apis = [...new Set(resolvePoolParents(parents, def).candidates.flatMap((p) => p.types.filter((t) => t.id === def.type).map((t) => t.deviceApi)))];
+  if (apis.length > 0 && !apis.includes(d.model)) {
+    warn(`pool '${name}' holds ${def.type} devices with device_api '${apis.join("', '")}' but the hostdev's model is '${d.model}' (guest address ${d.guestAddressType ?? 'none'}): the hook will refuse to start it`);
+  }
+  if (pool.active === false) warn(`pool '${name}' is defined but not started on this host: start it (virt-mdev pool-start ${name}) or mark it autostart`);
+}
+
+export function checkPlanAgainstHost(devices: PlannedDevice[], bus: MdevBus, file: string, pools?: PoolLookup): string[] {
   const warnings: string[] = [];
   const warn = (d: PlannedDevice, msg: string): void => { warnings.push(`${file}:${d.line}: ${msg}`); };
   const parents = bus.listParents();
@@ -32,7 +82,12 @@ export function checkPlanAgainstHost(devices: PlannedDevice[], bus: MdevBus, fil
       }
       continue;
     }
-    if (d.type === undefined) continue; // pool-only requests are resolved by the pool at start time
+    if (d.pool !== undefined) {
+      // the pool holds the capacity; its type comes from the pool (a request without one is valid)
+      if (pools) checkPool(d, pools(d.pool), parents, (m) => warn(d, m));
+      continue;
+    }
+    if (d.type === undefined) continue;
     let parent: MdevParent | undefined;
     if (d.parent !== undefined) {
       parent = byName.get(d.parent);

@@ -3,19 +3,11 @@
 import { readFileBounded, readStreamBounded, type BoundedRead } from '../util/bounded-read.js';
 import { ExitCode, VirtMdevError, errnoCode } from '../util/errors.js';
 import { printable } from '../util/validate.js';
+import { decodeXmlDocument } from '../util/xml-encoding.js';
 import { MAX_DOMAIN_XML_BYTES } from '../domainxml/parse.js';
 
 const tooLarge = (name: string): VirtMdevError => new VirtMdevError(ExitCode.BAD_XML, 'too-large',
   `${name}:1:1: document is larger than ${MAX_DOMAIN_XML_BYTES / 1024 / 1024} MiB: a domain definition is never that big; refusing to read it`);
-
-function decode(buf: Buffer, name: string): string {
-  try {
-    // keep a byte-order mark: transform must give back every byte it does not change
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
-  } catch {
-    throw new VirtMdevError(ExitCode.BAD_XML, 'not-utf8', `${name}:1:1: the document is not valid UTF-8 (libvirt domain XML is UTF-8)`);
-  }
-}
 
 /** Text of FILE, or of stdin for '-' / undefined; `name` is what error messages call it. */
 export async function readDomainInput(file: string | undefined, limit = MAX_DOMAIN_XML_BYTES): Promise<{ text: string; name: string }> {
@@ -31,7 +23,7 @@ export async function readDomainInput(file: string | undefined, limit = MAX_DOMA
       throw new VirtMdevError(ExitCode.USAGE, 'unreadable', `cannot read '${printable(name)}': ${errnoCode(e) ?? String(e)}`, { cause: e });
     }
   }
-  if (r.ok) return { text: decode(r.data, name), name };
+  if (r.ok) return { text: decodeXmlDocument(r.data, name), name };
   if (r.why === 'directory') throw new VirtMdevError(ExitCode.USAGE, 'unreadable', `cannot read '${printable(name)}': it is a directory`);
   throw tooLarge(name);
 }

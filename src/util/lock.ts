@@ -1,15 +1,22 @@
-// Cross-process exclusive lock without native addons. Node has no flock(2), and a PID lock file
-// needs stale-lock stealing, which races. A bound abstract unix socket is exclusive per network
-// namespace and the kernel releases it the instant its owner dies (even by SIGKILL), so a crashed
-// hook can never wedge later starts. The name is derived from the host root, so two simulated hosts
-// never contend and a real host ('/') has one lock per purpose.
+// Cross-process exclusive lock: flock(2) on a lock file, taken through flock(1) (util-linux, on every
+// Debian and Ubuntu host) because Node has no flock and virt-mdev has no native addon. The lock sits
+// on an open file description of OUR process: the flock(1) child inherits our descriptor as fd 3,
+// locks it and exits, and the lock stays with our descriptor. So the kernel releases it the instant
+// we close it or die (even by SIGKILL), no helper process outlives a lock, and it excludes every
+// process on the machine whatever its network namespace or Node version (an abstract unix socket,
+// used before, did neither: Node 18's libuv cut its name at the leading NUL).
+import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
-import * as net from 'node:net';
-import { ExitCode, VirtMdevError } from './errors.js';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { errnoCode, ExitCode, VirtMdevError } from './errors.js';
 
 export interface LockOptions {
   /** give up after this long (default 60 s: parallel boot of many VMs must queue, not fail) */
   timeoutMs?: number;
+  /** directory of the lock files (default ROOT/run/virt-mdev/locks; HostRoot.lockDir knows better) */
+  dir?: string;
 }
 
 export interface HeldLock {
@@ -17,57 +24,152 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-function socketName(rootDir: string, name: string): string {
-  const h = crypto.createHash('sha256').update(rootDir).update('\0').update(name).digest('hex').slice(0, 40);
-  return `\0virt-mdev/${name.slice(0, 24)}/${h}`;
+const NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
+/** flock(1)'s exit status (-E) when the lock stayed busy until -w ran out */
+const BUSY_STATUS = 75;
+const FLOCK_PATHS = ['/usr/bin/flock', '/bin/flock'];
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+
+/** the hook runs with PATH=/bin:/sbin; look where util-linux installs flock(1) first */
+function flockBinary(): string {
+  return FLOCK_PATHS.find((p) => fs.existsSync(p)) ?? 'flock';
 }
 
-function tryBind(sock: string): Promise<net.Server | undefined> {
+export function lockFilePath(rootDir: string, name: string, dir?: string): string {
+  return path.join(dir ?? path.join(rootDir, 'run/virt-mdev/locks'), `${name}.lock`);
+}
+
+/**
+ * Where a root's lock lives when its own place is on a read-only file system: every process of the
+ * host then fails the same way and agrees on this place, derived from the root's real path. Only
+ * EROFS falls back: a permission error is one user's, and two places for one lock would exclude no one.
+ */
+export function fallbackFilePath(rootDir: string, name: string): string {
+  const h = crypto.createHash('sha256').update(rootDir).update('\0').update(name).digest('hex').slice(0, 32);
+  const dir = fs.existsSync('/run/lock') ? '/run/lock' : os.tmpdir();
+  return path.join(dir, `virt-mdev-${h}.lock`);
+}
+
+function lockFileError(file: string, name: string, e: unknown): VirtMdevError {
+  const code = errnoCode(e) ?? (e as Error).message;
+  const hint = code === 'ELOOP' ? 'it is a symbolic link; remove it'
+    : code === 'EACCES' || code === 'EPERM' ? 'run as root'
+      : 'check that its directory is a writable directory';
+  return new VirtMdevError(ExitCode.HOST, 'lock-file',
+    `cannot open ${file} for the virt-mdev '${name}' lock (${code}): ${hint}`, { cause: e });
+}
+
+/** mkdir -p that keeps the real errno (Node's recursive mkdir reports EROFS as ENOENT) */
+function makeDirs(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { mode: 0o755 });
+  } catch (e) {
+    if (errnoCode(e) === 'EEXIST') return;
+    if (errnoCode(e) !== 'ENOENT' || path.dirname(dir) === dir) throw e;
+    makeDirs(path.dirname(dir));
+    makeDirs(dir);
+  }
+}
+
+function openAt(file: string): number {
+  try {
+    return fs.openSync(file, OPEN_FLAGS, 0o600);
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') throw e;
+    makeDirs(path.dirname(file));
+    return fs.openSync(file, OPEN_FLAGS, 0o600);
+  }
+}
+
+function openLockFile(rootDir: string, name: string, dir: string | undefined): { fd: number; file: string } {
+  let file = lockFilePath(rootDir, name, dir);
+  let fd: number;
+  try {
+    try {
+      fd = openAt(file);
+    } catch (e) {
+      if (errnoCode(e) !== 'EROFS') throw e;
+      file = fallbackFilePath(rootDir, name);
+      fd = openAt(file);
+    }
+  } catch (e) {
+    throw lockFileError(file, name, e);
+  }
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw lockFileError(file, name, new Error('not a regular file'));
+  }
+  return { fd, file };
+}
+
+/** flock(1) on our descriptor: true once we hold the lock, false when it stayed busy for waitMs. */
+function flockFd(fd: number, file: string, waitMs: number): Promise<boolean> {
+  const wait = waitMs > 0 ? ['-w', (waitMs / 1000).toFixed(3)] : ['-n'];
   return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    const onError = (e: NodeJS.ErrnoException): void => {
-      srv.removeListener('listening', onListening);
-      if (e.code === 'EADDRINUSE') resolve(undefined);
-      else reject(e);
-    };
-    const onListening = (): void => {
-      srv.removeListener('error', onError);
-      srv.unref();
-      resolve(srv);
-    };
-    srv.once('error', onError);
-    srv.once('listening', onListening);
-    srv.listen({ path: sock, exclusive: true });
+    const child = spawn(flockBinary(), ['-E', String(BUSY_STATUS), ...wait, '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (s: string) => { if (stderr.length < 1000) stderr += s; });
+    child.on('error', (e) => {
+      reject(new VirtMdevError(ExitCode.HOST, 'no-flock',
+        `cannot run flock(1) to take a lock on ${file} (${errnoCode(e) ?? e.message}): install util-linux`, { cause: e }));
+    });
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve(true);
+      else if (code === BUSY_STATUS) resolve(false);
+      else {
+        const why = stderr.trim().split('\n')[0] || (signal ? `killed by ${signal}` : `status ${String(code)}`);
+        reject(new VirtMdevError(ExitCode.HOST, 'lock-failed', `flock(1) could not lock ${file}: ${why}`));
+      }
+    });
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Did we lock what the path names now? Not when the file was unlinked or replaced while we waited. */
+function stillThere(fd: number, file: string): boolean {
+  try {
+    const held = fs.fstatSync(fd, { bigint: true });
+    const now = fs.lstatSync(file, { bigint: true });
+    return held.dev === now.dev && held.ino === now.ino;
+  } catch {
+    return false;
+  }
+}
 
+/**
+ * Take the exclusive lock NAME of the host root rootDir (a real path: every spelling of one root
+ * must share its lock). Not re-entrant: a second acquire in the same process waits like any other.
+ */
 export async function acquireLock(rootDir: string, name: string, opts: LockOptions = {}): Promise<HeldLock> {
+  if (!NAME_RE.test(name)) throw new Error(`invalid lock name '${name}'`);
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const sock = socketName(rootDir, name);
   const deadline = Date.now() + timeoutMs;
-  let wait = 2;
   for (;;) {
-    const srv = await tryBind(sock);
-    if (srv) {
-      let released = false;
+    const { fd, file } = openLockFile(rootDir, name, opts.dir);
+    let got: boolean;
+    try {
+      got = await flockFd(fd, file, deadline - Date.now());
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+    if (got && stillThere(fd, file)) {
+      let open = true;
       return {
         name,
-        release: () => new Promise<void>((resolve) => {
-          if (released) return resolve();
-          released = true;
-          srv.close(() => resolve());
-        }),
+        release: async () => {
+          if (open) fs.closeSync(fd);
+          open = false;
+        },
       };
     }
-    if (Date.now() >= deadline) {
+    fs.closeSync(fd);
+    if (!got) {
       throw new VirtMdevError(ExitCode.TIMEOUT, 'lock-timeout',
         `timed out after ${Math.round(timeoutMs / 1000)} s waiting for the virt-mdev '${name}' lock on host root ${rootDir}: another virt-mdev process holds it; retry, or find it with 'ps -ef | grep virt-mdev'`);
     }
-    // jittered backoff so that dozens of parallel starts do not wake in lockstep
-    await sleep(wait + Math.random() * wait);
-    wait = Math.min(wait * 2, 50);
+    // the file we waited on was unlinked meanwhile: whoever comes now locks the new one, so must we
+    // (past the deadline, that last try does not wait)
   }
 }
 
@@ -77,5 +179,17 @@ export async function withLock<T>(rootDir: string, name: string, fn: () => Promi
     return await fn();
   } finally {
     await lock.release();
+  }
+}
+
+/** Create the lock files NAMES in dir ahead of use, so that taking a lock later changes no tree. */
+export function createLockFiles(dir: string, names: readonly string[]): void {
+  for (const n of names) {
+    const file = lockFilePath('', n, dir);
+    try {
+      fs.closeSync(openAt(file));
+    } catch (e) {
+      throw lockFileError(file, n, e);
+    }
   }
 }

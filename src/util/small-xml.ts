@@ -5,6 +5,7 @@
 import { SaxesParser } from 'saxes';
 import { ExitCode, VirtMdevError, type ExitCodeValue } from './errors.js';
 import { printable } from './validate.js';
+import { xmlShapeProblem } from './xml-limits.js';
 
 export interface XmlElement {
   name: string;
@@ -62,10 +63,13 @@ export function parseSmallXml(text: string, file: string, what: string, maxBytes
   });
   parser.on('doctype', () => fail('DOCTYPE and entity declarations are not accepted: remove the <!DOCTYPE …> line', 'xml-doctype'));
   parser.on('processinginstruction', (pi) => fail(`processing instruction <?${printable(pi.target, 40)}…?> is not accepted in a ${what}`));
+  let elements = 0;
   parser.on('opentagstart', (tag) => {
     // tag names never span lines: the '<' is the name's length (plus the '<') columns back
     tagLine = parser.line;
     tagCol = Math.max(1, parser.column - tag.name.length - 1);
+    const shape = xmlShapeProblem(stack.length + 1, ++elements);
+    if (shape) throw new VirtMdevError(ExitCode.BAD_XML, shape.reason, `${name}:${tagLine}:${tagCol}: <${printable(tag.name, 40)}>: ${shape.message}`);
   });
   parser.on('opentag', (tag) => {
     const el: XmlElement = { name: tag.name, attrs: { ...tag.attributes } as Record<string, string>, text: '', children: [], line: tagLine, col: tagCol };

@@ -9,22 +9,6 @@ export interface PrologProblem {
   message: string;
 }
 
-/**
- * The prolog check reads the bytes as UTF-8, but libxml2 also decodes UTF-16 (with or without a BOM):
- * such a document would carry its DOCTYPE past checkProlog. libvirt reads domain XML as UTF-8 only
- * (a NUL byte ends its string), so anything else is refused up front. A NUL byte is never valid XML
- * in UTF-8, so it also catches BOM-less UTF-16 and UCS-4.
- */
-export function checkEncoding(data: Uint8Array): PrologProblem | undefined {
-  const bom16 = data.length >= 2 && ((data[0] === 0xfe && data[1] === 0xff) || (data[0] === 0xff && data[1] === 0xfe));
-  if (!bom16 && data.indexOf(0) < 0) return undefined;
-  return {
-    line: 1,
-    col: 1,
-    message: 'the document is not UTF-8 (UTF-16 or UCS-4?): libvirt reads XML as UTF-8 only; convert it (iconv -t UTF-8)',
-  };
-}
-
 /** Walks the prolog (XML declaration, comments, PIs, whitespace) up to the root element. */
 export function checkProlog(text: string): PrologProblem | undefined {
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;

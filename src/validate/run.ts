@@ -7,8 +7,11 @@ import { Validator, type FileResult, type ValidateOptions } from './validate.js'
 
 export const STDIN_NAME = '<stdin>';
 
+/** Notes about a document against a host (validate with a host root); never changes the verdict. */
+export type HostNotes = (file: string, data: Buffer) => string[];
+
 export async function validateInputs(lx: LibxmlModule, inputs: string[], opts: ValidateOptions,
-  onResult: (r: FileResult) => void = () => undefined): Promise<{ results: FileResult[]; exitCode: ExitCodeValue }> {
+  onResult: (r: FileResult) => void = () => undefined, hostNotes?: HostNotes): Promise<{ results: FileResult[]; exitCode: ExitCodeValue }> {
   if (inputs.filter((f) => f === '-').length > 1) {
     throw new VirtMdevError(ExitCode.USAGE, 'stdin-twice', `'-' (standard input) can be given only once`);
   }
@@ -21,6 +24,7 @@ export async function validateInputs(lx: LibxmlModule, inputs: string[], opts: V
     let r: FileResult;
     if (read.ok) {
       r = validator.validate(name, read.data);
+      if (hostNotes && r.status !== 'error') r.notes.push(...hostNotes(name, read.data));
     } else if (read.tooBig) {
       r = { file: name, status: 'invalid', findings: [{ line: 1, col: 1, source: 'xml', message: read.message }], notes: [], schemas: [], libvirt: 'not-run', ms: 0 };
     } else {

@@ -21,7 +21,8 @@ import { DEFAULT_LIBVIRT_SCHEMAS, LIBVIRT_SCHEMA, OUR_SCHEMA, fileExists, ourSch
 import { explainDomain, isAuthoringHostdev } from './explain.js';
 import { explainPool } from './explain-pool.js';
 import { findingsFromDetails, type Finding } from './findings.js';
-import { checkEncoding, checkProlog } from './prolog.js';
+import { utf8DocumentProblem } from '../util/xml-encoding.js';
+import { checkProlog } from './prolog.js';
 import { domainRules } from './semantics.js';
 import { scanDocument, walk, type ScannedElement } from './scan.js';
 
@@ -112,14 +113,15 @@ export class Validator implements Disposable {
 
   private check(data: Buffer, r: FileResult): void {
     const text = data.toString('utf8');
-    const prolog = checkEncoding(data) ?? checkProlog(text);
+    // one rule with transform: UTF-8 bytes, read as UTF-8 whatever the declaration says (src/util/xml-encoding.ts)
+    const prolog = utf8DocumentProblem(data) ?? checkProlog(text);
     if (prolog) {
       r.findings.push({ ...prolog, source: 'xml' });
       return;
     }
     let doc: Libxml.XmlDocument;
     try {
-      doc = this.lx.XmlDocument.fromBuffer(data, { option: SAFE_PARSE_OPTIONS });
+      doc = this.lx.XmlDocument.fromBuffer(data, { option: SAFE_PARSE_OPTIONS, encoding: 'utf-8' });
     } catch (e) {
       r.findings.push(parseFinding(e));
       return;

@@ -78,8 +78,8 @@ test('a type the parent does not offer yet is waited for too (a vendor daemon th
   await unplug(h.dir, 'mtty');
   const run = autostartLive(h.dir, ['--wait', '30']);
   await stderrSays(run, 'waiting up to 30 s for parent mtty to register');
-  // the parent registers now, its types come 3 s later (longer than the longest backoff: a round sees it typeless)
-  await plug(h.dir, 'mtty', 3);
+  // the parent registers now, its types come 8 s later (well past the longest backoff, even under load: a round sees it typeless)
+  await plug(h.dir, 'mtty', 8);
   const r = await run;
   t.is(r.exitCode, 0, String(r.stderr));
   t.regex(byUuid(r.stdout, A), /: started, waited \d+\.\d s for type mtty-2$/);

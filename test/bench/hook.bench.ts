@@ -12,6 +12,7 @@ import { initSimHost } from '../../src/simhost/init.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const HOOK = path.join(repo, 'hooks/qemu');
 const MAIN = path.join(repo, 'dist/src/hook/main.js');
+const CLI = path.join(repo, 'dist/src/cli/main.js');
 const ENV: Record<string, string> = {
   LC_ALL: 'C', PATH: '/bin:/sbin', HOME: '/',
   ...(['/usr/bin/node', '/usr/local/bin/node'].includes(process.execPath) ? {} : { VIRT_MDEV_NODE: process.execPath }),
@@ -31,8 +32,9 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function domain(name: string, managed: Array<{ uuid: string; type: string }>): string {
-  const meta = managed.length ? `  <metadata>\n    <virt-mdev:mdev xmlns:virt-mdev='http://virt-mdev.org/xmlns/domain/1.0'>\n${managed.map((m) => `      <virt-mdev:device uuid='${m.uuid}' type='${m.type}'/>\n`).join('')}    </virt-mdev:mdev>\n  </metadata>\n` : '';
+function domain(name: string, managed: Array<{ uuid: string; type?: string; pool?: string }>): string {
+  const request = (m: { type?: string; pool?: string }): string => (m.pool ? `pool='${m.pool}'` : `type='${m.type ?? ''}'`);
+  const meta = managed.length ? `  <metadata>\n    <virt-mdev:mdev xmlns:virt-mdev='http://virt-mdev.org/xmlns/domain/1.0'>\n${managed.map((m) => `      <virt-mdev:device uuid='${m.uuid}' ${request(m)}/>\n`).join('')}    </virt-mdev:mdev>\n  </metadata>\n` : '';
   const hostdevs = managed.map((m) => `    <hostdev mode='subsystem' type='mdev' managed='yes' model='vfio-pci'>\n      <source>\n        <address uuid='${m.uuid}'/>\n      </source>\n    </hostdev>\n`).join('');
   // a realistic live definition: a few KiB of devices ahead of the hostdevs
   const filler = Array.from({ length: 12 }, (_, i) => `    <disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n      <source file='/var/lib/libvirt/images/${name}-${i}.qcow2'/>\n      <target dev='vd${String.fromCharCode(97 + i)}' bus='virtio'/>\n    </disk>\n`).join('');
@@ -62,10 +64,16 @@ export async function run(): Promise<void> {
     const plain = domain('plain', []);
     const four = Array.from({ length: 4 }, (_, i) => ({ uuid: crypto.randomUUID(), type: i % 2 ? 'mtty-1' : 'mtty-2' }));
     const withMdev = domain('bench', four);
+    // a pool of 4 mtty-2 next to the four managed devices (mtty has 24 ports: 8 + 6 fit)
+    const poolFile = path.join(dir, 'pool.xml');
+    fs.writeFileSync(poolFile, "<mdevpool>\n  <name>bench</name>\n  <type id='mtty-2'/>\n  <size>4</size>\n</mdevpool>\n");
+    for (const args of [['pool-define', poolFile], ['pool-start', 'bench']]) timeOnce(process.execPath, [CLI, '--root', root, ...args], '', {});
+    const fromPool = domain('drawer', Array.from({ length: 4 }, () => ({ uuid: crypto.randomUUID(), pool: 'bench' })));
     const N = Number(process.env.BENCH_RUNS ?? 21);
     const M = Math.max(5, Math.round(N / 3));
 
     const nodeE0: number[] = [], bash: number[] = [], noMdev: number[] = [], noMdevRelease: number[] = [], prep: number[] = [], rel: number[] = [];
+    const draw: number[] = [], back: number[] = [];
     for (let i = 0; i < N; i++) {
       // interleaved, so that drift in machine load hits every series alike
       nodeE0.push(timeOnce(process.execPath, ['-e', '0'], '', ENV));
@@ -76,13 +84,15 @@ export async function run(): Promise<void> {
     for (let i = 0; i < M; i++) {
       prep.push(timeOnce(HOOK, ['bench', 'prepare', 'begin', '-'], withMdev, env));
       rel.push(timeOnce(HOOK, ['bench', 'release', 'end', '-'], withMdev, env));
+      draw.push(timeOnce(HOOK, ['drawer', 'prepare', 'begin', '-'], fromPool, env));
+      back.push(timeOnce(HOOK, ['drawer', 'release', 'end', '-'], fromPool, env));
     }
     const mNode = median(nodeE0), mBash = median(bash);
     const row = (label: string, xs: number[]): string => {
       const m = median(xs);
       return `${label.padEnd(44)} ${m.toFixed(1).padStart(8)} ms   ×${(m / mNode).toFixed(2).padStart(6)} node -e 0   ×${(m / mBash).toFixed(2).padStart(6)} bash hook`;
     };
-    process.stdout.write(`median of ${N} runs (${M} for the four-mdev prepare/release), hook run as libvirt runs it:\n`);
+    process.stdout.write(`median of ${N} runs (${M} for the four-mdev prepares/releases), hook run as libvirt runs it:\n`);
     process.stdout.write(row('node -e 0', nodeE0) + '\n');
     process.stdout.write(row('minimal bash hook (grep on stdin)', bash) + '\n');
     process.stdout.write(row('hooks/qemu prepare, domain without mdev', noMdev) + '\n');
@@ -90,6 +100,8 @@ export async function run(): Promise<void> {
     process.stdout.write(row('hooks/qemu prepare, 4 managed mdevs', prep) + '\n');
     process.stdout.write(row('hooks/qemu release, 4 managed mdevs', rel) + '\n');
     process.stdout.write(row('  prepare + release, 4 managed mdevs', prep.map((p, i) => p + rel[i])) + '\n');
+    process.stdout.write(row('hooks/qemu prepare, 4 drawn from a pool', draw) + '\n');
+    process.stdout.write(row('hooks/qemu release, 4 returned to the pool', back) + '\n');
 
     const urls = loadedModules(root, withMdev, dir);
     const pkgs = [...new Set(urls.filter((u) => u.includes('/node_modules/')).map((u) => u.split('/node_modules/')[1].split('/')[0]))].sort();

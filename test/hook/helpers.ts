@@ -18,7 +18,7 @@ export async function simHost(profiles: string[] = ['mtty']): Promise<Sim> {
   return t;
 }
 
-export interface ManagedSpec { uuid: string; type: string; parent?: string; model?: string }
+export interface ManagedSpec { uuid: string; type?: string; pool?: string; parent?: string; model?: string }
 export interface UnmanagedSpec { uuid: string; model?: string }
 
 export function uuid(): string {
@@ -30,7 +30,7 @@ export function domainXml(name: string, domUuid: string, managed: ManagedSpec[] 
   const meta = managed.length === 0 ? '' : [
     '  <metadata>',
     "    <virt-mdev:mdev xmlns:virt-mdev='http://virt-mdev.org/xmlns/domain/1.0'>",
-    ...managed.map((m) => `      <virt-mdev:device uuid='${m.uuid}' type='${m.type}'${m.parent ? ` parent='${m.parent}'` : ''}/>`),
+    ...managed.map((m) => `      <virt-mdev:device uuid='${m.uuid}'${m.type ? ` type='${m.type}'` : ''}${m.pool ? ` pool='${m.pool}'` : ''}${m.parent ? ` parent='${m.parent}'` : ''}/>`),
     '    </virt-mdev:mdev>',
     '  </metadata>',
   ];

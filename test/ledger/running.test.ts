@@ -4,7 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HostRoot } from '../../src/host/root.js';
 import { listRunningDomains, runningUserOf, scanDomainStatus } from '../../src/ledger/running.js';
+import { execa } from 'execa';
+import { ExitCode, VirtMdevError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/cli.js';
+import { cli, devices, domainXml, hook, simHost, uuid } from '../hook/helpers.js';
 
 const STATUS = `<!--
 WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE
@@ -61,4 +64,69 @@ test('no status directory means no running domain', (t) => {
   const d = tempDir();
   t.teardown(d.cleanup);
   t.deepEqual(listRunningDomains(new HostRoot(d.dir)), []);
+});
+
+test('a directory named *.xml in the status directory is not a domain and fails nothing', (t) => {
+  const d = tempDir();
+  t.teardown(d.cleanup);
+  const dir = path.join(d.dir, 'run/libvirt/qemu');
+  fs.mkdirSync(path.join(dir, 'odd.xml'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'vm.xml'), STATUS);
+  t.deepEqual(listRunningDomains(new HostRoot(d.dir)).map((r) => r.name), ['vm']);
+});
+
+test('a status file longer than 16 MiB counts as running and using every UUID in its first 16 MiB', (t) => {
+  const d = tempDir();
+  t.teardown(d.cleanup);
+  const dir = path.join(d.dir, 'run/libvirt/qemu');
+  fs.mkdirSync(dir, { recursive: true });
+  // well-formed, so only the bound can make it unparsed
+  fs.writeFileSync(path.join(dir, 'huge.xml'), STATUS.replace('</domstatus>', `<!--${'x'.repeat(17 * 1024 * 1024)}--></domstatus>`));
+  const [r] = listRunningDomains(new HostRoot(d.dir));
+  t.like(r, { name: 'huge', parsed: false });
+  t.true(r!.mdevUuids.has('11111111-2222-4333-8444-555555555555'));
+  t.true(r!.mdevUuids.has('aaaaaaaa-2222-4333-8444-555555555555'));
+});
+
+test('a status file linked out of the host root is never read: one error naming it', (t) => {
+  const d = tempDir();
+  t.teardown(d.cleanup);
+  const outside = tempDir();
+  t.teardown(outside.cleanup);
+  fs.writeFileSync(path.join(outside.dir, 'secret.xml'), STATUS);
+  const dir = path.join(d.dir, 'run/libvirt/qemu');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.symlinkSync(path.join(outside.dir, 'secret.xml'), path.join(dir, 'vm.xml'));
+  const e = t.throws(() => listRunningDomains(new HostRoot(d.dir)), { instanceOf: VirtMdevError }) as VirtMdevError;
+  t.is(e.exitCode, ExitCode.HOST);
+  t.is(e.message, `libvirt's status file '${path.join(dir, 'vm.xml')}' resolves to '${fs.realpathSync(path.join(outside.dir, 'secret.xml'))}', outside the host root ${d.dir}: refusing to follow it; the host tree is damaged`);
+});
+
+test('a status file nested 50,000 deep is scanned fast as unparsed, keeping its UUIDs', (t) => {
+  const d = tempDir();
+  t.teardown(d.cleanup);
+  const dir = path.join(d.dir, 'run/libvirt/qemu');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'deep.xml'), STATUS.replace('<taint', `${'<a>'.repeat(50_000)}${'</a>'.repeat(50_000)}<taint`));
+  const c0 = process.cpuUsage();
+  const [r] = listRunningDomains(new HostRoot(d.dir));
+  const c = process.cpuUsage(c0);
+  t.true((c.user + c.system) / 1000 < 2000, 'CPU time, not wall-clock: the suite runs under load');
+  t.like(r, { name: 'deep', parsed: false });
+  t.true(r!.mdevUuids.has('11111111-2222-4333-8444-555555555555'));
+  t.true(r!.mdevUuids.has('aaaaaaaa-2222-4333-8444-555555555555'));
+});
+
+test('a FIFO named *.xml in the status directory hangs neither prepare (which holds the ledger lock) nor gc', async (t) => {
+  const sim = await simHost(['mtty']);
+  t.teardown(sim.cleanup);
+  const dir = path.join(sim.dir, 'run/libvirt/qemu');
+  fs.mkdirSync(dir, { recursive: true });
+  await execa('mkfifo', [path.join(dir, 'fifo.xml')]);
+  const u = uuid();
+  const p = await hook(sim.dir, 'vm', 'prepare', 'begin', domainXml('vm', uuid(), [{ uuid: u, type: 'mtty-1' }]), {});
+  t.is(p.exitCode, 0, String(p.stderr));
+  t.deepEqual(devices(sim.dir), [u]);
+  const g = await cli(sim.dir, ['gc', '-n']);
+  t.is(g.exitCode, 0, String(g.stderr));
 });

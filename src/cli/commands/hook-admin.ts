@@ -59,12 +59,12 @@ export function registerHookAdmin(program: Command): void {
 
   program
     .command('gc')
-    .description('remove devices virt-mdev created whose domain no longer runs, finish abandoned removals, drop entries of devices that are gone')
+    .description('remove devices virt-mdev created whose domain no longer runs, finish abandoned removals, drop entries of devices that are gone; return pool members lent to domains that no longer run and make missing members of started pools again')
     .option('--min-age <seconds>', "leave an 'active' device of a domain that does not run yet alone for this long (default: start_grace of hook.conf, 300)")
     .option('--remove-timeout <seconds>', 'bound for each remove (default: remove_timeout of hook.conf, 30)')
     .option('-n, --dry-run', 'only show what would be done')
     .action(async (opts: { minAge?: string; removeTimeout?: string; dryRun?: boolean }, cmd: Command) => {
-      const { gc } = await import('../../gc/gc.js');
+      const { gc, missingMembersCode } = await import('../../gc/gc.js');
       const { openMdevBus } = await import('../../mdevbus/bus.js');
       const { loadHookConfig } = await import('../../hook/config.js');
       const { openHookLog } = await import('../../hook/log.js');
@@ -82,13 +82,21 @@ export function registerHookAdmin(program: Command): void {
       else if (report.actions.length === 0) process.stdout.write('the ledger is empty: nothing to do\n');
       else {
         for (const a of report.actions) {
-          process.stdout.write(`${(opts.dryRun && a.action === 'remove' ? 'would remove' : a.action).padEnd(12)} ${a.uuid} ${a.type} on ${a.parent}${a.domain ? ` (${a.domain})` : ''}: ${a.why}\n`);
+          const verb = opts.dryRun && a.action === 'remove' ? 'would remove' : a.action;
+          const where = a.action === 'missing' ? a.type : `${a.type} on ${a.parent}`;
+          process.stdout.write(`${verb.padEnd(12)} ${a.uuid} ${where}${a.domain ? ` (${a.domain})` : ''}: ${a.why}\n`);
         }
       }
       const abandoned = report.actions.filter((a) => a.action === 'abandoned');
       if (abandoned.length) {
         throw new VirtMdevError(ExitCode.TIMEOUT, 'remove-timeout',
           `${abandoned.length} remove(s) did not finish in time (device still open?): ${abandoned.map((a) => a.uuid).join(', ')}; close whatever holds them and run 'virt-mdev gc' again`);
+      }
+      const code = missingMembersCode(report);
+      if (code !== undefined) {
+        const missing = report.actions.filter((a) => a.action === 'missing');
+        throw new VirtMdevError(code, 'pool-members-missing',
+          `${missing.length} pool member(s) could not be made again (${missing[0].why}); 'virt-mdev gc' makes them once capacity returns`);
       }
     });
 

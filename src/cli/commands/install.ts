@@ -36,7 +36,7 @@ function print(cmd: Command, r: InstallReport): void {
 export function registerInstall(program: Command): void {
   withDirOptions(program
     .command('install')
-    .description('install the qemu hook, the boot units (virt-mdev-autostart.service, virt-mdev-autostart@.service) and the udev rule 61-virt-mdev.rules'))
+    .description('install the qemu hook, the boot units (virt-mdev-autostart.service, virt-mdev-autostart@.service), the udev rule 61-virt-mdev.rules and the metrics timer (virt-mdev-metrics.service, .timer)'))
     .option('--node <path>', 'node binary the hook and the units run (default: the one running this command)')
     .option('--take-over-mdevctl', "mask mdevctl's 60-mdevctl.rules (udev's override in the rules directory) so that only virt-mdev autostarts")
     .action(async (opts: DirOptions & { node?: string; takeOverMdevctl?: boolean }, cmd: Command) => {
@@ -47,7 +47,7 @@ export function registerInstall(program: Command): void {
 
   withDirOptions(program
     .command('uninstall')
-    .description("remove what 'install' wrote (hook, units, rule, override of mdevctl's rule); never a file virt-mdev did not write"))
+    .description("remove what 'install' wrote (hook, units, rule, metrics timer, override of mdevctl's rule); never a file virt-mdev did not write"))
     .action(async (opts: DirOptions, cmd: Command) => {
       const { uninstallAll, defaultDirs } = await import('../../install/install-all.js');
       const root = hostRootOf(cmd);

@@ -14,6 +14,7 @@ import {
 import { readFileBounded } from '../../util/bounded-read.js';
 import { errnoCode, ExitCode, VirtMdevError } from '../../util/errors.js';
 import { checkPoolName, printable } from '../../util/validate.js';
+import { decodeXmlDocument } from '../../util/xml-encoding.js';
 import { globals, hostRootOf, printJson, seconds } from '../context.js';
 import { virshInfo, virshTable } from '../table.js';
 
@@ -37,7 +38,7 @@ function readInput(file: string): string {
     throw new VirtMdevError(ExitCode.USAGE, 'unreadable-input',
       `cannot read '${printable(file)}': ${errnoCode(e) === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
   }
-  if (r.ok) return r.data.toString('utf8');
+  if (r.ok) return decodeXmlDocument(r.data, printable(file));
   if (r.why === 'directory') throw new VirtMdevError(ExitCode.USAGE, 'unreadable-input', `cannot read '${printable(file)}': it is a directory, give an XML file`);
   throw new VirtMdevError(ExitCode.BAD_XML, 'xml-too-large', `${printable(file)}: larger than ${MAX_POOL_XML_BYTES} bytes; a pool definition is a few hundred bytes, check the file`);
 }

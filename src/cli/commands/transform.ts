@@ -14,13 +14,14 @@ export function registerTransform(program: Command): void {
     .command('transform')
     .description("turn any mdev hostdev form into libvirt-ready domain XML (managed devices recorded in <metadata>); every other byte is kept")
     .argument('[file]', "domain XML file, '-' or nothing for stdin")
-    .option('-o, --output <file>', 'write the result to FILE (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write the result to FILE instead of stdout (a file is replaced atomically, through a link; a device or FIFO is written to)')
     .option('--diff', 'print a unified diff of the changes instead of the document')
     .option('--check', 'change nothing; exit 1 when the document is not libvirt-ready yet (for CI)')
     .addHelpText('after', `
 With --json, prints the plan: each mdev hostdev's form, model, UUID (and whether it was generated),
 type, parent, pool and line. With --root DIR (or VIRT_MDEV_ROOT) also warns about unknown types or
-parents, a device_api that does not fit the guest model, and missing capacity on that host.`)
+parents, a device_api that does not fit the guest model, missing capacity, and pools that are not
+defined or not started on that host or whose type does not fit the guest model.`)
     .action(async (file: string | undefined, opts: TransformOptions, cmd: Command) => {
       const g = globals(cmd);
       if (opts.diff && g.json) throw new VirtMdevError(ExitCode.USAGE, 'usage', 'transform: --diff and --json cannot be combined');
@@ -33,8 +34,8 @@ parents, a device_api that does not fit the guest model, and missing capacity on
       if (g.root !== undefined || (process.env.VIRT_MDEV_ROOT ?? '') !== '') {
         const root = hostRootOf(cmd);
         const { openMdevBus } = await import('../../mdevbus/bus.js');
-        const { checkPlanAgainstHost } = await import('../../transform/host-check.js');
-        warnings.push(...checkPlanAgainstHost(result.devices, openMdevBus(root), name));
+        const { checkPlanAgainstHost, hostPools } = await import('../../transform/host-check.js');
+        warnings.push(...checkPlanAgainstHost(result.devices, openMdevBus(root), name, hostPools(root)));
       }
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
 
@@ -48,14 +49,14 @@ parents, a device_api that does not fit the guest model, and missing capacity on
         }
       }
       if (opts.output && !opts.check) {
-        const { writeFileAtomic } = await import('../../util/atomic.js');
+        const { writeOutputFile } = await import('../../util/atomic.js');
         const fs = await import('node:fs');
-        // domain XML can hold secrets (graphics passwd=): keep the mode of the file replaced or read
-        const modeOf = (f: string | undefined): number | undefined => {
-          if (f === undefined || f === '-') return undefined;
-          try { return fs.statSync(f).mode & 0o777; } catch { return undefined; }
+        // domain XML can hold secrets (graphics passwd=): a replaced file keeps its mode, a new one takes the input's
+        const inputMode = (): number | undefined => {
+          if (file === undefined || file === '-') return undefined;
+          try { return fs.statSync(file).mode & 0o777; } catch { return undefined; }
         };
-        writeFileAtomic(opts.output, Buffer.from(result.output, 'utf8'), modeOf(opts.output) ?? modeOf(file) ?? 0o600);
+        writeOutputFile(opts.output, Buffer.from(result.output, 'utf8'), inputMode() ?? 0o600);
       }
       if (g.json) {
         printJson({

@@ -2,7 +2,7 @@
 // only, so other commands (and the hook) never pay for the wasm module.
 import { Command, Option } from 'commander';
 import { ExitCode } from '../../util/errors.js';
-import { globals } from '../context.js';
+import { globals, hostRootOf } from '../context.js';
 
 interface ValidateCliOptions {
   format?: 'text' | 'json' | 'junit';
@@ -25,9 +25,12 @@ export function registerValidate(program: Command): void {
     .addHelpText('after', `
 Authoring forms (<source><mdev …>) are not libvirt XML yet: by default libvirt's schema check is
 skipped for them with a note "not yet libvirt-ready: run virt-mdev transform"; with --libvirt they
-are errors. Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`)
+are errors. With --root DIR (or VIRT_MDEV_ROOT), domain documents are also checked against that host
+(types, parents, device_api, capacity, pools) and what would stop a start is added as notes.
+Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`)
     .action(async (files: string[], opts: ValidateCliOptions, cmd: Command) => {
-      const format = globals(cmd).json ? 'json' : opts.format ?? 'text';
+      const g = globals(cmd);
+      const format = g.json ? 'json' : opts.format ?? 'text';
       // commander sets libvirt=true by default once --no-libvirt is declared; only an explicit flag counts
       const src = cmd.getOptionValueSource('libvirt');
       const libvirt = src === 'cli' ? opts.libvirt : undefined;
@@ -38,13 +41,15 @@ are errors. Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable
       ]);
       const lx = await loadLibxml();
       const quiet = opts.quiet ?? false;
+      const hostNotes = g.root !== undefined || (process.env.VIRT_MDEV_ROOT ?? '') !== ''
+        ? (await import('../../transform/host-notes.js')).domainHostNotes(hostRootOf(cmd)) : undefined;
       const { results, exitCode } = await validateInputs(lx, files, { libvirt, libvirtSchemasDir: opts.libvirtSchemas }, (r) => {
         if (r.status === 'error') process.stderr.write(`virt-mdev: ${r.ioError}\n`);
         else if (format === 'text') {
           const lines = report.textLines(r, quiet);
           if (lines.length) process.stdout.write(lines.join('\n') + '\n');
         }
-      });
+      }, hostNotes);
       if (format === 'json') process.stdout.write(JSON.stringify(report.jsonReport(results), null, 2) + '\n');
       else if (format === 'junit') process.stdout.write(report.junitReport(results));
       else if (!quiet && results.length > 1) {

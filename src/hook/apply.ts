@@ -1,0 +1,143 @@
+// Carrying out the managed part of a prepare plan, under the ledger lock the plan was made under.
+// Intent is recorded before every kernel write, so a crash at any point leaves either no device or a
+// device with a ledger entry; a failure undoes what this call did (all or nothing).
+import type { DomainRef, LedgerEntry } from '../ledger/types.js';
+import { dropEntry, findEntry, setState, type LedgerTxn } from '../ledger/store.js';
+import { ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
+import type { HookContext } from './context.js';
+import { drawAll, undoDraw } from './draw.js';
+import type { ManagedStep, MemberHold } from './plan.js';
+import { noCapacity } from './policy.js';
+
+export interface Touched {
+  uuid: string;
+  kind: 'created' | 'adopted' | 'reused' | 'drawn' | 'held';
+}
+
+async function create(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: ManagedStep): Promise<void> {
+  const { m, type, what } = s;
+  const now = new Date().toISOString();
+  const entry: LedgerEntry = {
+    uuid: m.uuid, parent: s.candidates[0], type, state: 'creating', origin: 'created', domain,
+    createdAt: now, updatedAt: now, pid: process.pid,
+  };
+  txn.ledger.devices.push(entry);
+  for (let i = 0; i < s.candidates.length; i++) {
+    entry.parent = s.candidates[i];
+    // intent first: a crash after the kernel's create but before the next commit still leaves a record
+    txn.commit();
+    ctx.kill('prepare-intent');
+    try {
+      await ctx.bus.create(entry.parent, type, m.uuid);
+      ctx.kill('prepare-created');
+      ctx.log.log('create', { uuid: m.uuid, parent: entry.parent, type, hostdev: m.n });
+      return;
+    } catch (e) {
+      // another creator took the capacity between our look and our write: try the next parent
+      const retry = isVirtMdevError(e) && e.exitCode === ExitCode.NO_CAPACITY && m.parent === undefined && i + 1 < s.candidates.length;
+      ctx.log.log('create-failed', { uuid: m.uuid, parent: entry.parent, type, hostdev: m.n, reason: isVirtMdevError(e) ? e.reason : 'error', message: (e as Error).message, retry });
+      if (retry) continue;
+      dropEntry(txn.ledger, m.uuid);
+      txn.commit();
+      if (isVirtMdevError(e) && e.exitCode === ExitCode.NO_CAPACITY && m.parent === undefined) throw noCapacity(what, type, ctx.bus.listParents());
+      if (isVirtMdevError(e)) throw new VirtMdevError(e.exitCode, e.reason, `${what}: cannot create it as ${type} on ${entry.parent}: ${e.message}`, { cause: e });
+      throw e;
+    }
+  }
+}
+
+/** What every step does first: take over a stopped domain's entry, forget the record of a device that is gone. */
+function prelude(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: ManagedStep): void {
+  const entry = findEntry(txn.ledger, s.m.uuid);
+  if (s.takeOver && entry) {
+    ctx.log.log('take-over', { uuid: s.m.uuid, from: s.takeOver.from, hostdev: s.m.n });
+    entry.domain = domain;
+  }
+  if (s.dropStale && s.action !== 'reuse') dropEntry(txn.ledger, s.m.uuid); // our record of a device that is gone (e.g. removed by hand)
+}
+
+async function applyStep(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: ManagedStep, touched: Touched[]): Promise<void> {
+  const { m } = s;
+  prelude(ctx, txn, domain, s);
+  const entry = findEntry(txn.ledger, m.uuid);
+  if (s.action === 'reuse' && entry) {
+    setState(entry, 'creating');
+    touched.push({ uuid: m.uuid, kind: 'reused' });
+    ctx.log.log('reuse', { uuid: m.uuid, parent: s.parent, type: s.type, hostdev: m.n });
+    txn.commit();
+    return;
+  }
+  if (s.action === 'adopt') {
+    const now = new Date().toISOString();
+    txn.ledger.devices.push({ uuid: m.uuid, parent: s.parent, type: s.type, state: 'creating', origin: 'adopted', domain, createdAt: now, updatedAt: now, pid: process.pid });
+    touched.push({ uuid: m.uuid, kind: 'adopted' });
+    ctx.log.log('adopt', { uuid: m.uuid, parent: s.parent, type: s.type, hostdev: m.n });
+    txn.commit();
+    return;
+  }
+  touched.push({ uuid: m.uuid, kind: 'created' });
+  try {
+    await create(ctx, txn, domain, s);
+  } catch (e) {
+    touched.pop();
+    throw e;
+  }
+}
+
+export async function rollback(ctx: HookContext, txn: LedgerTxn, touched: Touched[]): Promise<void> {
+  for (const t of [...touched].reverse()) {
+    const e = findEntry(txn.ledger, t.uuid);
+    if (t.kind === 'drawn') {
+      await undoDraw(ctx, txn, t.uuid);
+    } else if (t.kind === 'held') {
+      if (e) { delete e.domain; setState(e, 'active'); }
+    } else if (t.kind === 'created') {
+      const outcome = await ctx.bus.remove(t.uuid, { timeoutMs: ctx.cfg.removeTimeoutMs }).catch((err: unknown) => (err as Error).message);
+      ctx.log.log('rollback-remove', { uuid: t.uuid, outcome });
+      if (outcome === 'removed' || outcome === 'absent') dropEntry(txn.ledger, t.uuid);
+      else if (e) setState(e, 'abandoned', `rollback remove: ${outcome}`);
+    } else if (t.kind === 'adopted') {
+      dropEntry(txn.ledger, t.uuid);
+      ctx.log.log('rollback-forget', { uuid: t.uuid });
+    } else if (e) {
+      setState(e, 'active'); // created by an earlier prepare of this domain: its release removes it
+    }
+  }
+  txn.commit();
+}
+
+/** Pool members named by unmanaged hostdevs are held by the domain (recorded, not changed on the host). */
+function hold(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, holds: MemberHold[], touched: Touched[]): void {
+  for (const h of holds) {
+    const e = findEntry(txn.ledger, h.uuid);
+    if (!e) continue;
+    e.domain = domain;
+    setState(e, 'active');
+    touched.push({ uuid: h.uuid, kind: 'held' });
+    ctx.log.log('hold', { uuid: h.uuid, pool: h.pool, member: h.member, hostdev: h.n });
+  }
+}
+
+/** Apply the steps in order; on the first failure undo them and rethrow. The caller holds the lock. */
+export async function applyManaged(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, steps: ManagedStep[], holds: MemberHold[] = []): Promise<void> {
+  const touched: Touched[] = [];
+  const draws = steps.filter((s) => s.action === 'draw');
+  try {
+    hold(ctx, txn, domain, holds, touched);
+    // draws first, all at once: their removes run in parallel
+    for (const s of draws) prelude(ctx, txn, domain, s);
+    await drawAll(ctx, txn, domain, draws, new Set(), (s) => touched.push({ uuid: s.m.uuid, kind: 'drawn' }));
+    for (const s of steps) if (s.action !== 'draw') await applyStep(ctx, txn, domain, s, touched);
+  } catch (e) {
+    await rollback(ctx, txn, touched);
+    throw e;
+  }
+  // every entry of this prepare turns active in ONE commit: until then a crash leaves only
+  // 'creating' entries, which gc may undo because the lock proves their writer is gone
+  for (const t of touched) {
+    const e = findEntry(txn.ledger, t.uuid);
+    if (e) setState(e, 'active');
+  }
+  txn.commit();
+  ctx.kill('prepare-committed');
+}
