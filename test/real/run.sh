@@ -109,7 +109,7 @@ for b in $BOOTS; do
   case "$b" in
     sysfs) boot sysfs conformance cli mdevctl;;
     systemd) boot --init systemd --timeout 480 systemd udev autostart;;
-    libvirt) boot libvirt libvirt persist;;
+    libvirt) boot --timeout 900 libvirt libvirt persist pools;;
     # any one busybox-booted scenario alone, by its name (smoke, conformance, cli, mdevctl, ...)
     *) if [ -f "$here/guest/$b.sh" ]; then boot "$b" "$b"; else tap not-ok "boot $b" "unknown boot name"; fi;;
   esac

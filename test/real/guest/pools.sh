@@ -12,7 +12,7 @@ TYPES=/sys/class/mdev_bus/mtty/mdev_supported_types
 avail() { cat "$TYPES/$1/available_instances"; }
 pool_counts() { # pool_counts FREE LENT: virt-mdev pool-info reports them
   vm pool-info "$POOL" > /dev/null
-  grep -q "^Free: *$1\$" "$T/out" && grep -q "^Lent: *$2\$" "$T/out"
+  grep -Eq "^Free: *$1\$" "$T/out" && grep -Eq "^Lent: *$2( |\$)" "$T/out"
 }
 # pool_vm NAME: a domain in the authoring form whose managed hostdev names the pool, transformed and defined;
 # sets UUID_<NAME> to the UUID transform gave it
@@ -67,7 +67,8 @@ expect "pools: virsh start --paused of a VM drawing from the pool succeeds" [ $r
 expect "pools: the member made way for the domain's UUID on the same parent, as mtty-2" \
   bash -c '[ ! -e "/sys/bus/mdev/devices/$0" ] && [ "$(basename "$(readlink "/sys/bus/mdev/devices/$1/mdev_type")")" = mtty-2 ]' "$MEMBER" "$UUID_poolvm1"
 expect "pools: QEMU holds the drawn device's VFIO group open" qemu_has_vfio poolvm1 "$(group_of "$UUID_poolvm1")"
-expect "pools: pool-info says 0 free, 1 lent" pool_counts 0 1
+lent_to_vm1() { pool_counts 0 1 && grep -q "^Lent: *1 (to poolvm1)" "$T/out"; }
+expect "pools: pool-info says 0 free, 1 lent (to poolvm1)" lent_to_vm1
 
 # ---- beyond the pool's size ------------------------------------------------------------------------
 devices=$(ls /sys/bus/mdev/devices | tr '\n' ' ')
