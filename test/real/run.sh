@@ -3,13 +3,13 @@
 # mdev driver, shares the host's root read-only (plus a tmpfs overlay) and runs our scenarios inside the
 # guest with the host's own Node, libvirt and QEMU against the real kernel. Prints TAP on stdout and ends
 # with "N passed, N failed". Needs root (apt-get, and QEMU's 9p export of '/').
-# Env: VIRT_MDEV_REAL_CACHE (default /var/cache/virt-mdev-real), VIRT_MDEV_REAL_BOOTS (default "sysfs libvirt"),
+# Env: VIRT_MDEV_REAL_CACHE (default /var/cache/virt-mdev-real), VIRT_MDEV_REAL_BOOTS (default "sysfs libvirt systemd"),
 #      VIRT_MDEV_REAL_KEEP=1 keeps the work dirs of the boots.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$here/../.." && pwd)
 CACHE=${VIRT_MDEV_REAL_CACHE:-/var/cache/virt-mdev-real}
-BOOTS=${VIRT_MDEV_REAL_BOOTS:-sysfs libvirt}
+BOOTS=${VIRT_MDEV_REAL_BOOTS:-sysfs libvirt systemd}
 log() { printf '[real] %s\n' "$*" >&2; }
 t_start=$(date +%s)
 
@@ -41,13 +41,23 @@ B="$CACHE/$K"
 INITRD=$(ls "$B"/initramfs-*.cpio.gz | head -1)
 
 # ---- one guest boot ----------------------------------------------------------------------------------
-# boot NAME SCENARIO... : runs the scenarios in one VM; their result lines land in $work/<scenario>.tap
+# boot [--init systemd] [--timeout S] NAME SCENARIO... : runs the scenarios in one VM; their result lines
+# land in $work/<scenario>.tap. --init systemd: Debian's systemd becomes PID 1 of the guest's root and
+# runs the scenarios as a service (stage2.sh).
 boot() {
+  local init=busybox limit=${VIRT_MDEV_REAL_BOOT_TIMEOUT:-600}
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --init) init=$2; shift 2;;
+      --timeout) [ -z "${VIRT_MDEV_REAL_BOOT_TIMEOUT:-}" ] && limit=$2; shift 2;;
+      *) break;;
+    esac
+  done
   local name=$1; shift
   local work; work=$(mktemp -d "${TMPDIR:-/tmp}/virt-mdev-real-$name.XXXXXX")
   chmod 755 "$work"
   cp "$here/guest/stage2.sh" "$work/stage2.sh"
-  { echo "REPO='$REPO'"; echo "SCENARIOS='$*'"; echo "CACHE_SHARE=/harness/cache"; } > "$work/job.env"
+  { echo "REPO='$REPO'"; echo "SCENARIOS='$*'"; echo "CACHE_SHARE=/harness/cache"; echo "INIT=$init"; echo "BOOT_TIMEOUT=$limit"; } > "$work/job.env"
   mkdir -p "$CACHE/share"
   # persistent bits the guest may read and update (libvirt's QEMU capabilities cache)
   mkdir -p "$work/cache"; cp -a "$CACHE/share/." "$work/cache/" 2>/dev/null || true
@@ -55,8 +65,8 @@ boot() {
   # clock_gettime a trapping syscall; Node calls it thousands of times per start (measured: CLI start 4.7 s
   # → 1.8 s). QEMU derives every vCPU's TSC from the host's, so it is in sync.
   local b0; b0=$(date +%s)
-  log "boot $name: $* (work dir $work)"
-  timeout -k 10 "${VIRT_MDEV_REAL_BOOT_TIMEOUT:-600}" qemu-system-x86_64 \
+  log "boot $name: $* (init $init, work dir $work)"
+  timeout -k 10 "$limit" qemu-system-x86_64 \
     -accel tcg,thread=multi -cpu max -bios /usr/share/qemu/qboot.rom -m 2048 -smp 2 \
     -nographic -no-reboot -nic none -kernel "$B/vmlinux" -initrd "$INITRD" \
     -append "console=ttyS0 panic=-1 quiet loglevel=3 clocksource=tsc tsc=reliable ${VIRT_MDEV_REAL_APPEND:-}" \
@@ -97,11 +107,11 @@ boot() {
 
 for b in $BOOTS; do
   case "$b" in
-    smoke) boot smoke smoke;;
-    conformance) boot conformance conformance;;
-    sysfs) boot sysfs conformance cli;;
-    libvirt) boot libvirt libvirt;;
-    *) tap not-ok "boot $b" "unknown boot name";;
+    sysfs) boot sysfs conformance cli mdevctl;;
+    systemd) boot --init systemd --timeout 480 systemd udev autostart;;
+    libvirt) boot --timeout 900 libvirt libvirt persist pools;;
+    # any one busybox-booted scenario alone, by its name (smoke, conformance, cli, mdevctl, ...)
+    *) if [ -f "$here/guest/$b.sh" ]; then boot "$b" "$b"; else tap not-ok "boot $b" "unknown boot name"; fi;;
   esac
 done
 log "total $(( $(date +%s) - t_start )) s"

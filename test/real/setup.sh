@@ -13,7 +13,10 @@ trap 'log "failed at line $LINENO: $BASH_COMMAND"' ERR
 mkdir -p "$CACHE/debs"
 
 # ---- 1. host packages ------------------------------------------------------------------------------
-host_pkgs=(qemu-system-x86 qemu-utils kmod busybox-static libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+# mdevctl, systemd and udev are there for the guest, which runs the host's root: Debian's mdevctl 1.2 is
+# the persistence reference, and the systemd boot runs Debian's systemd as PID 1 with its systemd-udevd
+# (installing the systemd package does not make it the host's init: that is systemd-sysv).
+host_pkgs=(qemu-system-x86 qemu-utils kmod busybox-static libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients mdevctl systemd udev
            libxml2-utils gcc make libc6-dev xz-utils cpio)
 missing=()
 for p in "${host_pkgs[@]}"; do

@@ -5,47 +5,25 @@
 # Everything written here lands in the guest's tmpfs overlay, never on the host.
 set -u
 . "$REPO/test/real/guest/lib.sh"
+. "$REPO/test/real/guest/libvirt-lib.sh"
 cd "$REPO"
-T=$(mktemp -d)
-CAPS_SHARE=$OUT/cache/qemu-capabilities
-CAPS=/var/cache/libvirt/qemu/capabilities
 DOM=mdevvm
 UNM=unmanagedvm
 U2=3f9e2a71-6c0d-4b8e-a5f2-7e1d0c9b8a01     # unmanaged, made by hand before libvirtd starts
 FILL_PREFIX=3f9e2a71-6c0d-4b8e-a5f2-7e1d0c9b80
-ts() { date +%H:%M:%S; }
-vm() { timeout 120 node "$REPO/dist/src/cli/main.js" "$@"; }
-vsh() { # vsh ARGS... → $T/out, $T/err, $rc (every virsh call bounded)
-  timeout 300 virsh -c qemu:///system "$@" > "$T/out" 2> "$T/err"; rc=$?
-  echo "+ $(ts) virsh $* (rc $rc)"; cat "$T/out" "$T/err"
-}
-expect() {
-  local name=$1; shift
-  if "$@"; then pass "$name"; else fail "$name" "rc ${rc:-?}; stdout: $(head -c 300 "$T/out" 2>/dev/null | tr '\n' ' '); stderr: $(head -c 400 "$T/err" 2>/dev/null | tr '\n' ' ')"; fi
-}
+# this scenario pipes virt-mdev's output itself
+vmx() { timeout 120 node "$REPO/dist/src/cli/main.js" "$@"; }
 mdevs() { ls /sys/bus/mdev/devices | tr '\n' ' '; }
-group_of() { basename "$(readlink "/sys/bus/mdev/devices/$1/iommu_group")"; }
-qemu_has_vfio() { # qemu_has_vfio DOMAIN GROUP: QEMU of DOMAIN holds /dev/vfio/GROUP open
-  local pid; pid=$(cat "/run/libvirt/qemu/$1.pid" 2>/dev/null) || return 1
-  ls -l "/proc/$pid/fd" 2>/dev/null | grep -q " /dev/vfio/$2\$"
-}
 wait_gone() { # wait_gone UUID SECONDS
   local i=0; while [ -e "/sys/bus/mdev/devices/$1" ] && [ $i -lt $(( $2 * 5 )) ]; do sleep 0.2; i=$((i + 1)); done
   [ ! -e "/sys/bus/mdev/devices/$1" ]
 }
 
 # ---- libvirt set-up (recipe §9) -----------------------------------------------------------------
-grep -q '^libvirt-qemu:' /etc/passwd || echo 'libvirt-qemu:x:64055:64055:Libvirt Qemu,,,:/var/lib/libvirt:/usr/sbin/nologin' >> /etc/passwd
-grep -q '^libvirt-qemu:' /etc/group || printf '%s\n' 'libvirt-qemu:x:64055:' 'kvm:x:64056:libvirt-qemu' 'libvirt:x:64057:' >> /etc/group
-mkdir -p /etc/libvirt/hooks /var/lib/libvirt /var/cache/libvirt/qemu/capabilities /var/log/libvirt /run/lock
-# chroot: QEMU's private /dev namespace would miss /dev/vfio/N, hence namespaces = [ ]
-printf '%s\n' 'user = "root"' 'group = "root"' 'security_driver = "none"' 'namespaces = [ ]' > /etc/libvirt/qemu.conf
-printf '%s\n' 'log_level = 3' 'log_filters = "1:util.hook 1:util.mdev 1:qemu.qemu_hostdev"' \
-  'log_outputs = "1:file:/var/log/libvirt/libvirtd.log"' > /etc/libvirt/libvirtd.conf
-[ -d "$CAPS_SHARE" ] && cp "$CAPS_SHARE"/*.xml "$CAPS/" 2>/dev/null
+libvirt_config
 
 # our hook, installed the way an admin does it (libvirt reads the hooks directory when it starts)
-out=$(vm install-hook 2>&1); rc=$?; echo "$out"
+vm install-hook
 expect "libvirt: virt-mdev install-hook puts an executable qemu.d/50-virt-mdev in place" \
   bash -c '[ $0 -eq 0 ] && [ -x /etc/libvirt/hooks/qemu.d/50-virt-mdev ]' "$rc"
 cat /etc/libvirt/hooks/qemu.d/50-virt-mdev
@@ -53,11 +31,8 @@ cat /etc/libvirt/hooks/qemu.d/50-virt-mdev
 # the unmanaged device exists before libvirtd starts, so libvirt's own node-device view lists it
 echo "$U2" > /sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create
 
-# the environment a service manager gives: libvirt hands hooks little more than this PATH
-env -i PATH=/bin:/sbin LC_ALL=C HOME=/ /usr/sbin/virtlogd -d
-env -i PATH=/bin:/sbin LC_ALL=C HOME=/ /usr/sbin/libvirtd -d
-i=0; while [ ! -S /run/libvirt/libvirt-sock ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
-expect "libvirt: libvirtd started by hand (socket after $((i / 5)) s)" [ -S /run/libvirt/libvirt-sock ]
+libvirt_start
+expect "libvirt: libvirtd started by hand (socket after $LIBVIRT_WAITED s)" [ -S /run/libvirt/libvirt-sock ]
 vsh version
 expect "libvirt: virsh talks to the QEMU driver" bash -c '[ $0 -eq 0 ] && grep -q "Running hypervisor: QEMU" "$1"' "$rc" "$T/out"
 if [ $rc -ne 0 ]; then
@@ -70,7 +45,7 @@ fi
 # ---- our nodedev view vs libvirt's, on the same real host ------------------------------------------
 for caps in mdev mdev_types; do
   vsh nodedev-list --cap "$caps"; sed '/^$/d' "$T/out" | sort > "$T/virsh-$caps"
-  vm nodedev-list --cap "$caps" | sort > "$T/ours-$caps"
+  vmx nodedev-list --cap "$caps" | sort > "$T/ours-$caps"
   expect "libvirt: virt-mdev nodedev-list --cap $caps = virsh nodedev-list --cap $caps ($(tr '\n' ' ' < "$T/virsh-$caps"))" \
     bash -c '[ -s "$0" ] && diff "$0" "$1"' "$T/virsh-$caps" "$T/ours-$caps"
 done
@@ -78,7 +53,7 @@ done
 # node-device XML: ours next to libvirt's (compared after the differences libvirt is known to add)
 for d in mtty_mtty "mdev_${U2//-/_}_mtty"; do
   vsh nodedev-dumpxml "$d"; cp "$T/out" "$T/virsh-$d.xml"
-  vm nodedev-dumpxml "$d" > "$T/ours-$d.xml"; cat "$T/ours-$d.xml"
+  vmx nodedev-dumpxml "$d" > "$T/ours-$d.xml"; cat "$T/ours-$d.xml"
   # plain files, not <(…): the guest has no /dev/fd, and a diff that cannot open its input must not pass
   sed 's/^ *//; /^$/d' "$T/virsh-$d.xml" > "$T/virsh-$d.norm"; sed 's/^ *//; /^$/d' "$T/ours-$d.xml" > "$T/ours-$d.norm"
   dif=$(diff "$T/virsh-$d.norm" "$T/ours-$d.norm" 2>&1); drc=$?
@@ -87,7 +62,7 @@ for d in mtty_mtty "mdev_${U2//-/_}_mtty"; do
 done
 
 # ---- managed device: transform, define, start, destroy ---------------------------------------------
-vm transform "$REPO/test/real/guest/mdevvm.xml" > "$T/mdevvm.xml" 2> "$T/err"; rc=$?
+vmx transform "$REPO/test/real/guest/mdevvm.xml" > "$T/mdevvm.xml" 2> "$T/err"; rc=$?
 cat "$T/mdevvm.xml" "$T/err"
 U=$(grep -o "<address uuid='[0-9a-f-]*'" "$T/mdevvm.xml" | head -1 | cut -d"'" -f2)
 expect "libvirt: virt-mdev transform turns the managed mtty-2 into libvirt's form (uuid $U)" \
@@ -104,7 +79,7 @@ G=$(group_of "$U" 2>/dev/null)
 expect "libvirt: QEMU holds the device's VFIO group open (/dev/vfio/${G:-?})" qemu_has_vfio "$DOM" "${G:-none}"
 pid=$(cat /run/libvirt/qemu/$DOM.pid 2>/dev/null); [ -n "$pid" ] && ls -l /proc/$pid/fd | grep vfio
 expect "libvirt: our hook logged the prepare" bash -c 'grep -q "prepare" /var/log/virt-mdev/hook.log'
-vm ledger || true
+vm ledger
 
 vsh destroy "$DOM"
 expect "libvirt: virsh destroy $DOM succeeds" [ $rc -eq 0 ]
@@ -127,19 +102,7 @@ expect "libvirt: the domain is shut off after the failed start" grep -q 'shut of
 for f in "${fill[@]}"; do echo 1 > "/sys/bus/mdev/devices/$f/remove"; done
 
 # ---- unmanaged device: libvirt's own form, pre-created by hand ---------------------------------------
-cat > "$T/unm.xml" <<XML
-<domain type='qemu'>
-  <name>$UNM</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='$U2'/></source></hostdev>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-XML
+unmanaged_domain_xml "$UNM" "$U2" > "$T/unm.xml"
 vsh define "$T/unm.xml"
 vsh start --paused "$UNM"
 expect "libvirt: virsh start --paused with an unmanaged mdev succeeds" [ $rc -eq 0 ]
@@ -150,10 +113,8 @@ sleep 2
 expect "libvirt: the unmanaged device survives start and destroy" [ -e "/sys/bus/mdev/devices/$U2" ]
 echo 1 > "/sys/bus/mdev/devices/$U2/remove"
 
-# ---- leave the QEMU capabilities cache for the next run (saves 10-25 s of probing) -----------------
-mkdir -p "$CAPS_SHARE" && cp "$CAPS"/*.xml "$CAPS_SHARE/" 2>/dev/null
+libvirt_save_caps
 echo "---- hook log"; cat /var/log/virt-mdev/hook.log 2>/dev/null | tail -20
 echo "---- libvirtd log (hook lines)"; grep -i 'hook' /var/log/libvirt/libvirtd.log | tail -30
-kill "$(cat /run/libvirtd.pid 2>/dev/null)" 2>/dev/null
-rm -rf "$T"
+# libvirtd stays up for the scenarios that follow in this boot (persist)
 exit 0
