@@ -73,6 +73,7 @@ export function fillTemplate(text: string, v: FillValues): string {
     .replace(/@NODE@/g, unitWord(checkPlainPath(v.nodePath, 'node')))
     .replace(/@CLI@/g, unitWord(checkPlainPath(v.cliPath, 'virt-mdev command line')))
     .replace(/@STORE@/g, store)
+    .replace(/@POOLBOOT@/g, checkPlainPath(v.root.p('etc/virt-mdev/pools/autostart'), 'pool autostart directory'))
     .replace(/@TEXTFILE@/g, unitWord(checkPlainPath(v.root.textfileDir, "node_exporter's textfile directory")))
     .split('\n').flatMap((l) => (l === '@ENVIRONMENT@' ? env : [l])).join('\n');
   const left = /@[A-Z]+@/.exec(out);

@@ -75,10 +75,14 @@ test('the installed rule is valid udev syntax and asks systemd for the parent\'s
   }
   t.deepEqual(ruleErrors(text), []);
   const rules = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
-  t.is(rules.length, 2);
+  t.is(rules.length, 4);
   const store = path.join(r.dir, 'etc/mdevctl.d');
+  // a parent with definitions, and any parent while a pool is marked autostart (pools place members anywhere)
+  const poolBoot = path.join(r.dir, 'etc/virt-mdev/pools/autostart');
   t.true(rules[0].startsWith(`ACTION=="change", ENV{MDEV_STATE}=="registered", TEST=="${store}/$kernel", `));
-  t.true(rules[1].startsWith(`ACTION=="add", TEST=="${store}/$kernel", TEST=="mdev_supported_types", `));
+  t.true(rules[1].startsWith(`ACTION=="change", ENV{MDEV_STATE}=="registered", TEST=="${poolBoot}", `));
+  t.true(rules[2].startsWith(`ACTION=="add", TEST=="${store}/$kernel", TEST=="mdev_supported_types", `));
+  t.true(rules[3].startsWith(`ACTION=="add", TEST=="${poolBoot}", TEST=="mdev_supported_types", `));
   for (const l of rules) t.true(l.endsWith(', TAG+="systemd", ENV{SYSTEMD_WANTS}+="virt-mdev-autostart@%k.service"'), l);
   // and the checker does catch what udev would reject
   t.true(ruleErrors('ACTION=="add", RUN+="/usr/bin/node x"\nACTION="add" TAG+="x"\n').length >= 2);
