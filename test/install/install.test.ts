@@ -127,6 +127,6 @@ test('the templates in hooks/ carry the mark install and uninstall recognise, an
   for (const name of ['virt-mdev-autostart.service', 'virt-mdev-autostart@.service', '61-virt-mdev.rules']) {
     const text = fs.readFileSync(path.join(repoRoot, 'hooks', name), 'utf8');
     t.true(text.startsWith('# virt-mdev-installed v1\n'), name);
-    t.deepEqual([...new Set(text.match(/@[A-Z]+@/g))].filter((p) => !['@NODE@', '@CLI@', '@STORE@', '@ENVIRONMENT@'].includes(p)), [], name);
+    t.deepEqual([...new Set(text.match(/@[A-Z]+@/g))].filter((p) => !['@NODE@', '@CLI@', '@STORE@', '@POOLBOOT@', '@ENVIRONMENT@'].includes(p)), [], name);
   }
 });
