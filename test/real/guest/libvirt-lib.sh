@@ -38,9 +38,8 @@ qemu_has_vfio() { # qemu_has_vfio DOMAIN GROUP: QEMU of DOMAIN holds /dev/vfio/G
   local pid; pid=$(cat "/run/libvirt/qemu/$1.pid" 2>/dev/null) || return 1
   ls -l "/proc/$pid/fd" 2>/dev/null | grep -q " /dev/vfio/$2\$"
 }
-# unmanaged_domain_xml NAME UUID: libvirt's own form of a domain with one unmanaged mdev hostdev
-# (TCG, started --paused: no guest OS needed)
-unmanaged_domain_xml() {
+# domain_xml NAME HOSTDEV: a minimal domain around one hostdev element (TCG, started --paused: no guest OS needed)
+domain_xml() {
   cat <<XML
 <domain type='qemu'>
   <name>$1</name>
@@ -49,9 +48,13 @@ unmanaged_domain_xml() {
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='$2'/></source></hostdev>
+    $2
     <memballoon model='none'/>
   </devices>
 </domain>
 XML
+}
+# unmanaged_domain_xml NAME UUID: libvirt's own form of a domain with one unmanaged mdev hostdev
+unmanaged_domain_xml() {
+  domain_xml "$1" "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='$2'/></source></hostdev>"
 }

@@ -17,19 +17,7 @@ pool_counts() { # pool_counts FREE LENT: virt-mdev pool-info reports them
 # pool_vm NAME: a domain in the authoring form whose managed hostdev names the pool, transformed and defined;
 # sets UUID_<NAME> to the UUID transform gave it
 pool_vm() {
-  cat > "$T/$1.src.xml" <<XML
-<domain type='qemu'>
-  <name>$1</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <hostdev mode='subsystem' type='mdev' managed='yes' model='vfio-pci'><source><mdev pool='$POOL'/></source></hostdev>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-XML
+  domain_xml "$1" "<hostdev mode='subsystem' type='mdev' managed='yes' model='vfio-pci'><source><mdev pool='$POOL'/></source></hostdev>" > "$T/$1.src.xml"
   vm transform "$T/$1.src.xml"; cp "$T/out" "$T/$1.xml"
   printf -v "UUID_$1" '%s' "$(grep -o "<address uuid='[0-9a-f-]*'" "$T/$1.xml" | head -1 | cut -d"'" -f2)"
   vsh define "$T/$1.xml"
