@@ -28,13 +28,13 @@ test('--help loads the registration of the commands and commander, no action', a
   t.deepEqual(ours(srcs).filter((s) => s.endsWith('-actions.ts')), []);
 });
 
-test('nodedev-list loads its own action, not those of pools, validate, transform or the hook', async (t) => {
+test('nodedev-list loads its own action, not those of the pool verbs, validate, transform or the hook', async (t) => {
   const sim = await simHost(['mtty']);
   t.teardown(sim.cleanup);
   const srcs = await sourcesLoaded(['--root', sim.dir, 'nodedev-list']);
   t.true(srcs.includes('src/cli/commands/nodedev-actions.ts'));
   t.deepEqual(packages(srcs), ['commander', 'saxes', 'xmlchars']);
-  for (const area of ['src/pools/', 'src/validate/', 'src/schemas/', 'src/transform/', 'src/hook/', 'src/cli/commands/pools-actions', 'src/cli/commands/nodedev-persist-actions']) {
+  for (const area of ['src/validate/', 'src/schemas/', 'src/transform/', 'src/hook/', 'src/cli/commands/pools-actions', 'src/cli/commands/nodedev-persist-actions']) {
     t.deepEqual(srcs.filter((s) => s.startsWith(area)), [], area);
   }
 });
