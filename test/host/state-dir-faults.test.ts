@@ -175,6 +175,29 @@ const CASES: Case[] = [
     expect: (f, sim) => ({ exit: 8, line: new RegExp(`^virt-mdev: cannot write the definition '${sim.dir}/etc/mdevctl.d/mtty/[0-9a-f-]{36}': ${ERRNO(f)} `), devices: (b) => b }),
   },
   {
+    dir: 'etc/mdevctl.d', name: 'nodedev-undefine',
+    setup: async (sim) => {
+      const r = await cli(sim.dir, ['nodedev-define', path.join(repoRoot, 'samples/nodedev/define-mtty-generated-uuid.xml')]);
+      const u = /[0-9a-f]{8}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a-f]{4}_[0-9a-f]{12}/.exec(String(r.stdout))![0].replace(/_/g, '-');
+      return { command: cliCmd(sim, ['nodedev-undefine', u]), devicesBefore: devices(sim.dir) };
+    },
+    // removing a file needs no space: on a full file system undefine works
+    expect: (f, sim) => (f === 'ENOSPC' ? { exit: 0, devices: (b) => b, dirChanges: true } : {
+      exit: 8, line: new RegExp(`^virt-mdev: cannot write the definition '${sim.dir}/etc/mdevctl.d/mtty/[0-9a-f-]{36}': ${ERRNO(f)} `), devices: (b) => b,
+    }),
+  },
+  {
+    dir: 'etc/virt-mdev/pools', name: 'pool-undefine',
+    setup: async (sim) => {
+      const file = writeXml(sim, 'p.xml', "<mdevpool><name>p</name><type id='mtty-1'/><size>2</size></mdevpool>\n");
+      await must(cli(sim.dir, ['pool-define', file]), 'pool-define');
+      return { command: cliCmd(sim, ['pool-undefine', 'p']), devicesBefore: devices(sim.dir) };
+    },
+    expect: (f, sim) => (f === 'ENOSPC' ? { exit: 0, devices: (b) => b, dirChanges: true } : {
+      exit: 8, line: new RegExp(`^virt-mdev: cannot write the pool '${sim.dir}/etc/virt-mdev/pools/p.xml': ${ERRNO(f)} `), devices: (b) => b,
+    }),
+  },
+  {
     dir: 'etc/virt-mdev/pools', name: 'pool-define',
     setup: async (sim) => {
       const file = writeXml(sim, 'p.xml', "<mdevpool><name>p</name><type id='mtty-1'/><size>2</size></mdevpool>\n");
