@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readHostFile } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { stateWriteError, writeStateFile } from '../util/atomic.js';
 import { errnoCode, isVirtMdevError } from '../util/errors.js';
 import { checkParentName } from '../util/validate.js';
 import { formatDefinitionFile, parseDefinitionFile, uuidOfFileName } from './file-format.js';
@@ -140,11 +140,17 @@ function unlinkQuiet(file: string): boolean {
  * never lists it twice. The caller holds the ledger lock.
  */
 export function writeDefinition(root: HostRoot, def: Omit<MdevDefinition, 'file'>): MdevDefinition {
-  ensureStoreDirs(root);
   const file = definitionPath(root, def.parent, def.uuid);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-  writeFileAtomic(file, formatDefinitionFile(def), 0o644);
-  for (const other of otherSpellings(path.dirname(file), def.uuid, path.basename(file))) unlinkQuiet(other);
+  try {
+    ensureStoreDirs(root);
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+  } catch (e) {
+    throw stateWriteError('definition', file, e);
+  }
+  writeStateFile('definition', file, formatDefinitionFile(def), 0o644);
+  for (const other of otherSpellings(path.dirname(file), def.uuid, path.basename(file))) {
+    try { unlinkQuiet(other); } catch (e) { throw stateWriteError('definition', other, e); }
+  }
   return { ...def, file };
 }
 
@@ -153,7 +159,13 @@ export function writeDefinition(root: HostRoot, def: Omit<MdevDefinition, 'file'
  * (the directory stays, as mdevctl leaves it). False when nothing was there any more.
  */
 export function removeDefinition(def: MdevDefinition): boolean {
-  let removed = unlinkQuiet(def.file);
-  for (const other of otherSpellings(path.dirname(def.file), def.uuid, path.basename(def.file))) removed = unlinkQuiet(other) || removed;
+  let removed = false;
+  for (const file of [def.file, ...otherSpellings(path.dirname(def.file), def.uuid, path.basename(def.file))]) {
+    try {
+      removed = unlinkQuiet(file) || removed;
+    } catch (e) {
+      throw stateWriteError('definition', file, e);
+    }
+  }
   return removed;
 }

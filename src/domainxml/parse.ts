@@ -233,11 +233,14 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
       default: break;
     }
   });
-  parser.on('text', (t) => {
+  // libvirt reads an element's text with CDATA sections in it (libxml2's node content): so do we
+  const onText = (t: string): void => {
     const top = stack[stack.length - 1];
     if (top?.role === 'name' && top.loc === head.name) nameText = (nameText ?? '') + t;
     else if (top?.role === 'uuid' && top.loc === head.uuid) uuidText = (uuidText ?? '') + t;
-  });
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
   parser.on('closetag', () => {
     const f = stack.pop()!;
     lastClosed = f;

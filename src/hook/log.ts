@@ -4,6 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostRoot } from '../host/root.js';
+import { writeFailure } from '../util/atomic.js';
+import { printable } from '../util/validate.js';
 
 export interface HookLogger {
   log(action: string, fields?: Record<string, unknown>): void;
@@ -13,17 +15,23 @@ export function hookLogPath(root: HostRoot): string {
   return path.join(root.logDir, 'hook.log');
 }
 
-export function openHookLog(root: HostRoot, base: Record<string, unknown>): HookLogger {
+/**
+ * `warn` hears once, as one line, that the log cannot be written: the hook goes on without it (a
+ * full or read-only /var must not stop a VM from starting or stopping).
+ */
+export function openHookLog(root: HostRoot, base: Record<string, unknown>, warn?: (line: string) => void): HookLogger {
   const file = hookLogPath(root);
   let dirMade = false;
+  let warned = false;
   return {
     log(action, fields = {}) {
       const line = JSON.stringify({ time: new Date().toISOString(), pid: process.pid, ...base, action, ...fields }) + '\n';
       try {
         if (!dirMade) { fs.mkdirSync(path.dirname(file), { recursive: true }); dirMade = true; }
         fs.appendFileSync(file, line, { mode: 0o640 });
-      } catch {
-        /* a full or read-only /var must not stop a VM from starting or stopping */
+      } catch (e) {
+        if (warn && !warned) warn(`cannot write the hook log '${printable(file, 200)}': ${writeFailure(e)}; going on without it`);
+        warned = true;
       }
     },
   };

@@ -8,11 +8,14 @@ import type { DomainRef, LedgerEntry } from '../ledger/types.js';
 import type { LedgerTxn } from '../ledger/store.js';
 import { findPoolDefinition } from '../pools/store.js';
 import { poolMemberUuid } from '../pools/types.js';
-import { dropEntry, notOurDevice, sameDomain, setState, withLedger } from '../ledger/store.js';
+import { dropEntry, ledgerPath, notOurDevice, sameDomain, setState, withLedger } from '../ledger/store.js';
 import { listRunningDomains, runningUserOf } from '../ledger/running.js';
 import { removeAndSettle } from '../ledger/settle.js';
 import type { HookContext } from './context.js';
 import { restoreMember } from './draw.js';
+import { writeFailure } from '../util/atomic.js';
+import { isVirtMdevError } from '../util/errors.js';
+import { printable } from '../util/validate.js';
 
 export interface ReleaseResult {
   removed: string[];
@@ -20,6 +23,8 @@ export interface ReleaseResult {
   kept: string[];
   /** pool members created again in place of the domain's devices */
   returned: string[];
+  /** why the ledger could not record this release (its devices were removed all the same) */
+  unrecorded?: string;
 }
 
 /** The member's own entry, which an unmanaged hostdev held (not a device drawn for the domain). */
@@ -46,9 +51,34 @@ async function returnMember(ctx: HookContext, txn: LedgerTxn, e: LedgerEntry, re
   }
 }
 
+/**
+ * The ledger cannot be written (full, read-only, not ours to write): a stopped VM must still let go of
+ * its devices, or it leaks them until someone notices. They are removed here, still under the ledger
+ * lock, so no other virt-mdev process can take one over while it goes. Nothing else changes: no
+ * member goes back to its pool (it could not be recorded: a device nobody owns), held members and
+ * adopted devices stay as recorded. The ledger keeps listing the removed devices as this domain's,
+ * which is what a crash right after the removes leaves too: `gc` (and this domain's next prepare)
+ * drops entries whose device is gone; a remove that did not finish is still the domain's, for gc.
+ */
+async function removeUnrecorded(ctx: HookContext, toRemove: LedgerEntry[], why: string): Promise<Omit<ReleaseResult, 'kept'>> {
+  const removed: string[] = [];
+  const abandoned: string[] = [];
+  for (const e of toRemove) {
+    let outcome: string;
+    try {
+      outcome = await ctx.bus.remove(e.uuid, { timeoutMs: ctx.cfg.removeTimeoutMs });
+    } catch (err) {
+      outcome = `error: ${(err as Error).message}`;
+    }
+    (outcome === 'removed' || outcome === 'absent' ? removed : abandoned).push(e.uuid);
+    ctx.log.log('remove-unrecorded', { uuid: e.uuid, parent: e.parent, type: e.type, outcome, why });
+  }
+  return { removed, abandoned, returned: [], unrecorded: why };
+}
+
 export async function release(ctx: HookContext, domain: DomainRef): Promise<ReleaseResult> {
   const kept: string[] = [];
-  const marked = await withLedger(ctx.root, (txn) => {
+  const marked = await withLedger(ctx.root, async (txn): Promise<Array<{ uuid: string }> | Omit<ReleaseResult, 'kept'>> => {
     ctx.kill('release-locked');
     const mine = txn.ledger.devices.filter((e) => sameDomain(e.domain, domain));
     if (mine.length === 0) return [];
@@ -84,10 +114,16 @@ export async function release(ctx: HookContext, domain: DomainRef): Promise<Rele
         toRemove.push(e);
       }
     }
-    txn.commit();
+    try {
+      txn.commit();
+    } catch (e) {
+      if (!isVirtMdevError(e) || e.reason !== 'unwritable') throw e;
+      return removeUnrecorded(ctx, toRemove, `cannot write the ledger '${printable(ledgerPath(ctx.root), 200)}': ${writeFailure(e.cause)}`);
+    }
     ctx.kill('release-marked');
     return toRemove.map((e) => ({ uuid: e.uuid }));
   }, { lockTimeoutMs: ctx.cfg.lockTimeoutMs });
+  if (!Array.isArray(marked)) return { ...marked, kept };
   const returned: string[] = [];
   const r = await removeAndSettle(marked.map((e) => e.uuid), {
     root: ctx.root, bus: ctx.bus, removeTimeoutMs: ctx.cfg.removeTimeoutMs, lockTimeoutMs: ctx.cfg.lockTimeoutMs,

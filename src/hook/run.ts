@@ -43,7 +43,7 @@ export async function runHook(io: HookIo): Promise<number> {
   let log: HookLogger | undefined;
   try {
     const root: HostRoot = resolveHostRoot(undefined, io.env);
-    log = openHookLog(root, { domain: name, op, subop });
+    log = openHookLog(root, { domain: name, op, subop }, (line) => io.stderr(`virt-mdev: ${line}\n`));
     const handled = op === 'prepare' || op === 'release' || op === 'reconnect' || op === 'migrate' || op === 'restore';
     if (!handled) return 0;
     // only prepare may refuse over configuration: a release that stopped here would leak every
@@ -70,6 +70,9 @@ export async function runHook(io: HookIo): Promise<number> {
       case 'release': {
         const r = await release(ctx, d.domain);
         log.log('release-done', { ...r, ms: Date.now() - t0 });
+        if (r.unrecorded !== undefined) {
+          io.stderr(`virt-mdev: ${d.domain.name}: ${r.unrecorded}; removed its devices anyway (${r.removed.join(', ') || 'none left'}): the ledger lists them until it can be written again and 'virt-mdev gc' runs\n`);
+        }
         if (r.abandoned.length) {
           io.stderr(`virt-mdev: ${d.domain.name}: remove of ${r.abandoned.join(', ')} did not finish within ${Math.round(cfg.removeTimeoutMs / 1000)} s (still open?); left for 'virt-mdev gc'\n`);
         }

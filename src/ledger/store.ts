@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { readHostFile, type HostFileRead } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import type { MdevDevice } from '../mdevbus/types.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { writeStateFile } from '../util/atomic.js';
 import { errnoCode, ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import { withLock } from '../util/lock.js';
 import { LEDGER_FILE, LEDGER_LOCK, type DomainRef, type Ledger, type LedgerEntry, type LedgerState } from './types.js';
@@ -67,7 +67,7 @@ export function readLedger(root: HostRoot): Ledger {
 
 export function writeLedger(root: HostRoot, ledger: Ledger): void {
   ledger.devices.sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
-  writeFileAtomic(ledgerPath(root), JSON.stringify(ledger, null, 2) + '\n', 0o644);
+  writeStateFile('ledger', ledgerPath(root), JSON.stringify(ledger, null, 2) + '\n', 0o644);
 }
 
 export interface LedgerTxn {

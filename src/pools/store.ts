@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readHostFile, type HostFileRead } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { stateWriteError, writeStateFile } from '../util/atomic.js';
 import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
 import { checkPoolName, printable } from '../util/validate.js';
 import { formatPoolXml, MAX_POOL_XML_BYTES, parsePoolXml } from './parse.js';
@@ -139,13 +139,18 @@ export function listAutostartPools(root: HostRoot): AutostartPools {
 
 /** Replace the stored definition (caller holds the ledger lock). */
 export function writePoolDefinition(root: HostRoot, def: PoolDefinition): void {
-  writeFileAtomic(poolFile(root, def.name), formatPoolXml(def), 0o644);
+  writeStateFile('pool', poolFile(root, def.name), formatPoolXml(def), 0o644);
 }
 
 /** Remove the definition and its autostart link (link first: a crash between never autostarts a missing pool). */
 export function removePoolDefinition(root: HostRoot, name: string): void {
   setAutostartLink(root, name, false);
-  fs.rmSync(poolFile(root, name), { force: true });
+  const file = poolFile(root, name);
+  try {
+    fs.rmSync(file, { force: true });
+  } catch (e) {
+    throw stateWriteError('pool', file, e);
+  }
 }
 
 export function isPoolAutostart(root: HostRoot, name: string): boolean {
@@ -156,16 +161,32 @@ export function isPoolAutostart(root: HostRoot, name: string): boolean {
   }
 }
 
+/** mkdir that reports the real errno (a recursive mkdir on a read-only file system says ENOENT) */
+function makeDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    if (errnoCode(e) === 'EEXIST') return;
+    if (errnoCode(e) !== 'ENOENT') throw e;
+    fs.mkdirSync(dir, { recursive: true });
+  }
+}
+
 /** Create (atomically: a link under a temporary name, then rename) or remove the autostart link. */
 export function setAutostartLink(root: HostRoot, name: string, on: boolean): void {
   const link = autostartLink(root, name);
-  if (!on) {
-    fs.rmSync(link, { force: true });
-    return;
-  }
-  fs.mkdirSync(path.dirname(link), { recursive: true });
   const tmp = path.join(path.dirname(link), `.${path.basename(link)}.${process.pid}.tmp`);
-  fs.rmSync(tmp, { force: true });
-  fs.symlinkSync(`../${path.basename(link)}`, tmp);
-  fs.renameSync(tmp, link);
+  try {
+    if (!on) {
+      fs.rmSync(link, { force: true });
+      return;
+    }
+    makeDir(path.dirname(link));
+    fs.rmSync(tmp, { force: true });
+    fs.symlinkSync(`../${path.basename(link)}`, tmp);
+    fs.renameSync(tmp, link);
+  } catch (e) {
+    try { fs.rmSync(tmp, { force: true }); } catch { /* the first error is the one to report */ }
+    throw stateWriteError('pool autostart link', link, e);
+  }
 }

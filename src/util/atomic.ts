@@ -62,6 +62,33 @@ const ERRNO_WORDS: Record<string, string> = {
   ELOOP: 'too many symbolic links', EIO: 'input/output error',
 };
 
+/** An errno in words: 'EROFS (read-only file system)'; the message of anything else. */
+export function writeFailure(e: unknown): string {
+  const code = errnoCode(e);
+  if (code) return `${code}${ERRNO_WORDS[code] ? ` (${ERRNO_WORDS[code]})` : ''}`;
+  return printable(e instanceof Error ? e.message : String(e), 200);
+}
+
+/**
+ * A state file virt-mdev keeps (ledger, definition, pool) that could not be changed, as one line naming
+ * it (never the temporary file) and what to do; the atomic writer left the old file as it was.
+ */
+export function stateWriteError(what: string, file: string, e: unknown): VirtMdevError {
+  if (e instanceof VirtMdevError) return e;
+  return new VirtMdevError(ExitCode.HOST, 'unwritable',
+    `cannot write the ${what} '${printable(file, 200)}': ${writeFailure(e)}; nothing was changed: free space or make ${printable(path.dirname(file), 200)} writable, then try again`,
+    { cause: e });
+}
+
+/** writeFileAtomic for a state file: a failure is stateWriteError's one line. */
+export function writeStateFile(what: string, file: string, data: string | Uint8Array, mode = 0o644): void {
+  try {
+    writeFileAtomic(file, data, mode);
+  } catch (e) {
+    throw stateWriteError(what, file, e);
+  }
+}
+
 function cannotWrite(file: string, why: string, cause?: unknown): VirtMdevError {
   return new VirtMdevError(ExitCode.USAGE, 'unwritable', `cannot write '${printable(file, 200)}': ${why}`, cause === undefined ? {} : { cause });
 }
@@ -126,7 +153,6 @@ export function writeOutputFile(file: string, data: Uint8Array, newMode: number)
     }
   } catch (e) {
     if (e instanceof VirtMdevError) throw e;
-    const code = errnoCode(e);
-    throw cannotWrite(file, code ? `${code}${ERRNO_WORDS[code] ? ` (${ERRNO_WORDS[code]})` : ''}` : printable((e as Error).message, 200), e);
+    throw cannotWrite(file, writeFailure(e), e);
   }
 }
