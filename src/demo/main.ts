@@ -7,12 +7,13 @@ import { execa } from 'execa';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot, shippedEntry } from '../util/package-layout.js';
 import { snapshotTree } from '../util/tree-snapshot.js';
 import { poolStory } from './pools.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const cli = path.join(repo, 'dist/src/cli/main.js');
+const repo = packageRoot;
+// the CLI an admin runs: its bundle (npm run demo builds it)
+const cli = shippedEntry('cli');
 const hook = path.join(repo, 'hooks/qemu');
 const sample = path.join(repo, 'samples/domains/hook/demo-desktop.xml');
 const DOMAIN = 'demo-desktop';

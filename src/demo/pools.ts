@@ -2,7 +2,7 @@
 // and the fifth is refused with the pool's message, a shutdown gives a member back, a reboot takes
 // every mdev away while the pool's definition stays, and boot's autostart makes the pool again.
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../util/package-layout.js';
 
 export interface DemoTools {
   root: string;
@@ -16,7 +16,7 @@ export interface DemoTools {
   markStopped(name: string): void;
 }
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const repo = packageRoot;
 const POOL_SAMPLE = path.join(repo, 'samples/pools/mtty-any-parent.xml');
 
 /** An admin's VM that asks the pool for a device: no type, no UUID (transform adds the UUID). */

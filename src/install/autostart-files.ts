@@ -2,9 +2,9 @@
 // paths filled in (systemd and udev run them with no PATH of ours).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { HostRoot } from '../host/root.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { packageFile, shippedEntry } from '../util/package-layout.js';
 import { printable } from '../util/validate.js';
 import { INSTALL_MARK } from './mdevctl-rule.js';
 
@@ -33,16 +33,14 @@ export const METRICS_FILES: readonly AutostartFile[] = [
   { name: METRICS_TIMER, where: 'units' },
 ];
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** this installation's hooks/<name> (dist/src/install/ → ../../../hooks) */
+/** this installation's hooks/<name> */
 export function templatePath(name: string): string {
-  return path.resolve(here, '../../../hooks', name);
+  return packageFile(path.join('hooks', name));
 }
 
-/** this installation's command line (dist/src/install/ → ../cli/main.js) */
+/** this installation's command line: the CLI's bundle, whichever layout runs the install */
 export function installationCli(): string {
-  return path.resolve(here, '../cli/main.js');
+  return shippedEntry('cli');
 }
 
 export interface FillValues {

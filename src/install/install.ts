@@ -3,16 +3,16 @@
 // qemu.d/ (libvirt >= 6.5) leaves any existing /etc/libvirt/hooks/qemu of the admin's untouched.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/atomic.js';
 import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
+import { packageFile } from '../util/package-layout.js';
 
 export const WRAPPER_NAME = '50-virt-mdev';
 export const WRAPPER_MARK = '# virt-mdev-hook-wrapper v1';
 
-/** this installation's hooks/qemu (dist/src/install/install.js → ../../../hooks/qemu) */
+/** this installation's hooks/qemu */
 export function installationHook(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../hooks/qemu');
+  return packageFile('hooks/qemu');
 }
 
 export function wrapperPath(hooksDir: string): string {
@@ -88,7 +88,8 @@ export function installHook(hooksDir: string, w: WrapperInfo): InstallResult {
       throw new VirtMdevError(ExitCode.HOST, 'not-executable', `${p} is missing or not executable: the ${what} the installed hook would run must exist (build virt-mdev with 'npm ci && npm run build')`);
     }
   }
-  const main = path.resolve(path.dirname(w.hookPath), '../dist/src/hook/main.js');
+  // hooks/qemu runs the hook's bundle beside it
+  const main = path.resolve(path.dirname(w.hookPath), '../dist/app/hook.mjs');
   if (!fs.existsSync(main)) {
     throw new VirtMdevError(ExitCode.HOST, 'not-built', `${main} is missing: build virt-mdev first ('npm ci && npm run build' in ${path.resolve(path.dirname(w.hookPath), '..')})`);
   }

@@ -4,12 +4,12 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { outsideRootError, readHostFile } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import { linuxErrnoName } from '../simhost/errno.js';
 import { withSimLock } from '../simhost/lockname.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { entryScript } from '../util/package-layout.js';
 import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '../util/validate.js';
 import { errnoOfRemoveExit } from './remove-status.js';
 import { sysfsWrite } from './sysfs-write.js';
@@ -22,7 +22,7 @@ const DEFAULT_REMOVE_TIMEOUT_MS = 30_000;
 /** libvirt waits the same for the uevent/sysfs race after a create (virFileWaitForExists, 10 × 100 ms) */
 const APPEAR_WAIT_MS = 1000;
 const POLL_MS = 20;
-const REMOVE_CHILD = fileURLToPath(new URL('./remove-child.js', import.meta.url));
+const REMOVE_CHILD = entryScript('remove-child');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -51,8 +51,10 @@ function dumpNode(n: DomNode): string {
 }
 
 export async function evalXpath(xml: string, expr: string, wrap: boolean): Promise<string> {
-  const { DOMParser } = await import('@xmldom/xmldom');
-  const xpath = await import('xpath');
+  // both are CommonJS: their exports object is the namespace's default, in Node and in a split bundle
+  // (whose chunk for a CommonJS module exports only that default)
+  const { DOMParser } = (await import('@xmldom/xmldom')).default;
+  const xpath = (await import('xpath')).default;
   const doc = new DOMParser().parseFromString(xml, 'text/xml') as unknown as Node;
   let result: unknown;
   try {

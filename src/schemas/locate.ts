@@ -2,10 +2,10 @@
 // tool works from any cwd and from a global install); libvirt's come from the distribution.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../util/package-layout.js';
 
-/** `<package>/schemas`: this file runs as `<package>/dist/src/schemas/locate.js` */
-export const ourSchemasDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../schemas');
+/** `<package>/schemas` */
+export const ourSchemasDir = packageFile('schemas');
 
 export const DEFAULT_LIBVIRT_SCHEMAS = '/usr/share/libvirt/schemas';
 

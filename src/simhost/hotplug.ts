@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { HostRoot } from '../host/root.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { entryScript } from '../util/package-layout.js';
 import { checkParentName, printable } from '../util/validate.js';
 import { removeAllChildren, withSimKernel } from './kernel.js';
 import { unlinkQuiet } from './layout.js';
@@ -15,7 +15,7 @@ import { classLinkOf, registerParent, typesDirOf, writeParentDevice, writeParent
 import type { SimParentDef } from './profiles.js';
 import type { SimState } from './state.js';
 
-const TIMER = fileURLToPath(new URL('./late-types-timer.js', import.meta.url));
+const TIMER = entryScript('late-types-timer');
 /** an hour: longer than any boot a test plays, short enough that a forgotten timer goes away */
 export const MAX_TYPES_DELAY_MS = 3_600_000;
 

@@ -1,0 +1,75 @@
+// What `npm run build` bundles into dist/app (after tsc): what ships and what the installed hook runs.
+// Defined once here, for the build (scripts/build-bundles.ts) and for the test that rebuilds it in
+// memory and compares it with dist/app byte for byte (test/build/bundles.test.ts), so a bundle that
+// lags the sources fails `npm test`.
+import * as esbuild from 'esbuild';
+
+/** Node 18.19 is the oldest Node a host runs (Debian 12, Ubuntu 24.04) */
+const TARGET = 'node18.19';
+
+/** every bundle knows it is one (src/util/package-layout.ts) */
+const DEFINE = { VIRT_MDEV_BUNDLE: 'true' };
+
+/**
+ * CommonJS dependencies bundled into ES modules call require() for Node built-ins (commander,
+ * xpath, xmldom); ES modules have no require, so each output file makes its own.
+ */
+const REQUIRE_BANNER = "import { createRequire as __virtMdevCreateRequire } from 'node:module';\n"
+  + 'const require = __virtMdevCreateRequire(import.meta.url);';
+
+const common = {
+  absWorkingDir: undefined as string | undefined,
+  bundle: true,
+  platform: 'node',
+  target: TARGET,
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  define: DEFINE,
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+} satisfies esbuild.BuildOptions;
+
+/** The processes a host starts: one file each, only Node built-ins left outside (saxes inlined). */
+export const SINGLE_FILE_ENTRIES = {
+  hook: 'src/hook/main.ts',
+  'remove-child': 'src/mdevbus/remove-child.ts',
+  'late-types-timer': 'src/simhost/late-types-timer.ts',
+} as const;
+
+/** The CLI: split, because libxml2-wasm's top-level await cannot be inlined (such a bundle never settles) */
+export const CLI_ENTRY = { 'virt-mdev': 'src/cli/main.ts' } as const;
+
+export function bundleOptions(repoRoot: string): esbuild.BuildOptions[] {
+  const base = { ...common, absWorkingDir: repoRoot, outdir: 'dist/app' };
+  return [
+    { ...base, entryPoints: SINGLE_FILE_ENTRIES, splitting: false },
+    {
+      ...base, entryPoints: CLI_ENTRY, splitting: true, chunkNames: 'chunks/[name]-[hash]',
+      banner: { js: REQUIRE_BANNER },
+    },
+  ];
+}
+
+export interface BuiltFile {
+  /** relative to dist/app */
+  path: string;
+  contents: Uint8Array;
+}
+
+/** Build every bundle in memory. */
+export async function buildBundles(repoRoot: string): Promise<{ files: BuiltFile[]; metafiles: esbuild.Metafile[] }> {
+  const files: BuiltFile[] = [];
+  const metafiles: esbuild.Metafile[] = [];
+  const appDir = `${repoRoot}/dist/app/`;
+  for (const o of bundleOptions(repoRoot)) {
+    const r = await esbuild.build({ ...o, write: false });
+    for (const f of r.outputFiles) {
+      if (!f.path.startsWith(appDir)) throw new Error(`bundle output outside dist/app: ${f.path}`);
+      files.push({ path: f.path.slice(appDir.length), contents: f.contents });
+    }
+    if (r.metafile) metafiles.push(r.metafile);
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, metafiles };
+}

@@ -1,0 +1,47 @@
+// Where this installation's own files are. The code runs in one of two built layouts: tsc's
+// `<package>/dist/src/<area>/<file>.js` (a checkout's tests) and the bundles' `<package>/dist/app/*.mjs`
+// with their chunks in `dist/app/chunks/` (what ships: `npm pack`, the Debian package, the hook).
+// Both keep `<package>/schemas`, `<package>/hooks` and `<package>/samples` beside `dist/`, so every
+// path is derived here from this module's own URL, and nowhere else.
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** replaced by `true` when scripts/bundle.ts bundles this module; undeclared (typeof 'undefined') under tsc */
+declare const VIRT_MDEV_BUNDLE: boolean | undefined;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bundled = typeof VIRT_MDEV_BUNDLE !== 'undefined' && VIRT_MDEV_BUNDLE;
+
+/** `<package>/dist/app`: a bundle's entry lives there, its shared chunks one level down */
+const appDir = path.basename(here) === 'chunks' ? path.dirname(here) : here;
+
+/** the installation's top: `dist/app/../..` for a bundle, `dist/src/<area>/../../..` under tsc */
+export const packageRoot = bundled ? path.resolve(appDir, '../..') : path.resolve(here, '../../..');
+
+/** a file that ships beside dist/: `schemas/x.rng`, `hooks/qemu`, `samples/…` */
+export function packageFile(rel: string): string {
+  return path.join(packageRoot, rel);
+}
+
+/** The Node entry points virt-mdev starts as processes of their own, in either layout. */
+const ENTRIES = {
+  cli: { bundle: 'virt-mdev.mjs', tsc: 'cli/main.js' },
+  hook: { bundle: 'hook.mjs', tsc: 'hook/main.js' },
+  'remove-child': { bundle: 'remove-child.mjs', tsc: 'mdevbus/remove-child.js' },
+  'late-types-timer': { bundle: 'late-types-timer.mjs', tsc: 'simhost/late-types-timer.js' },
+} as const;
+
+export type EntryName = keyof typeof ENTRIES;
+
+/** the entry as this very layout has it: a bundle starts bundles, tsc's output starts tsc's output */
+export function entryScript(name: EntryName): string {
+  return bundled ? path.join(appDir, ENTRIES[name].bundle) : path.join(packageRoot, 'dist/src', ENTRIES[name].tsc);
+}
+
+/**
+ * The bundled entry, whichever layout runs now: what installed files (the hook, systemd units)
+ * name, since the bundles are what an installation runs and what `npm pack` ships.
+ */
+export function shippedEntry(name: EntryName): string {
+  return path.join(packageRoot, 'dist/app', ENTRIES[name].bundle);
+}
