@@ -29,9 +29,10 @@ const FILES: readonly [string, string][] = [
   ['/var/lib/prometheus/node-exporter/virt_mdev.prom', 'metrics written by virt-mdev metrics --textfile'],
 ];
 
-/** Text as roff reads it: backslashes and hyphens escaped, no line starting with a control character. */
+/** Text as roff reads it: backslashes and hyphens escaped, other than ASCII as \[uXXXX], no line starting with a control character. */
 export function roffText(s: string): string {
-  const t = s.replace(/\\/g, '\\e').replace(/-/g, '\\-');
+  const t = s.replace(/\\/g, '\\e').replace(/-/g, '\\-')
+    .replace(/[^\x00-\x7f]/gu, (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
   return /^[.']/.test(t) ? `\\&${t}` : t;
 }
 
