@@ -2,13 +2,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBundles } from './bundles.js';
+import { buildBundles, METAFILE } from './bundles.js';
 
 /** this file runs as <repo>/dist/scripts/build-bundles.js */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const appDir = path.join(repoRoot, 'dist/app');
 
-const { files } = await buildBundles(repoRoot);
+const { files, metafile } = await buildBundles(repoRoot);
 // a fresh directory: no chunk of an earlier build is left for a stale import to find
 fs.rmSync(appDir, { recursive: true, force: true });
 for (const f of files) {
@@ -18,3 +18,4 @@ for (const f of files) {
 }
 // `bin` of package.json: npm links it, and a checkout can run it directly
 fs.chmodSync(path.join(appDir, 'virt-mdev.mjs'), 0o755);
+fs.writeFileSync(path.join(repoRoot, METAFILE), JSON.stringify(metafile, null, 1) + '\n');

@@ -4,6 +4,8 @@
 // lags the sources fails `npm test`.
 import * as esbuild from 'esbuild';
 
+export { METAFILE } from './bundle-meta.js';
+
 /** Node 18.19 is the oldest Node a host runs (Debian 12, Ubuntu 24.04) */
 const TARGET = 'node18.19';
 
@@ -57,10 +59,10 @@ export interface BuiltFile {
   contents: Uint8Array;
 }
 
-/** Build every bundle in memory. */
-export async function buildBundles(repoRoot: string): Promise<{ files: BuiltFile[]; metafiles: esbuild.Metafile[] }> {
+/** Build every bundle in memory; `metafile` merges the builds' metafiles (outputs relative to the repository). */
+export async function buildBundles(repoRoot: string): Promise<{ files: BuiltFile[]; metafile: esbuild.Metafile }> {
   const files: BuiltFile[] = [];
-  const metafiles: esbuild.Metafile[] = [];
+  const metafile: esbuild.Metafile = { inputs: {}, outputs: {} };
   const appDir = `${repoRoot}/dist/app/`;
   for (const o of bundleOptions(repoRoot)) {
     const r = await esbuild.build({ ...o, write: false });
@@ -68,8 +70,9 @@ export async function buildBundles(repoRoot: string): Promise<{ files: BuiltFile
       if (!f.path.startsWith(appDir)) throw new Error(`bundle output outside dist/app: ${f.path}`);
       files.push({ path: f.path.slice(appDir.length), contents: f.contents });
     }
-    if (r.metafile) metafiles.push(r.metafile);
+    Object.assign(metafile.inputs, r.metafile?.inputs);
+    Object.assign(metafile.outputs, r.metafile?.outputs);
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, metafiles };
+  return { files, metafile };
 }

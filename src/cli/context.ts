@@ -58,3 +58,14 @@ export function warnStoreProblems(cmd: Command, problems: { file: string; messag
       : `virt-mdev: warning: ${p.message}\n`);
   }
 }
+
+/**
+ * A command's action whose module is imported only when that command runs: registering a command
+ * (name, description, options) costs nothing, so `--help` and every other command never load it.
+ */
+export function lazyAction<M>(load: () => Promise<M>, name: keyof M & string): (...args: unknown[]) => Promise<void> {
+  return async (...args) => {
+    const run = (await load())[name] as (...a: unknown[]) => unknown;
+    await run(...args);
+  };
+}

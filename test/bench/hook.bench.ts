@@ -11,8 +11,8 @@ import { initSimHost } from '../../src/simhost/init.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const HOOK = path.join(repo, 'hooks/qemu');
-const MAIN = path.join(repo, 'dist/src/hook/main.js');
-const CLI = path.join(repo, 'dist/src/cli/main.js');
+const MAIN = path.join(repo, 'dist/app/hook.mjs');
+const CLI = path.join(repo, 'dist/app/virt-mdev.mjs');
 const ENV: Record<string, string> = {
   LC_ALL: 'C', PATH: '/bin:/sbin', HOME: '/',
   ...(['/usr/bin/node', '/usr/local/bin/node'].includes(process.execPath) ? {} : { VIRT_MDEV_NODE: process.execPath }),

@@ -13,7 +13,7 @@ import { renderNodedevTree } from '../../src/nodedev/index.js';
 import { initSimHost } from '../../src/simhost/init.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const CLI = path.join(repo, 'dist/src/cli/main.js');
+const CLI = path.join(repo, 'dist/app/virt-mdev.mjs');
 
 function timeProcess(args: string[]): number {
   const t0 = process.hrtime.bigint();

@@ -1,5 +1,5 @@
 // What runs on a host (CLI, hook, autostart) runs on Debian 12's own Node.js 18, not only on the Node
-// the tests run on. `.ci/node18` unpacks Debian's nodejs 18 into /var/cache/virt-mdev/node18 beside
+// the tests run on: the bundles in dist/app (cliPath, and hooks/qemu's dist/app/hook.mjs), as they ship. `.ci/node18` unpacks Debian's nodejs 18 into /var/cache/virt-mdev/node18 beside
 // this machine's Node; VIRT_MDEV_NODE18 names another one. Without it: skipped with a note, except
 // in CI, where it fails.
 import test, { type ExecutionContext } from 'ava';
@@ -129,5 +129,6 @@ test("the hook's managed prepare and release, run by libvirt's hooks/qemu on Nod
   t.is(rel.exitCode, 0, String(rel.stderr));
   t.deepEqual(devices(root), []);
   t.deepEqual(ledger(root), []);
-  t.regex(fs.readFileSync(calls, 'utf8'), /dist\/src\/hook\/main\.js vm18 prepare begin -\n.*main\.js vm18 release end -\n/);
+  // the bundles that ship: hooks/qemu runs dist/app/hook.mjs, whose release starts dist/app/remove-child.mjs
+  t.regex(fs.readFileSync(calls, 'utf8'), /dist\/app\/hook\.mjs vm18 prepare begin -\n.*dist\/app\/hook\.mjs vm18 release end -\n/);
 });

@@ -4,10 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withBundledSources } from '../../scripts/bundle-meta.js';
 
 /** repository top (tests run from dist/test/…) */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const cliPath = path.join(repoRoot, 'dist/src/cli/main.js');
+/** the CLI as it ships: its bundle (npm test builds it first; test/build/bundles.test.ts proves it fresh) */
+export const cliPath = path.join(repoRoot, 'dist/app/virt-mdev.mjs');
 export const hookPath = path.join(repoRoot, 'hooks/qemu');
 
 export interface RunOptions {
@@ -43,7 +45,8 @@ export { snapshotTree } from '../../src/util/tree-snapshot.js';
 
 /**
  * Records every module URL a Node process resolves: pass `importFlag` as a Node option (argv or
- * NODE_OPTIONS, which children inherit); `loaded()` lists what was loaded so far.
+ * NODE_OPTIONS, which children inherit); `loaded()` lists what was loaded so far, each file of a
+ * bundle followed by the sources it holds (`src/hook/plan.ts`, `node_modules/saxes/…`).
  */
 export function moduleRecorder(dir: string): { importFlag: string; loaded: () => string[] } {
   const record = path.join(dir, 'loaded.txt');
@@ -54,6 +57,6 @@ export function moduleRecorder(dir: string): { importFlag: string; loaded: () =>
     `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${path.join(dir, 'hooks.mjs')}`)}, { data: { file: ${JSON.stringify(record)} } });\n`);
   return {
     importFlag: `--import=${path.join(dir, 'register.mjs')}`,
-    loaded: () => (fs.existsSync(record) ? [...new Set(fs.readFileSync(record, 'utf8').trim().split('\n'))] : []),
+    loaded: () => (fs.existsSync(record) ? withBundledSources(repoRoot, fs.readFileSync(record, 'utf8').trim().split('\n')) : []),
   };
 }

@@ -94,7 +94,7 @@ test('check loads no wasm, xmldom or xpath, reads stdin, and an unreadable file 
   t.is(r.exitCode, 0, r.stderr);
   t.regex(r.stdout, /^domain 'two' would start/);
   const urls = recorder.loaded().join('\n');
-  t.true(urls.includes('/dist/src/hook/plan.js'));
+  t.true(urls.includes('src/hook/plan.ts'));
   for (const bad of ['libxml2-wasm', '.wasm', '@xmldom', '/xpath/']) t.false(urls.includes(bad), `loaded ${bad}`);
   const missing = await cli(sim.dir, ['check', path.join(rec.dir, 'nope.xml')]);
   t.is(missing.exitCode, 2);

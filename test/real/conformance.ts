@@ -15,7 +15,7 @@ import { sysfsWrite } from '../../src/mdevbus/sysfs-write.js';
 import { initSimHost } from '../../src/simhost/init.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const cli = path.join(repoRoot, 'dist/src/cli/main.js');
+const cli = path.join(repoRoot, 'dist/app/virt-mdev.mjs');
 
 // ---- the scenario --------------------------------------------------------------------------------
 const P = 'mtty';

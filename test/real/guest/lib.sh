@@ -28,7 +28,7 @@ expect() {
   if "$@"; then pass "$name"; else fail "$name" "rc ${rc:-?}; stdout: $(head -c 300 "$T/out" 2>/dev/null | tr '\n' ' '); stderr: $(head -c 400 "$T/err" 2>/dev/null | tr '\n' ' ')"; fi
 }
 # every CLI call is bounded: a hung command fails its check instead of the whole boot
-vm() { run "virt-mdev $*" timeout 120 node "$REPO/dist/src/cli/main.js" "$@"; }
+vm() { run "virt-mdev $*" timeout 120 node "$REPO/dist/app/virt-mdev.mjs" "$@"; }
 vsh() { run "virsh $*" timeout 300 virsh -c qemu:///system "$@"; }
 mc() { run "mdevctl $*" timeout 60 mdevctl "$@"; }
 # wait_for SECONDS CMD...: polls CMD every 0.2 s until it succeeds, for at most SECONDS of wall time

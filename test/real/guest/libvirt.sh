@@ -12,7 +12,7 @@ UNM=unmanagedvm
 U2=3f9e2a71-6c0d-4b8e-a5f2-7e1d0c9b8a01     # unmanaged, made by hand before libvirtd starts
 FILL_PREFIX=3f9e2a71-6c0d-4b8e-a5f2-7e1d0c9b80
 # this scenario pipes virt-mdev's output itself
-vmx() { timeout 120 node "$REPO/dist/src/cli/main.js" "$@"; }
+vmx() { timeout 120 node "$REPO/dist/app/virt-mdev.mjs" "$@"; }
 mdevs() { ls /sys/bus/mdev/devices | tr '\n' ' '; }
 wait_gone() { # wait_gone UUID SECONDS
   local i=0; while [ -e "/sys/bus/mdev/devices/$1" ] && [ $i -lt $(( $2 * 5 )) ]; do sleep 0.2; i=$((i + 1)); done

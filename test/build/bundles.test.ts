@@ -1,0 +1,54 @@
+// The bundles in dist/app are what ships and what the installed hook runs, while most tests import
+// tsc's dist/src: a bundle that lags the sources must fail here. The build is rebuilt in memory from
+// the sources as they are now and must equal dist/app byte for byte, with nothing left over.
+import test from 'ava';
+import { builtinModules } from 'node:module';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildBundles, CLI_ENTRY, METAFILE, SINGLE_FILE_ENTRIES } from '../../scripts/bundles.js';
+import { repoRoot } from '../helpers/cli.js';
+
+const appDir = path.join(repoRoot, 'dist/app');
+const built = buildBundles(repoRoot);
+
+function filesUnder(dir: string, rel = ''): string[] {
+  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(dir, path.join(rel, e.name)) : [path.join(rel, e.name)]));
+}
+
+const isBuiltin = (p: string): boolean => p.startsWith('node:') || builtinModules.includes(p);
+
+test('dist/app is exactly what the sources build now (run npm run build when this fails)', async (t) => {
+  const { files } = await built;
+  t.deepEqual(filesUnder(appDir).sort(), files.map((f) => f.path), 'the same files, no stale chunk left');
+  for (const f of files) {
+    t.true(Buffer.from(f.contents).equals(fs.readFileSync(path.join(appDir, f.path))), `${f.path} is stale: run npm run build`);
+  }
+  t.truthy(fs.statSync(path.join(appDir, 'virt-mdev.mjs')).mode & 0o100, 'the bin is executable');
+});
+
+test("the build's metafile is this build's (tests read it to see what a bundle holds)", async (t) => {
+  const { metafile } = await built;
+  t.deepEqual(JSON.parse(fs.readFileSync(path.join(repoRoot, METAFILE), 'utf8')), JSON.parse(JSON.stringify(metafile)));
+});
+
+test('the hook, the remover and the late-types timer are one file each: our sources and saxes inlined, only Node built-ins outside', async (t) => {
+  const { metafile } = await built;
+  for (const name of Object.keys(SINGLE_FILE_ENTRIES)) {
+    const out = metafile.outputs[`dist/app/${name}.mjs`];
+    t.truthy(out, name);
+    t.deepEqual(out!.imports.filter((i) => !(i.external && isBuiltin(i.path))), [], `${name} imports only Node built-ins`);
+    const foreign = Object.keys(out!.inputs).filter((i) => !i.startsWith('src/') && !/node_modules\/(saxes|xmlchars)\//.test(i));
+    t.deepEqual(foreign, [], `${name} holds only src/ and saxes`);
+  }
+});
+
+test('the CLI bundle needs no node_modules: every import outside dist/app is a Node built-in', async (t) => {
+  const { metafile } = await built;
+  t.truthy(metafile.outputs[`dist/app/${Object.keys(CLI_ENTRY)[0]}.mjs`]);
+  const external = Object.entries(metafile.outputs)
+    .flatMap(([o, out]) => out.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => `${o} → ${i.path}`));
+  t.deepEqual(external, []);
+  // libxml2-wasm carries its wasm inside its JavaScript: no asset to ship beside the chunks
+  t.deepEqual(filesUnder(appDir).filter((f) => !f.endsWith('.mjs')), []);
+});
