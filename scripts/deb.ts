@@ -92,7 +92,7 @@ export function packagedText(name: string, filled: string, where: 'units' | 'rul
 }
 
 async function stageCode(repoRoot: string, stage: string): Promise<void> {
-  const { files, metafiles } = await buildBundles(repoRoot);
+  const { files, metafile } = await buildBundles(repoRoot);
   for (const f of files) put(stage, `${LIB_DIR}/dist/app/${f.path}`, f.contents, isScript(f.contents) ? 0o755 : 0o644);
   for (const dir of ['hooks', 'schemas']) {
     // schemas/README.md is for the repository's readers; the code reads only the .rng files
@@ -102,7 +102,7 @@ async function stageCode(repoRoot: string, stage: string): Promise<void> {
     }
   }
   const year = new Date().getUTCFullYear();
-  put(stage, '/usr/share/doc/virt-mdev/copyright', copyrightFile({ maintainer: MAINTAINER, year, bundled: bundledPackages(repoRoot, metafiles) }));
+  put(stage, '/usr/share/doc/virt-mdev/copyright', copyrightFile({ maintainer: MAINTAINER, year, bundled: bundledPackages(repoRoot, [metafile]) }));
 }
 
 function stageSystem(repoRoot: string, stage: string): void {
