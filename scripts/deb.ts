@@ -10,6 +10,7 @@ import * as zlib from 'node:zlib';
 import { HostRoot } from '../src/host/root.js';
 import { AUTOSTART_FILES, fillTemplate, METRICS_FILES, readTemplate } from '../src/install/autostart-files.js';
 import { WRAPPER_NAME } from '../src/install/install.js';
+import { INSTALL_MARK } from '../src/install/mdevctl-rule.js';
 import { buildBundles } from './bundles.js';
 import { bundledPackages, copyrightFile } from './deb-copyright.js';
 
@@ -72,18 +73,21 @@ function isScript(data: Uint8Array): boolean {
 }
 
 /**
- * A filled unit or rule as the package ships it: the header that 'virt-mdev install' writes (its mark
- * and the lines up to the first bare '#' or the first non-comment line) becomes the package's.
+ * A filled unit or rule as the package ships it: the mark of virt-mdev's files stays first (doctor knows
+ * them by it; 'virt-mdev uninstall' works only in /etc), and the rest of the header that 'virt-mdev
+ * install' writes (up to the first bare '#' or the first non-comment line) becomes the package's.
  */
 export function packagedText(name: string, filled: string, where: 'units' | 'rules'): string {
   const lines = filled.split('\n');
-  let i = 0;
+  if (lines[0] !== INSTALL_MARK) throw new Error(`${name}: a filled template starts with '${INSTALL_MARK}'`);
+  let i = 1;
   while (i < lines.length && lines[i].startsWith('#') && lines[i] !== '#') i++;
   if (lines[i] === '#') i++;
   const etc = where === 'units' ? '/etc/systemd/system' : '/etc/udev/rules.d';
   // the man page exists where the package is installed (not in a checkout's 'virt-mdev install')
   const body = lines.slice(i).flatMap((l) => (l === '[Unit]' ? [l, 'Documentation=man:virt-mdev(8)'] : [l]));
   return [
+    INSTALL_MARK,
     `# Installed by the virt-mdev Debian package from hooks/${name}, with its paths filled in by the code of`,
     `# 'virt-mdev install'. Do not edit: a file of the same name in ${etc} overrides it.`,
     '#',
@@ -91,7 +95,7 @@ export function packagedText(name: string, filled: string, where: 'units' | 'rul
   ].join('\n');
 }
 
-async function stageCode(repoRoot: string, stage: string): Promise<void> {
+async function stageCode(repoRoot: string, stage: string, epoch: number): Promise<void> {
   const { files, metafile } = await buildBundles(repoRoot);
   for (const f of files) put(stage, `${LIB_DIR}/dist/app/${f.path}`, f.contents, isScript(f.contents) ? 0o755 : 0o644);
   for (const dir of ['hooks', 'schemas']) {
@@ -101,7 +105,7 @@ async function stageCode(repoRoot: string, stage: string): Promise<void> {
       put(stage, `${LIB_DIR}/${dir}/${name}`, data, isScript(data) ? 0o755 : 0o644);
     }
   }
-  const year = new Date().getUTCFullYear();
+  const year = new Date(epoch * 1000).getUTCFullYear();
   put(stage, '/usr/share/doc/virt-mdev/copyright', copyrightFile({ maintainer: MAINTAINER, year, bundled: bundledPackages(repoRoot, [metafile]) }));
 }
 
@@ -212,7 +216,7 @@ export interface BuiltDeb {
 export async function buildDeb(repoRoot: string, stage: string, outDir: string): Promise<BuiltDeb> {
   const { version, epoch } = debInfo(repoRoot);
   fs.mkdirSync(stage, { mode: 0o755 });
-  await stageCode(repoRoot, stage);
+  await stageCode(repoRoot, stage, epoch);
   stageSystem(repoRoot, stage);
   stageGenerated(stage, epoch);
   stageControl(repoRoot, stage, version);

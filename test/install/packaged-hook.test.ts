@@ -1,9 +1,13 @@
 // A host where the Debian package installed the hook: qemu.d/50-virt-mdev is dpkg's symlink to the
 // package's hooks/qemu. install-hook, uninstall-hook and install leave it to the package (exit 6, host
-// unchanged), uninstall keeps it, and doctor says it is the package's hook.
+// unchanged), uninstall keeps it, and doctor says it is the package's hook; doctor also finds the
+// package's units and rule in lib/ (scripts/deb.ts's packagedText) and the boot unit enabled in etc/.
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { HostRoot } from '../../src/host/root.js';
+import { AUTOSTART_FILES, fillTemplate, readTemplate } from '../../src/install/autostart-files.js';
+import { packagedText } from '../../scripts/deb.js';
 import { repoRoot, snapshotTree } from '../helpers/cli.js';
 import { cli, root } from './helpers.js';
 
@@ -39,4 +43,26 @@ test('uninstall keeps the package\'s hook link; doctor reports it as the package
   const hook = checks.find((c) => c.name === 'hook');
   t.is(hook?.level, 'ok');
   t.regex(hook?.message ?? '', /links to .*hooks\/qemu \(the virt-mdev package's hook\)/);
+});
+
+test('doctor: the package\'s units and rule in lib/, enabled from etc/, own autostart', async (t) => {
+  const h = await packagedHost();
+  t.teardown(h.cleanup);
+  const values = { nodePath: process.execPath, cliPath: path.join(repoRoot, 'dist/app/virt-mdev.mjs'), root: new HostRoot(h.dir) };
+  for (const f of AUTOSTART_FILES) {
+    const file = path.join(h.dir, f.where === 'units' ? 'lib/systemd/system' : 'lib/udev/rules.d', f.name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, packagedText(f.name, fillTemplate(readTemplate(f.name), values), f.where));
+  }
+  const autostart = async (): Promise<{ level: string; message: string } | undefined> => {
+    const doc = await cli(h.dir, ['doctor', '--json']);
+    return (JSON.parse(String(doc.stdout)) as { name: string; level: string; message: string }[]).find((c) => c.name === 'autostart');
+  };
+  t.like(await autostart(), { level: 'warn', message: "virt-mdev owns autostart (mdevctl's rule is not installed), but virt-mdev-autostart.service is not enabled: run 'systemctl enable virt-mdev-autostart.service'" });
+  const wants = path.join(h.dir, 'etc/systemd/system/multi-user.target.wants');
+  fs.mkdirSync(wants, { recursive: true });
+  fs.symlinkSync('/lib/systemd/system/virt-mdev-autostart.service', path.join(wants, 'virt-mdev-autostart.service'));
+  const enabled = await autostart();
+  t.is(enabled?.level, 'ok', enabled?.message);
+  t.regex(enabled?.message ?? '', /^virt-mdev owns autostart/);
 });
