@@ -56,6 +56,11 @@ expect "deb: units, udev rule, logrotate, tmpfiles, man page and completion are 
 expect "deb: the code has no node_modules" bash -c '! find /usr/lib/virt-mdev -name node_modules | grep -q .'
 vi --version
 expect "deb: /usr/bin/virt-mdev --version on node 18 ($(cat "$T/out"))" bash -c '[ $0 -eq 0 ] && grep -qx "$(node -p "require(\"$1/package.json\").version")" "$2"' "$rc" "$REPO" "$T/out"
+vi doctor --json
+node -e 'const c = JSON.parse(require("fs").readFileSync(0, "utf8")); for (const n of ["hook", "autostart"]) { const x = c.find((y) => y.name === n); console.log(n, x && x.level, x && x.message); }' < "$T/out" > "$T/doctor" 2>&1
+cat "$T/doctor"
+expect "deb: doctor calls the hook the package's and sees the packaged autostart enabled: $(tr '\n' ' ' < "$T/doctor")" \
+  bash -c 'grep -q "^hook ok .*the virt-mdev package.s hook" "$0" && grep -q "^autostart ok virt-mdev owns autostart" "$0"' "$T/doctor"
 vi nodedev-list --cap mdev_types
 expect "deb: the installed virt-mdev lists the real mtty parent" bash -c '[ $0 -eq 0 ] && grep -qx mtty_mtty "$1"' "$rc" "$T/out"
 
