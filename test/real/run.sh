@@ -120,7 +120,7 @@ for b in $BOOTS; do
         tap not-ok "deb: Debian's nodejs 18 debs cached by .ci/node18" "see stderr"
       else
         tap ok "deb: built $(basename "$REPO"/dist/real-deb/*.deb); Debian's nodejs 18 debs cached"
-        boot --timeout 900 deb deb
+        boot --timeout 1200 deb deb
       fi;;
     # any one busybox-booted scenario alone, by its name (smoke, conformance, cli, mdevctl, ...)
     *) if [ -f "$here/guest/$b.sh" ]; then boot "$b" "$b"; else tap not-ok "boot $b" "unknown boot name"; fi;;
