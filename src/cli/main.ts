@@ -16,6 +16,7 @@ import { registerInstall } from './commands/install.js';
 import { registerMetrics } from './commands/metrics.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerCheck } from './commands/check.js';
+import { registerManpage } from './commands/manpage.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerMetrics(program);
   registerCompletion(program);
   registerCheck(program);
+  registerManpage(program);
   return program;
 }
 

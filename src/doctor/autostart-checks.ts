@@ -23,7 +23,21 @@ function readOrUndefined(file: string): string | undefined {
   }
 }
 
-function ourInstall(d: AutostartDirs): Ours {
+function present(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** where a distribution package puts units and rules (the Debian package: /lib; merged /usr: /usr/lib) */
+function packagedDirs(root: HostRoot): AutostartDirs[] {
+  return ['lib', 'usr/lib'].map((l) => ({ unitsDir: root.p(l, 'systemd/system'), rulesDir: root.p(l, 'udev/rules.d') }));
+}
+
+function installedIn(d: AutostartDirs, wantsDir: string): Ours {
   const files = AUTOSTART_FILES.map((f) => path.join(f.where === 'units' ? d.unitsDir : d.rulesDir, f.name));
   const texts = files.map(readOrUndefined);
   const missing = files.filter((_, i) => texts[i] === undefined || !isOurs(texts[i]!));
@@ -34,7 +48,20 @@ function ourInstall(d: AutostartDirs): Ours {
     if (!prog) continue;
     for (const p of [prog.nodePath, prog.cliPath]) if (!fs.existsSync(p)) return { state: 'stale', why: `they run ${p}, which is gone` };
   }
-  return { state: 'installed', enabled: fs.existsSync(path.join(d.unitsDir, 'multi-user.target.wants', BOOT_UNIT)) };
+  // 'systemctl enable' links into /etc/systemd/system whichever directory the unit is in; the link is
+  // absolute (deb-systemd-helper's too), so under another root only its presence is checked
+  return { state: 'installed', enabled: present(path.join(wantsDir, 'multi-user.target.wants', BOOT_UNIT)) };
+}
+
+/** 'virt-mdev install's files in /etc (they override a package's), else a package's */
+function ourInstall(root: HostRoot, d: AutostartDirs): Ours {
+  const etc = installedIn(d, d.unitsDir);
+  if (etc.state !== 'absent') return etc;
+  for (const p of packagedDirs(root)) {
+    const r = installedIn(p, d.unitsDir);
+    if (r.state !== 'absent') return r;
+  }
+  return etc;
 }
 
 function mdevctlPart(m: MdevctlRule): string {
@@ -56,7 +83,7 @@ function autoCount(root: HostRoot): number {
 
 export function autostartOwnerCheck(root: HostRoot, d: AutostartDirs): Check {
   const name = 'autostart';
-  const ours = ourInstall(d);
+  const ours = ourInstall(root, d);
   const m = inspectMdevctlRule(root, d.rulesDir);
   const theirs = mdevctlPart(m);
   const mdevctlRuns = m.state === 'working';

@@ -5,7 +5,7 @@ import type { HostRoot } from '../host/root.js';
 import { readLedger } from '../ledger/store.js';
 import type { MdevBus } from '../mdevbus/types.js';
 import { isVirtMdevError } from '../util/errors.js';
-import { inspectInstalled } from '../install/install.js';
+import { HOOK_MARK, inspectInstalled } from '../install/install.js';
 import { autostartOwnerCheck, calloutsCheck, type AutostartDirs } from './autostart-checks.js';
 
 export type CheckLevel = 'ok' | 'warn' | 'FAIL';
@@ -95,6 +95,10 @@ function hookCheck(hooksDir: string): Check {
     if (sameFile(main, hookPath)) return { name, level: 'warn', message: `${main} is virt-mdev's hook too, so it runs twice per event: remove one of them` };
     return { name, level: 'ok', message: `${inst.file} runs ${hookPath} (restart libvirtd or virtqemud once after installing)` };
   }
+  if (inst.state === 'linked') {
+    if (!isExecutable(inst.target)) return { name, level: 'FAIL', message: `${inst.file} links to ${inst.target}, which is not executable, so libvirt skips it: reinstall the virt-mdev package` };
+    return { name, level: 'ok', message: `${inst.file} links to ${inst.target} (the virt-mdev package's hook)` };
+  }
   const main = path.join(hooksDir, 'qemu');
   if (sameFile(main, undefined)) return { name, level: 'ok', message: `${main} is virt-mdev's hook` };
   if (inst.state === 'foreign') return { name, level: 'FAIL', message: `${inst.file} exists but is not virt-mdev's: move it away and run 'virt-mdev install-hook'` };
@@ -114,7 +118,7 @@ function isExecutable(p: string): boolean {
 function sameFile(file: string, ours: string | undefined): boolean {
   try {
     if (ours) return fs.realpathSync(file) === fs.realpathSync(ours);
-    return fs.readFileSync(file, 'utf8').split('\n', 2)[1]?.startsWith("# virt-mdev's libvirt qemu hook") ?? false;
+    return fs.readFileSync(file, 'utf8').split('\n', 2)[1]?.startsWith(HOOK_MARK) ?? false;
   } catch {
     return false;
   }

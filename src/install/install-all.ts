@@ -90,6 +90,9 @@ export function installAll(o: InstallOptions): InstallReport {
     throw new VirtMdevError(ExitCode.EXISTS, 'mdevctl-copy', `${mdevctl.file} is an admin's copy of mdevctl's rule, not an override virt-mdev can replace: move it away and run install again`);
   }
   const hookState = inspectInstalled(o.hooksDir);
+  if (hookState.state === 'linked') {
+    throw new VirtMdevError(ExitCode.EXISTS, 'hook-packaged', `${hookState.file} is a link to ${hookState.target}, the hook of an installed virt-mdev package, which also installs the units and the udev rule: nothing to install`);
+  }
   if (hookState.state === 'foreign') {
     throw new VirtMdevError(ExitCode.EXISTS, 'hook-exists', `${hookState.file} exists and was not written by virt-mdev: refusing to overwrite it; move it away, or install into another hooks directory with --hooks-dir`);
   }
@@ -134,6 +137,7 @@ export function uninstallAll(root: HostRoot, dirs: InstallDirs): InstallReport {
   const changes: FileChange[] = [];
   const hook = inspectInstalled(dirs.hooksDir);
   if (hook.state === 'foreign') changes.push({ file: hook.file, action: 'kept', note: 'not written by virt-mdev' });
+  else if (hook.state === 'linked') changes.push({ file: hook.file, action: 'kept', note: "the virt-mdev package's hook" });
   else {
     const r = uninstallHook(dirs.hooksDir);
     changes.push({ file: r.file, action: r.removed ? 'removed' : 'absent' });

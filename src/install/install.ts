@@ -61,10 +61,36 @@ export function parseWrapper(text: string): WrapperInfo | undefined {
   };
 }
 
-export type Installed = { state: 'absent'; file: string } | { state: 'foreign'; file: string } | { state: 'ours'; file: string; info: WrapperInfo };
+/**
+ * linked: a symlink to a virt-mdev hooks/qemu, as the Debian package installs it (dpkg owns the link:
+ * install-hook and uninstall-hook leave it to the package).
+ */
+export type Installed = { state: 'absent'; file: string } | { state: 'foreign'; file: string } | { state: 'ours'; file: string; info: WrapperInfo }
+  | { state: 'linked'; file: string; target: string };
+
+/** the second line of hooks/qemu, which names it */
+export const HOOK_MARK = "# virt-mdev's libvirt qemu hook";
+
+function linkedHook(file: string): string | undefined {
+  try {
+    if (!fs.lstatSync(file).isSymbolicLink()) return undefined;
+    const target = fs.realpathSync(file);
+    return fs.readFileSync(target, 'utf8').split('\n', 2)[1]?.startsWith(HOOK_MARK) ? target : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** the refusal for a hook the Debian package owns */
+function packageOwned(file: string, target: string, what: string): VirtMdevError {
+  return new VirtMdevError(ExitCode.EXISTS, 'hook-packaged',
+    `${file} is a link to ${target}, the hook of an installed virt-mdev package: ${what}`);
+}
 
 export function inspectInstalled(hooksDir: string): Installed {
   const file = wrapperPath(hooksDir);
+  const target = linkedHook(file);
+  if (target) return { state: 'linked', file, target };
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -94,6 +120,7 @@ export function installHook(hooksDir: string, w: WrapperInfo): InstallResult {
     throw new VirtMdevError(ExitCode.HOST, 'not-built', `${main} is missing: build virt-mdev first ('npm ci && npm run build' in ${path.resolve(path.dirname(w.hookPath), '..')})`);
   }
   const cur = inspectInstalled(hooksDir);
+  if (cur.state === 'linked') throw packageOwned(cur.file, cur.target, "it is installed already; the package's upgrades keep it current");
   if (cur.state === 'foreign') {
     throw new VirtMdevError(ExitCode.EXISTS, 'hook-exists',
       `${cur.file} exists and was not written by virt-mdev: refusing to overwrite it; move it away, or install into another hooks directory with --hooks-dir`);
@@ -112,6 +139,7 @@ export function installHook(hooksDir: string, w: WrapperInfo): InstallResult {
 export function uninstallHook(hooksDir: string): { file: string; removed: boolean } {
   const cur = inspectInstalled(hooksDir);
   if (cur.state === 'absent') return { file: cur.file, removed: false };
+  if (cur.state === 'linked') throw packageOwned(cur.file, cur.target, "leaving it to the package ('apt remove virt-mdev' removes it)");
   if (cur.state === 'foreign') {
     throw new VirtMdevError(ExitCode.EXISTS, 'hook-foreign', `${cur.file} was not written by virt-mdev: leaving it in place; remove it by hand if you mean to`);
   }
