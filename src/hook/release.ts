@@ -9,7 +9,7 @@ import type { LedgerTxn } from '../ledger/store.js';
 import { findPoolDefinition } from '../pools/store.js';
 import { poolMemberUuid } from '../pools/types.js';
 import { dropEntry, notOurDevice, sameDomain, setState, withLedger } from '../ledger/store.js';
-import { listRunningDomains, runningUserOf } from '../ledger/running.js';
+import { listRunningDomains, preloadRunningDomains, runningUserOf } from '../ledger/running.js';
 import { removeAndSettle } from '../ledger/settle.js';
 import type { HookContext } from './context.js';
 import { restoreMember } from './draw.js';
@@ -48,6 +48,8 @@ async function returnMember(ctx: HookContext, txn: LedgerTxn, e: LedgerEntry, re
 
 export async function release(ctx: HookContext, domain: DomainRef): Promise<ReleaseResult> {
   const kept: string[] = [];
+  // parsed now, without the lock; under it, only what changed meanwhile is read again
+  preloadRunningDomains(ctx.root);
   const marked = await withLedger(ctx.root, (txn) => {
     ctx.kill('release-locked');
     const mine = txn.ledger.devices.filter((e) => sameDomain(e.domain, domain));
