@@ -83,7 +83,7 @@ function refreshAvailable(dir: string, p: SimParentDef, usage: Usage): void {
     const want = `${availableInstances(p, t.id, usage)}\n`;
     let have: string | undefined;
     try { have = fs.readFileSync(file, 'utf8'); } catch { /* rewritten below */ }
-    if (have !== want) writeFileAtomic(file, want, 0o444);
+    if (have !== want) writeFileAtomic(file, want, 0o444, { durable: false });
   }
 }
 
