@@ -4,7 +4,7 @@
 // Pools get back what was lent to domains that no longer run, and their missing members (./pool-gc.ts).
 import type { HostRoot } from '../host/root.js';
 import { dropEntry, notOurDevice, readLedger, setState, withLedger } from '../ledger/store.js';
-import { findRunning, listRunningDomains, runningUserOf } from '../ledger/running.js';
+import { findRunning, listRunningDomains, preloadRunningDomains, runningUserOf } from '../ledger/running.js';
 import { removeAndSettle } from '../ledger/settle.js';
 import type { LedgerEntry } from '../ledger/types.js';
 import type { MdevBus } from '../mdevbus/types.js';
@@ -77,6 +77,7 @@ function refillAction(r: Refill): GcAction {
 export async function gc(root: HostRoot, bus: MdevBus, o: GcOptions): Promise<GcReport> {
   const log = o.log ?? (() => {});
   const actions: GcAction[] = [];
+  preloadRunningDomains(root);
   const { marked: toRemove, pools } = await withLedger(root, (txn) => {
     const running = listRunningDomains(root);
     const now = Date.now();

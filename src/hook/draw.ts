@@ -135,7 +135,7 @@ export async function drawAll(ctx: HookContext, txn: LedgerTxn, domain: DomainRe
     txn.commit();
     ctx.kill('draw-intent');
     const bound = Math.min(ctx.cfg.removeTimeoutMs, DRAW_REMOVE_BOUND_MS);
-    const removals = await Promise.all(claims.map((cl) => ctx.bus.remove(cl.c.uuid, { timeoutMs: bound }).catch((err: unknown) => (err as Error).message)));
+    const removals = (await ctx.bus.removeEach(claims.map((cl) => cl.c.uuid), { timeoutMs: bound })).map((r) => (r instanceof Error ? r.message : r));
     ctx.kill('draw-removed');
     const retry: ManagedStep[] = [];
     for (let i = 0; i < claims.length; i++) {

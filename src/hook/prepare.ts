@@ -3,6 +3,7 @@
 // reaches `virsh start` as a readable error. All or nothing: a failure removes what this call created.
 import { readStore } from '../definitions/store.js';
 import type { StoreSnapshot } from '../definitions/types.js';
+import { preloadRunningDomains } from '../ledger/running.js';
 import { readLedger, withLedger } from '../ledger/store.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { applyManaged } from './apply.js';
@@ -57,6 +58,8 @@ export async function prepare(ctx: HookContext, d: DomainMdevs): Promise<void> {
   // now in the state its definition asks for, and another domain may already hold it
   await startDefinedDevices(ctx, checkUnmanaged(ctx, d));
   if (d.managed.length === 0 && !namesPoolMember(ctx, d)) return;
+  // parsed now, without the lock; under it, only what changed meanwhile is read again
+  preloadRunningDomains(ctx.root);
   await withLedger(ctx.root, async (txn) => {
     ctx.kill('prepare-locked');
     // decided over one snapshot read under the lock, so no other virt-mdev process changes it meanwhile

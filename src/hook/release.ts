@@ -9,7 +9,7 @@ import type { LedgerTxn } from '../ledger/store.js';
 import { findPoolDefinition } from '../pools/store.js';
 import { poolMemberUuid } from '../pools/types.js';
 import { dropEntry, ledgerPath, notOurDevice, sameDomain, setState, withLedger } from '../ledger/store.js';
-import { listRunningDomains, runningUserOf } from '../ledger/running.js';
+import { listRunningDomains, preloadRunningDomains, runningUserOf } from '../ledger/running.js';
 import { removeAndSettle } from '../ledger/settle.js';
 import type { HookContext } from './context.js';
 import { restoreMember } from './draw.js';
@@ -78,6 +78,8 @@ async function removeUnrecorded(ctx: HookContext, toRemove: LedgerEntry[], why: 
 
 export async function release(ctx: HookContext, domain: DomainRef): Promise<ReleaseResult> {
   const kept: string[] = [];
+  // parsed now, without the lock; under it, only what changed meanwhile is read again
+  preloadRunningDomains(ctx.root);
   const marked = await withLedger(ctx.root, async (txn): Promise<Array<{ uuid: string }> | Omit<ReleaseResult, 'kept'>> => {
     ctx.kill('release-locked');
     const mine = txn.ledger.devices.filter((e) => sameDomain(e.domain, domain));

@@ -100,6 +100,43 @@ function readStatusFile(root: HostRoot, file: string): { text: string; truncated
   return r.ok ? { text: r.data.toString('utf8'), truncated: r.truncated === true } : undefined;
 }
 
+/** A status file's identity: any rewrite (libvirt replaces the file; an in-place write changes size or times) changes it. */
+function stampOf(file: string): string | undefined {
+  try {
+    const st = fs.lstatSync(file, { bigint: true });
+    return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Status files already parsed by this process, by path, with the stamp they had. The hook reads the
+ * running domains once before it takes the ledger lock and again under it: the second read costs a
+ * stat per file and parses only what changed meanwhile. A file modified shortly before it was read
+ * is never reused (file times come from a coarse clock, so a rewrite within the same tick could keep
+ * the stamp): it is parsed again.
+ */
+const parsedCache = new Map<string, { stamp: string; domain: RunningDomain }>();
+const SETTLED_MS = 1000;
+
+function parseStatus(root: HostRoot, file: string, fileName: string): RunningDomain | undefined {
+  const read = readStatusFile(root, file);
+  if (read === undefined) return undefined;
+  const { text } = read;
+  try {
+    if (read.truncated) throw new Error('longer than the bound');
+    const s = scanDomainStatus(text);
+    return { name: s.name || fileName, uuid: s.uuid, mdevUuids: s.mdevUuids, file, parsed: true };
+  } catch {
+    // A half-written, oversized or foreign file: assume the domain runs and uses every UUID the
+    // file names, so nothing it might use is ever removed on its account.
+    const all = new Set<string>();
+    for (const m of text.match(UUID_ANYWHERE) ?? []) all.add(m.toLowerCase());
+    return { name: fileName, mdevUuids: all, file, parsed: false };
+  }
+}
+
 /** Every domain with a status file, keyed by file name (= domain name). A missing directory is none. */
 export function listRunningDomains(root: HostRoot): RunningDomain[] {
   const dir = root.libvirtQemuRunDir;
@@ -115,23 +152,34 @@ export function listRunningDomains(root: HostRoot): RunningDomain[] {
   for (const f of names.sort()) {
     if (!f.endsWith('.xml') || f.startsWith('.')) continue;
     const file = path.join(dir, f);
-    const read = readStatusFile(root, file);
-    if (read === undefined) continue;
-    const { text } = read;
-    const fileName = f.slice(0, -4);
-    try {
-      if (read.truncated) throw new Error('longer than the bound');
-      const s = scanDomainStatus(text);
-      out.push({ name: s.name || fileName, uuid: s.uuid, mdevUuids: s.mdevUuids, file, parsed: true });
-    } catch {
-      // A half-written, oversized or foreign file: assume the domain runs and uses every UUID the
-      // file names, so nothing it might use is ever removed on its account.
-      const all = new Set<string>();
-      for (const m of text.match(UUID_ANYWHERE) ?? []) all.add(m.toLowerCase());
-      out.push({ name: fileName, mdevUuids: all, file, parsed: false });
+    const before = stampOf(file);
+    const hit = before === undefined ? undefined : parsedCache.get(file);
+    if (hit && hit.stamp === before) {
+      out.push({ ...hit.domain, mdevUuids: new Set(hit.domain.mdevUuids) });
+      continue;
     }
+    const startedAt = Date.now();
+    const domain = parseStatus(root, file, f.slice(0, -4));
+    if (domain === undefined) continue;
+    out.push(domain);
+    // reusable only when unchanged across the read and last modified well before it
+    let mtimeMs = Infinity;
+    try { mtimeMs = fs.lstatSync(file).mtimeMs; } catch { /* gone: not reusable */ }
+    if (before !== undefined && stampOf(file) === before && mtimeMs < startedAt - SETTLED_MS) {
+      parsedCache.set(file, { stamp: before, domain: { ...domain, mdevUuids: new Set(domain.mdevUuids) } });
+    } else parsedCache.delete(file);
   }
   return out;
+}
+
+/**
+ * Parse the status files ahead of taking the ledger lock, so that listRunningDomains under the lock
+ * only checks that they are unchanged. Errors are left for that read to report.
+ */
+export function preloadRunningDomains(root: HostRoot): void {
+  try {
+    listRunningDomains(root);
+  } catch { /* reported by the read under the lock */ }
 }
 
 /** Is this domain (by UUID when known, else name) running? */

@@ -30,13 +30,11 @@ export interface SettleOptions {
 export async function removeAndSettle(uuids: string[], o: SettleOptions): Promise<SettleResult> {
   const res: SettleResult = { removed: [], abandoned: [] };
   if (uuids.length === 0) return res;
-  const outcomes = await Promise.all(uuids.map(async (uuid) => {
-    try {
-      return { uuid, outcome: (await o.bus.remove(uuid, { timeoutMs: o.removeTimeoutMs })) as RemoveOutcome | 'error', message: '' };
-    } catch (err) {
-      return { uuid, outcome: 'error' as const, message: (err as Error).message };
-    }
-  }));
+  const removals = await o.bus.removeEach(uuids, { timeoutMs: o.removeTimeoutMs });
+  const outcomes = uuids.map((uuid, i) => {
+    const r = removals[i]!;
+    return r instanceof Error ? { uuid, outcome: 'error' as const, message: r.message } : { uuid, outcome: r as RemoveOutcome | 'error', message: '' };
+  });
   o.afterRemove?.();
   await withLedger(o.root, async (txn) => {
     for (const r of outcomes) {

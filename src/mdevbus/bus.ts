@@ -26,6 +26,13 @@ const REMOVE_CHILD = entryScript('remove-child');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** What the remover said about one device: its write's status (null: it died without saying), or why it never started. */
+interface RemoverReport {
+  status?: number | null;
+  spawnError?: Error;
+  deadline: number;
+}
+
 function safeEntry(name: string): boolean {
   return SAFE_ENTRY.test(name) && name !== '.' && name !== '..' && !name.includes('..');
 }
@@ -301,48 +308,109 @@ class SysfsMdevBus implements MdevBus {
   }
 
   async remove(uuidIn: string, opts: RemoveOptions = {}): Promise<RemoveOutcome> {
-    const uuid = canonicalUuid(uuidIn);
+    const [r] = await this.removeEach([uuidIn], opts);
+    if (r instanceof Error) throw r;
+    return r!;
+  }
+
+  async removeEach(uuidsIn: readonly string[], opts: RemoveOptions = {}): Promise<Array<RemoveOutcome | Error>> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_REMOVE_TIMEOUT_MS;
-    const link = path.join(this.root.mdevDevices, uuid);
-    if (!fs.existsSync(link)) return 'absent';
-    const child = spawn(process.execPath, [REMOVE_CHILD, this.root.dir, uuid], {
-      detached: true,
-      stdio: 'ignore',
-      env: process.env,
+    const results = new Map<string, RemoveOutcome | Error>();
+    const uuids: string[] = [];
+    const canon = uuidsIn.map((u) => {
+      try {
+        return canonicalUuid(u);
+      } catch (e) {
+        return e as Error;
+      }
     });
-    let exit: number | null | undefined;
-    let spawnError: Error | undefined;
-    child.once('exit', (code) => { exit = code; });
-    child.once('error', (err) => { spawnError = err; exit = -1; });
-    // never let a removal the kernel blocks keep the caller (a libvirt hook) alive
-    child.unref();
-    const deadline = Date.now() + timeoutMs;
-    // the writer's exit is the answer: its write(2) returns only once the device is completely gone
-    let othersRemoval = false;
-    for (;;) {
-      if (exit !== undefined && !othersRemoval) {
-        if (spawnError) {
-          throw new VirtMdevError(ExitCode.FAILURE, 'remove-failed', `cannot start the removal of mdev ${uuid}: ${spawnError.message}`, { cause: spawnError });
+    for (const u of canon) {
+      if (u instanceof Error || results.has(u) || uuids.includes(u)) continue;
+      if (fs.existsSync(path.join(this.root.mdevDevices, u))) uuids.push(u);
+      else results.set(u, 'absent');
+    }
+    if (uuids.length > 0) {
+      const reports = await this.runRemover(uuids, Date.now() + timeoutMs);
+      for (const u of uuids) results.set(u, await this.outcomeOf(u, reports.get(u)));
+    }
+    return canon.map((u) => (u instanceof Error ? u : results.get(u)!));
+  }
+
+  /**
+   * One detached remover process for all the devices: it reports each write's status as it returns
+   * (remove-child.ts). Resolves at the latest at the deadline, with what was reported by then; a
+   * missing report is a write still blocked (or a remover that died: see outcomeOf).
+   */
+  private runRemover(uuids: string[], deadline: number): Promise<Map<string, RemoverReport>> {
+    const reports = new Map<string, RemoverReport>();
+    return new Promise((resolve) => {
+      // a blocked remove holds one libuv pool thread: one thread per device, so none waits for another's
+      const env = { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(1024, Math.max(4, uuids.length + 1))) };
+      const child = spawn(process.execPath, [REMOVE_CHILD, this.root.dir, ...uuids], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env });
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        // never let a removal the kernel blocks keep the caller (a libvirt hook) alive
+        child.stdout?.destroy();
+        child.unref();
+        resolve(reports);
+      };
+      timer = setTimeout(finish, Math.max(0, deadline - Date.now()));
+      let buffered = '';
+      child.stdout?.setEncoding('utf8');
+      child.stdout?.on('data', (chunk: string) => {
+        buffered += chunk;
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          try {
+            const r = JSON.parse(line) as { uuid?: unknown; status?: unknown };
+            if (typeof r.uuid === 'string' && typeof r.status === 'number' && uuids.includes(r.uuid)) reports.set(r.uuid, { status: r.status, deadline });
+          } catch { /* not a report */ }
         }
-        if (exit === 0) return 'removed';
-        const outcome = this.removeExit(uuid, exit, link);
+        if (reports.size === uuids.length) finish();
+      });
+      child.stdout?.on('error', () => undefined);
+      child.once('error', (err) => {
+        for (const u of uuids) if (!reports.has(u)) reports.set(u, { spawnError: err, deadline });
+        finish();
+      });
+      // the remover ended (and its pipe is drained) without reporting some device: its exit status
+      // is the answer for those (0 without a report means it could not say)
+      child.once('close', (code) => {
+        for (const u of uuids) if (!reports.has(u)) reports.set(u, { status: code === 0 ? null : code, deadline });
+        finish();
+      });
+    });
+  }
+
+  /** A device's outcome from its report: the write's return is the answer (it returns once the device is completely gone). */
+  private async outcomeOf(uuid: string, r: RemoverReport | undefined): Promise<RemoveOutcome | Error> {
+    const link = path.join(this.root.mdevDevices, uuid);
+    try {
+      if (r?.spawnError) {
+        throw new VirtMdevError(ExitCode.FAILURE, 'remove-failed', `cannot start the removal of mdev ${uuid}: ${r.spawnError.message}`, { cause: r.spawnError });
+      }
+      if (r && r.status === 0) return 'removed';
+      if (r) {
+        const outcome = this.removeExit(uuid, r.status ?? null, link);
         if (outcome) {
           await this.settle();
           return outcome;
         }
         // ENOENT with the device still there: another writer's removal is in progress; wait for it
-        othersRemoval = true;
+        while (fs.existsSync(link) && Date.now() < r.deadline) await sleep(POLL_MS);
       }
-      if (othersRemoval && !fs.existsSync(link)) {
-        await this.settle();
-        return 'removed';
-      }
-      if (Date.now() >= deadline) {
-        if (fs.existsSync(link)) return 'timeout';
-        await this.settle();
-        return 'removed';
-      }
-      await sleep(POLL_MS);
+      // no report by the deadline: the write is still blocked unless the device went meanwhile
+      if (fs.existsSync(link)) return 'timeout';
+      await this.settle();
+      return 'removed';
+    } catch (e) {
+      return e as Error;
     }
   }
 

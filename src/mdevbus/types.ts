@@ -75,4 +75,10 @@ export interface MdevBus {
    * the child finishes the removal later on its own. 'absent' when the device did not exist.
    */
   remove(uuid: string, opts?: RemoveOptions): Promise<RemoveOutcome>;
+  /**
+   * remove() for several devices at once, in ONE remover process whose writes run side by side and
+   * report as each returns, under one bound: each device's outcome, or the error remove() would have
+   * thrown for it, in the order given.
+   */
+  removeEach(uuids: readonly string[], opts?: RemoveOptions): Promise<Array<RemoveOutcome | Error>>;
 }

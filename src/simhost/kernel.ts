@@ -12,7 +12,8 @@ import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { canonicalUuid } from '../util/validate.js';
 import { availableInstances, type Usage } from './accounting.js';
 import { sysError } from './errno.js';
-import { withSimLock } from './lockname.js';
+import { asCleanWrite, forgetClean, needsRepair } from './clean-stamp.js';
+import { simLockDir, withSimLock } from './lockname.js';
 import { existsNoFollow, putFile, putLink, readdirQuiet, readlinkQuiet, unlinkQuiet } from './layout.js';
 import { writeParentTypes } from './parent-layout.js';
 import type { SimParentDef } from './profiles.js';
@@ -83,7 +84,7 @@ function refreshAvailable(dir: string, p: SimParentDef, usage: Usage): void {
     const want = `${availableInstances(p, t.id, usage)}\n`;
     let have: string | undefined;
     try { have = fs.readFileSync(file, 'utf8'); } catch { /* rewritten below */ }
-    if (have !== want) writeFileAtomic(file, want, 0o444);
+    if (have !== want) writeFileAtomic(file, want, 0o444, { durable: false });
   }
 }
 
@@ -101,7 +102,7 @@ function pidAlive(pid: number): boolean {
  * (devices not on the bus are torn down, dangling links dropped), give a removal whose blocked writer
  * died its `remove` back, and make every available_instances match the devices present.
  */
-function repair(dir: string, st: SimState): boolean {
+function repair(dir: string, st: SimState, full = true): boolean {
   let stateChanged = false;
   // a late vendor daemon's types are due: its timer (hotplug.ts) may have died, so whoever comes next adds them
   for (const [name, at] of Object.entries(st.lateTypes)) {
@@ -120,6 +121,18 @@ function repair(dir: string, st: SimState): boolean {
       if (fs.existsSync(path.join(dir, rel)) && !existsNoFollow(path.join(dir, rel, 'remove'))) putFile(dir, `${rel}/remove`, '', 0o200);
     }
   }
+  // the tree is as this process's last write left it (clean-stamp.ts): nothing to walk
+  if (full || stateChanged) repairTree(dir, st);
+  const held = st.held.filter((u) => fs.existsSync(path.join(dir, BUS_DEVICES, u)));
+  if (held.length !== st.held.length) {
+    st.held = held;
+    stateChanged = true;
+  }
+  return stateChanged;
+}
+
+/** The walk: every parent, type, group and class directory made to match the devices on the bus. */
+function repairTree(dir: string, st: SimState): void {
   for (const name of readdirQuiet(path.join(dir, BUS_DEVICES))) {
     if (!fs.existsSync(path.join(dir, BUS_DEVICES, name))) unlinkQuiet(path.join(dir, BUS_DEVICES, name));
   }
@@ -146,12 +159,6 @@ function repair(dir: string, st: SimState): boolean {
   for (const cls of ['sys/class/vfio', 'sys/class/vfio-dev']) {
     for (const n of readdirQuiet(path.join(dir, cls))) if (!fs.existsSync(path.join(dir, cls, n))) unlinkQuiet(path.join(dir, cls, n));
   }
-  const held = st.held.filter((u) => fs.existsSync(path.join(dir, BUS_DEVICES, u)));
-  if (held.length !== st.held.length) {
-    st.held = held;
-    stateChanged = true;
-  }
-  return stateChanged;
 }
 
 /** the kernel's ida_alloc(): lowest number not in use, so numbers are reused after a remove */
@@ -302,39 +309,46 @@ export async function simKernelWrite(root: HostRoot, hostPath: string, data: str
   const abs = path.join(dir, hostPath);
   const blockedOn = await underSimLock(root, (): string | undefined => {
     const st = requireSimState(root);
-    const changed = repair(dir, st);
-    try {
-      const { target, real } = classify(dir, st, abs);
-      switch (target.kind) {
-        case 'create':
-          createStore(dir, st, target.parent, target.typeId, buf);
-          return undefined;
-        case 'remove': {
-          if (buf.length === 0) return undefined;
-          if (parseRemoveValue(buf) === 0n) return undefined;
-          if (!existsNoFollow(path.join(dir, BUS_DEVICES, target.uuid))) throw sysError('ENODEV', 'write');
-          if (st.held.includes(target.uuid)) {
-            // device_remove_file_self() drops `remove` at once; the write then waits for the last user
-            unlinkQuiet(real);
-            st.removing[target.uuid] = process.pid;
-            writeSimState(dir, st);
-            return target.uuid;
-          }
-          destroyDevice(dir, target.parent, target.uuid);
-          return undefined;
-        }
-        case 'plain': {
-          // an ordinary attribute: the write lands in the file, as on a driver that just stores it
-          const fd = fs.openSync(real, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
-          try { fs.writeSync(fd, buf); } finally { fs.closeSync(fd); }
-          return undefined;
-        }
-      }
-    } finally {
-      if (changed) writeSimState(dir, st);
-    }
+    const lockDir = simLockDir(root.realDir);
+    const full = needsRepair(dir, lockDir, st);
+    return asCleanWrite(dir, lockDir, () => writeLocked(dir, st, abs, buf, full), () => st);
   });
   if (blockedOn !== undefined) await waitUntilReleased(root, blockedOn);
+}
+
+/** One write under the kernel lock, on a repaired tree; the UUID of a held device whose removal now blocks. */
+function writeLocked(dir: string, st: SimState, abs: string, buf: Buffer, full: boolean): string | undefined {
+  const changed = repair(dir, st, full);
+  try {
+    const { target, real } = classify(dir, st, abs);
+    switch (target.kind) {
+      case 'create':
+        createStore(dir, st, target.parent, target.typeId, buf);
+        return undefined;
+      case 'remove': {
+        if (buf.length === 0) return undefined;
+        if (parseRemoveValue(buf) === 0n) return undefined;
+        if (!existsNoFollow(path.join(dir, BUS_DEVICES, target.uuid))) throw sysError('ENODEV', 'write');
+        if (st.held.includes(target.uuid)) {
+          // device_remove_file_self() drops `remove` at once; the write then waits for the last user
+          unlinkQuiet(real);
+          st.removing[target.uuid] = process.pid;
+          writeSimState(dir, st);
+          return target.uuid;
+        }
+        destroyDevice(dir, target.parent, target.uuid);
+        return undefined;
+      }
+      case 'plain': {
+        // an ordinary attribute: the write lands in the file, as on a driver that just stores it
+        const fd = fs.openSync(real, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+        try { fs.writeSync(fd, buf); } finally { fs.closeSync(fd); }
+        return undefined;
+      }
+    }
+  } finally {
+    if (changed) writeSimState(dir, st);
+  }
 }
 
 async function waitUntilReleased(root: HostRoot, uuid: string): Promise<void> {
@@ -348,6 +362,7 @@ async function waitUntilReleased(root: HostRoot, uuid: string): Promise<void> {
       // a reboot or an unplug took the device (and this removal) away meanwhile
       if (now.removing[uuid] !== process.pid) throw sysError('ENODEV', 'write');
       delete now.removing[uuid];
+      forgetClean(root.dir);
       for (const p of now.parents) {
         if (fs.existsSync(path.join(root.dir, p.path, uuid))) destroyDevice(root.dir, p, uuid);
       }
@@ -364,6 +379,7 @@ async function waitUntilReleased(root: HostRoot, uuid: string): Promise<void> {
 export async function withSimKernel<T>(root: HostRoot, fn: (st: SimState) => T): Promise<T> {
   return underSimLock(root, () => {
     const st = requireSimState(root);
+    forgetClean(root.dir);
     const repaired = repair(root.dir, st);
     let done = false;
     try {

@@ -67,7 +67,8 @@ export function requireSimState(root: HostRoot): SimState {
 }
 
 export function writeSimState(rootDir: string, st: SimState): void {
-  writeFileAtomic(markerPath(rootDir), JSON.stringify(st, null, 2) + '\n');
+  // like the kernel state it stands for, it need not outlive the machine: replaced atomically, not synced
+  writeFileAtomic(markerPath(rootDir), JSON.stringify(st, null, 2) + '\n', 0o644, { durable: false });
 }
 
 /** Parents whose types exist in the tree: plugged in and not waiting for their types. */

@@ -26,15 +26,21 @@ function openTemp(file: string, mode: number): { fd: number; tmp: string } {
   }
 }
 
-/** Replace `file` (whatever is at that path: a link is replaced, not followed) with `data`, durably. */
-export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
+/**
+ * Replace `file` (whatever is at that path: a link is replaced, not followed) with `data`, durably.
+ * `durable: false` keeps the all-or-nothing replacement (a killed writer leaves the old file or the
+ * new one) but skips the fsyncs: for state that need not outlive the machine, such as the simulated
+ * kernel's sysfs, which a real kernel keeps in memory only.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644, o: { durable?: boolean } = {}): void {
+  const durable = o.durable !== false;
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
   const temp = openTemp(file, mode);
   let fd: number | undefined = temp.fd;
   try {
     fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
     const f = fd;
     fd = undefined;
     fs.closeSync(f); // some file systems (NFS) report a failed write only here
@@ -44,6 +50,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
     try { fs.unlinkSync(temp.tmp); } catch { /* already gone */ }
     throw e;
   }
+  if (!durable) return;
   // the rename itself must reach the disk before we report success
   try {
     const dfd = fs.openSync(dir, 'r');

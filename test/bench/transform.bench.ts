@@ -1,7 +1,9 @@
-// transform of a 100- and a 1,000-hostdev domain: time per run and how it grows (should be ~linear,
-// i.e. a ratio near 10). Also the parse alone, which is what the hook pays at every prepare.
+// transform's work alone (in process, CPU time) on 100-, 1,000- and 10,000-hostdev domains: how it
+// grows with the input. Linear is ×10 per decade; the goal allows ×11 from 1,000 to 10,000. Sizes
+// are measured interleaved, several rounds, so that a slow moment hits every size alike.
 import { parseDomainXml } from '../../src/domainxml/parse.js';
 import { transformDomainXml } from '../../src/transform/transform.js';
+import { ratioRow, type BenchReport } from './table.js';
 
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
@@ -25,36 +27,39 @@ export function bigDomain(n: number): string {
   return `<domain type='kvm'>\n  <name>bench-${n}</name>\n  <uuid>0b2f5a3e-6c1d-4e8f-9a7b-1c2d3e4f5a6b</uuid>\n  <memory unit='KiB'>4194304</memory>\n  <os>\n    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n  </os>\n  <devices>\n${devs.join('\n')}\n  </devices>\n</domain>\n`;
 }
 
-/**
- * CPU milliseconds per call (process.cpuUsage, so other load on the machine counts less than with
- * wall-clock time), over enough calls to fill about `budgetMs` of CPU after a warm-up.
- */
-function time(f: () => void, budgetMs = 600): number {
+/** CPU ms per call (process.cpuUsage: other load on the machine counts less than wall-clock time). */
+function time(f: () => void, budgetMs: number): number {
   const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-  let calls = 0;
-  const w0 = cpu();
-  while (cpu() - w0 < budgetMs / 4 || calls < 3) { f(); calls++; }
   let n = 0;
   const t0 = cpu();
-  while (cpu() - t0 < budgetMs || n < 5) { f(); n++; }
+  while (cpu() - t0 < budgetMs || n < 3) { f(); n++; }
   return (cpu() - t0) / n;
 }
 
-export async function run(): Promise<void> {
-  const results: Record<number, { transform: number; parse: number; bytes: number }> = {};
-  for (const n of [100, 1000]) {
-    const text = bigDomain(n);
+export async function run(): Promise<BenchReport> {
+  const sizes = [100, 1000, 10000];
+  const texts = new Map(sizes.map((n) => [n, bigDomain(n)]));
+  for (const [n, text] of texts) {
     const out = transformDomainXml(text, `bench-${n}.xml`);
-    if (transformDomainXml(out.output).changed) throw new Error('bench domain: transform is not idempotent');
-    results[n] = {
-      transform: time(() => transformDomainXml(text)),
-      parse: time(() => parseDomainXml(text)),
-      bytes: Buffer.byteLength(text),
-    };
-    process.stdout.write(`transform ${String(n).padStart(5)} hostdevs (${(results[n].bytes / 1024).toFixed(0)} KiB): ` +
-      `${results[n].transform.toFixed(2)} ms CPU (parse alone ${results[n].parse.toFixed(2)} ms)\n`);
+    if (transformDomainXml(out.output).changed) throw new Error(`bench domain of ${n}: transform is not idempotent`);
+    time(() => transformDomainXml(text), 100); // warm-up (JIT)
   }
-  const ratio = results[1000].transform / results[100].transform;
-  const parseRatio = results[1000].parse / results[100].parse;
-  process.stdout.write(`growth 100 → 1,000 hostdevs: transform ×${ratio.toFixed(1)}, parse ×${parseRatio.toFixed(1)} (×10 is linear)\n`);
+  const rounds = Math.max(5, Math.round(Number(process.env.BENCH_RUNS ?? 21) / 3));
+  const t = new Map(sizes.map((n) => [n, [] as number[]]));
+  const p = new Map(sizes.map((n) => [n, [] as number[]]));
+  for (let r = 0; r < rounds; r++) {
+    for (const n of sizes) {
+      const text = texts.get(n)!;
+      t.get(n)!.push(time(() => transformDomainXml(text), 150));
+      p.get(n)!.push(time(() => parseDomainXml(text), 100));
+    }
+  }
+  return {
+    rows: [
+      ratioRow('transform 1,000 → 10,000 hostdevs (work only)', 'transform of 1,000', t.get(10000)!, t.get(1000)!, { goal: { op: '<=', value: 11 }, unit: 'ms CPU' }),
+      ratioRow('transform 100 → 1,000 hostdevs', 'transform of 100', t.get(1000)!, t.get(100)!, { unit: 'ms CPU' }),
+      ratioRow('parse 1,000 → 10,000 hostdevs', 'parse of 1,000', p.get(10000)!, p.get(1000)!, { unit: 'ms CPU' }),
+    ],
+    notes: [],
+  };
 }

@@ -130,3 +130,26 @@ test('a FIFO named *.xml in the status directory hangs neither prepare (which ho
   const g = await cli(sim.dir, ['gc', '-n']);
   t.is(g.exitCode, 0, String(g.stderr));
 });
+
+test('a status file read again (the read under the lock) is reused only while unchanged: a rewrite in place with the same size and times is seen', (t) => {
+  const d = tempDir();
+  t.teardown(d.cleanup);
+  const dir = path.join(d.dir, 'run/libvirt/qemu');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'vm.xml');
+  const old = new Date(Date.now() - 3_600_000);
+  fs.writeFileSync(file, STATUS);
+  fs.utimesSync(file, old, old);
+  const root = new HostRoot(d.dir);
+  t.deepEqual(listRunningDomains(root).map((r) => [...r.mdevUuids].sort()), [['11111111-2222-4333-8444-555555555555', 'aaaaaaaa-2222-4333-8444-555555555555']]);
+  // the same bytes but another device, same size, and the old times put back: only ctime tells
+  fs.writeFileSync(file, STATUS.replaceAll('AAAAAAAA-2222', 'BBBBBBBB-2222'));
+  fs.utimesSync(file, old, old);
+  t.deepEqual(listRunningDomains(root).map((r) => [...r.mdevUuids].sort()), [['11111111-2222-4333-8444-555555555555', 'bbbbbbbb-2222-4333-8444-555555555555']]);
+  // replaced (as libvirt writes it) and removed
+  fs.writeFileSync(`${file}.new`, STATUS.replace('<name>vm</name>', '<name>vm2</name>'));
+  fs.renameSync(`${file}.new`, file);
+  t.deepEqual(listRunningDomains(root).map((r) => r.name), ['vm2']);
+  fs.rmSync(file);
+  t.deepEqual(listRunningDomains(root), []);
+});

@@ -72,6 +72,7 @@ function fakeBus(parents: MdevParent[], devices: MdevDevice[]): MdevBus {
     findDevice: (u) => devices.find((d) => d.uuid === u),
     create: () => Promise.reject(new Error('read-only fake')),
     remove: () => Promise.reject(new Error('read-only fake')),
+    removeEach: () => Promise.reject(new Error('read-only fake')),
   };
 }
 

@@ -76,6 +76,7 @@ function fakeBus(capacity: Record<string, number>, failOn: Record<string, VirtMd
       return d;
     },
     remove: async () => 'removed',
+    removeEach: async (uuids) => uuids.map(() => 'removed' as const),
   };
 }
 
