@@ -41,6 +41,20 @@ export function checkParentName(s: string, what = 'parent'): string {
   return s;
 }
 
+// libvirt names a parent by its node device (pci_0000_00_02_0, css_0_0_0023, ap_matrix), sysfs by its
+// address (0000:00:02.0, 0.0.0023, matrix). A request may use either; every path uses the sysfs name.
+const PCI_NODEDEV = /^pci_([0-9a-fA-F]{4})_([0-9a-fA-F]{2})_([0-9a-fA-F]{2})_([0-7])$/;
+const CSS_NODEDEV = /^css_([0-9a-fA-F]{1,2})_([0-3])_([0-9a-fA-F]{4})$/;
+
+/** The sysfs name of a parent given by either spelling (class devices such as mtty_mtty need the host: findParentByName). */
+export function sysfsParentName(given: string): string {
+  const pci = PCI_NODEDEV.exec(given);
+  if (pci) return `${pci[1]}:${pci[2]}:${pci[3]}.${pci[4]}`.toLowerCase();
+  const css = CSS_NODEDEV.exec(given);
+  if (css) return `${css[1]}.${css[2]}.${css[3]}`.toLowerCase();
+  return given === 'ap_matrix' ? 'matrix' : given;
+}
+
 const POOL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export function checkPoolName(s: string): string {
   if (!POOL_NAME.test(s) || s.includes('..')) {
