@@ -25,8 +25,13 @@ export function canonicalUuid(s: string, what = 'UUID'): string {
 // but vendors are free in the second part, so only the path-safety rules are enforced plus a sane charset.
 const SAFE_NAME = /^[A-Za-z0-9_.:+@-]{1,128}$/;
 
+/** a name that may be one component of a sysfs path (type id, parent) */
+export function isSafeSysfsName(s: string): boolean {
+  return SAFE_NAME.test(s) && !s.includes('..');
+}
+
 export function checkTypeId(s: string, what = 'mdev type'): string {
-  if (!SAFE_NAME.test(s) || s === '.' || s === '..' || s.includes('..')) {
+  if (!isSafeSysfsName(s) || s === '.') {
     throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-type',
       `${what} '${printable(s)}' is not a valid type id: use the directory name under mdev_supported_types, e.g. nvidia-63 or i915-GVTg_V5_4 (no '/', no '..')`);
   }
@@ -34,7 +39,7 @@ export function checkTypeId(s: string, what = 'mdev type'): string {
 }
 
 export function checkParentName(s: string, what = 'parent'): string {
-  if (!SAFE_NAME.test(s) || s === '.' || s === '..' || s.includes('..')) {
+  if (!isSafeSysfsName(s) || s === '.') {
     throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-parent',
       `${what} '${printable(s)}' is not a valid parent device name: use the name under /sys/class/mdev_bus, e.g. 0000:00:02.0, mtty or matrix (no '/', no '..')`);
   }

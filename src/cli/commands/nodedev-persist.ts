@@ -2,25 +2,26 @@
 // in mdevctl's store (etc/mdevctl.d), printed as virsh 9.0 prints them.
 import type { Command } from 'commander';
 import type { HostRoot } from '../../host/root.js';
+import type { StoreProblem } from '../../definitions/types.js';
 import { openMdevBus } from '../../mdevbus/bus.js';
 import type { MdevBus } from '../../mdevbus/types.js';
 import {
   autostartNodedev, defineNodedev, formatNodedevInfo, lifecycleOf, nodedevJson, nodedevView, parseMdevCreateXml,
   readBoundedFile, requireHostTree, requireNodedev, startNodedev, undefineNodedev, type NodeDevice,
 } from '../../nodedev/index.js';
-import { globals, hostRootOf, printJson, warnStoreProblems } from '../context.js';
+import { globals, hostRootOf, printJson, warnOtherStoreProblems, orOwnProblem } from '../context.js';
 
 function out(s: string): void {
   process.stdout.write(s);
 }
 
 /** The bus and the node devices (with definitions) of the command's host; store problems warned about. */
-function hostView(cmd: Command): { root: HostRoot; bus: MdevBus; devices: NodeDevice[] } {
+function hostView(cmd: Command, device: string): { root: HostRoot; bus: MdevBus; devices: NodeDevice[]; mine?: StoreProblem } {
   const root = hostRootOf(cmd);
   const bus = openMdevBus(root);
   const view = nodedevView(root, bus);
-  warnStoreProblems(cmd, view.problems);
-  return { root, bus, devices: view.devices };
+  const mine = warnOtherStoreProblems(cmd, view.problems, device);
+  return { root, bus, devices: view.devices, ...(mine ? { mine } : {}) };
 }
 
 export function registerNodedevPersist(program: Command): void {
@@ -43,7 +44,7 @@ export function registerNodedevPersist(program: Command): void {
     .description('remove a device\'s definition; a running device keeps running, transient (like virsh nodedev-undefine)')
     .argument('<device>', 'mdev node device name or UUID')
     .action(async (device: string, _opts: unknown, cmd: Command) => {
-      const { root, bus, devices } = hostView(cmd);
+      const { root, bus, devices } = hostView(cmd, device);
       const r = await undefineNodedev(root, bus, devices, device);
       if (globals(cmd).json) printJson({ undefined: true, ...r });
       else out(`Undefined node device '${device}'\n`);
@@ -54,7 +55,7 @@ export function registerNodedevPersist(program: Command): void {
     .description('start an inactive defined mediated device (like virsh nodedev-start)')
     .argument('<device>', 'mdev node device name or UUID')
     .action(async (device: string, _opts: unknown, cmd: Command) => {
-      const { root, bus, devices } = hostView(cmd);
+      const { root, bus, devices } = hostView(cmd, device);
       const node = await startNodedev(root, bus, devices, device);
       if (globals(cmd).json) printJson({ started: true, ...nodedevJson(node) });
       else out(`Device ${device} started\n`);
@@ -66,7 +67,7 @@ export function registerNodedevPersist(program: Command): void {
     .argument('<device>', 'mdev node device name or UUID')
     .option('--disable', 'do not start it automatically')
     .action(async (device: string, opts: { disable?: boolean }, cmd: Command) => {
-      const { root, bus, devices } = hostView(cmd);
+      const { root, bus, devices } = hostView(cmd, device);
       const r = await autostartNodedev(root, bus, devices, device, !opts.disable);
       if (globals(cmd).json) printJson(r);
       else out(`Device ${device} ${r.autostart ? 'marked' : 'unmarked'} as autostarted\n`);
@@ -77,8 +78,8 @@ export function registerNodedevPersist(program: Command): void {
     .description('name, parent, and whether a device is active, persistent and autostarted (like virsh nodedev-info)')
     .argument('<device>', 'node device name or mdev UUID')
     .action((device: string, _opts: unknown, cmd: Command) => {
-      const { devices } = hostView(cmd);
-      const node = requireNodedev(devices, device);
+      const { devices, mine } = hostView(cmd, device);
+      const node = orOwnProblem(mine, () => requireNodedev(devices, device));
       if (globals(cmd).json) printJson({ name: node.name, parent: node.parent ?? null, ...lifecycleOf(node) });
       else out(formatNodedevInfo(node));
     });
