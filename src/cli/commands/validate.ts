@@ -1,7 +1,7 @@
 // `virt-mdev validate FILE…`: RelaxNG validation for CI. libxml2-wasm is loaded inside the action
 // only, so other commands (and the hook) never pay for the wasm module.
 import { Command, Option } from 'commander';
-import { ExitCode, VirtMdevError } from '../../util/errors.js';
+import { ExitCode } from '../../util/errors.js';
 import { globals, hostRootOf } from '../context.js';
 
 interface ValidateCliOptions {
@@ -33,11 +33,6 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`)
       const format = g.json ? 'json' : opts.format ?? 'text';
       // commander sets libvirt=true by default once --no-libvirt is declared; only an explicit flag counts
       const src = cmd.getOptionValueSource('libvirt');
-      // commander keeps only the last of the pair: look at what was typed
-      const raw = (cmd.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-      if (raw.includes('--libvirt') && raw.includes('--no-libvirt')) {
-        throw new VirtMdevError(ExitCode.USAGE, 'usage', 'validate: --libvirt and --no-libvirt contradict each other: give one of them');
-      }
       const libvirt = src === 'cli' ? opts.libvirt : undefined;
       const [{ loadLibxml }, { validateInputs }, report] = await Promise.all([
         import('../../schemas/libxml.js'),
