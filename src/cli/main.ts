@@ -2,7 +2,7 @@
 // The virt-mdev command line. Each concept registers its own commands; heavy modules (wasm, xmldom,
 // execa) are imported inside the actions that need them so that simple commands start fast.
 import { Command, CommanderError } from 'commander';
-import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { describeSystemError, errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
 import { reportError } from './run.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerNodedev } from './commands/nodedev.js';
@@ -61,6 +61,13 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(e, json);
   }
 }
+
+// stdout that cannot be written: a reader gone (`| head`) ends us quietly, as SIGPIPE ends other tools;
+// anything else (ENOSPC on a redirected file, EIO) is one line, never Node's unhandled-error stack
+process.stdout.on('error', (e) => {
+  if (errnoCode(e) !== 'EPIPE') process.stderr.write(`virt-mdev: cannot write the output: ${describeSystemError(e)}\n`);
+  process.exit(ExitCode.FAILURE);
+});
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

@@ -2,7 +2,7 @@
 // test/data/mdevctl-store and test/data/mdevctl-define): two-space JSON, keys mdev_type, start, attrs,
 // no final newline.
 import { ExitCode, VirtMdevError } from '../util/errors.js';
-import { canonicalUuid, isUuid, printable } from '../util/validate.js';
+import { canonicalUuid, isSafeSysfsName, isUuid, printable } from '../util/validate.js';
 import type { MdevAttr, MdevDefinition, StartMode } from './types.js';
 
 const KNOWN_KEYS = new Set(['mdev_type', 'start', 'attrs']);
@@ -69,11 +69,17 @@ export function parseDefinitionFile(bytes: Buffer, file: string): ParsedDefiniti
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw invalid(file, `not JSON: ${(e as Error).message}`);
+    // JSON.parse may quote the text it stopped at: one line, bounded
+    throw invalid(file, `not JSON: ${printable((e as Error).message, 120)}`);
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw invalid(file, 'not a JSON object');
   const o = data as Record<string, unknown>;
   if (typeof o.mdev_type !== 'string' || o.mdev_type === '') throw invalid(file, "no 'mdev_type'");
+  // the type becomes a sysfs path when the device is started: never one that walks out of it
+  if (!isSafeSysfsName(o.mdev_type)) {
+    throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-definition',
+      `${file}: 'mdev_type' '${printable(o.mdev_type)}' is not a type id (a directory name under mdev_supported_types, no '/', no '..'): fix or remove the file`);
+  }
   // mdevctl rejects a file without 'start' ("invalid json"), but takes any value there
   if (o.start === undefined || o.start === null) throw invalid(file, "no 'start' (write \"start\": \"manual\" or \"auto\")");
   const extra: Record<string, unknown> = {};

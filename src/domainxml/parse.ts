@@ -3,7 +3,7 @@
 // other byte. On the hook's hot path: imports only saxes and Node built-ins (and our small utils).
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { ExitCode, VirtMdevError, isVirtMdevError, type ExitCodeValue } from '../util/errors.js';
-import { canonicalUuid, checkParentName, checkPoolName, checkTypeId, printable } from '../util/validate.js';
+import { canonicalUuid, checkParentName, checkPoolName, checkTypeId, printable, sysfsParentName } from '../util/validate.js';
 import { xmlShapeProblem } from '../util/xml-limits.js';
 import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS } from './namespace.js';
 import { LineIndex, attr, scanStartTag, type AttrLoc, type ElementLoc } from './scan.js';
@@ -334,7 +334,7 @@ function readRequest(el: ElementLoc, where: (o: number) => string): { type?: str
   const p = attr(el, 'parent');
   const pool = attr(el, 'pool');
   if (t) request.type = wrapValue(() => checkTypeId(t.value), where(t.valueStart), `<${el.qname} type>`);
-  if (p) request.parent = wrapValue(() => checkParentName(p.value), where(p.valueStart), `<${el.qname} parent>`);
+  if (p) request.parent = sysfsParentName(wrapValue(() => checkParentName(p.value), where(p.valueStart), `<${el.qname} parent>`));
   if (pool) request.pool = wrapValue(() => checkPoolName(pool.value), where(pool.valueStart), `<${el.qname} pool>`);
   return request;
 }

@@ -1,10 +1,10 @@
 // Tunables of the hook. libvirt passes the hook no environment of ours, so on a real host the file
 // etc/virt-mdev/hook.conf is the way to change them; the environment variables exist for tests and
 // for running the hook by hand.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readHostFile } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
-import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
+import { describeSystemError, ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
 
 export interface HookConfig {
@@ -40,17 +40,34 @@ function seconds(value: string, where: string, positive: boolean): number {
   return ms;
 }
 
+const MAX_CONF_BYTES = 64 * 1024;
+
+/** hook.conf's text ('' when there is none); a directory, FIFO, link out of the root, huge or non-UTF-8 file is refused, named */
+function readConfText(root: HostRoot, file: string): string {
+  const bad = (why: string): VirtMdevError => new VirtMdevError(ExitCode.BAD_VALUE, 'bad-config', `${file}: ${why}; fix or remove it (see README: hook.conf)`);
+  let r;
+  try {
+    r = readHostFile(root, file, MAX_CONF_BYTES, {}, 'hook configuration');
+  } catch (e) {
+    if (e instanceof VirtMdevError) throw e;
+    throw bad(`cannot be read (${describeSystemError(e)})`);
+  }
+  if (!r.ok) {
+    if (r.why === 'absent') return '';
+    throw bad(r.why === 'too-big' ? `larger than ${MAX_CONF_BYTES / 1024} KiB, not a configuration file` : 'not a regular file (a directory, FIFO or device)');
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(r.data);
+  } catch {
+    throw bad('not UTF-8 text');
+  }
+}
+
 /** hook.conf lines are `key = seconds` with '#' comments; the environment overrides the file. */
 export function loadHookConfig(root: HostRoot, env: NodeJS.ProcessEnv = process.env): HookConfig {
   const cfg: HookConfig = { ...DEFAULT_CONFIG };
   const file = hookConfPath(root);
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (errnoCode(e) !== 'ENOENT') throw e;
-  }
-  text.split('\n').forEach((raw, i) => {
+  readConfText(root, file).split('\n').forEach((raw, i) => {
     const line = raw.replace(/#.*/, '').trim();
     if (line === '') return;
     const m = /^([a-z_]+)\s*=\s*(.*)$/.exec(line);

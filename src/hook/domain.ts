@@ -4,7 +4,7 @@
 import type { DomainDoc, GuestModel, MdevHostdev } from '../domainxml/types.js';
 import type { DomainRef } from '../ledger/types.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
-import { canonicalUuid, checkParentName, checkPoolName, checkTypeId, printable } from '../util/validate.js';
+import { canonicalUuid, checkParentName, checkPoolName, checkTypeId, printable, sysfsParentName } from '../util/validate.js';
 
 export interface ManagedDevice {
   /** 1-based place among the domain's mdev hostdevs, as people count */
@@ -53,7 +53,7 @@ export function classifyDomain(doc: DomainDoc, argvName: string): DomainMdevs {
       out.managed.push({
         n, uuid, model: h.model,
         type: r.type === undefined ? undefined : checkTypeId(r.type, `${where} type`),
-        parent: r.parent === undefined ? undefined : checkParentName(r.parent, `${where} parent`),
+        parent: r.parent === undefined ? undefined : sysfsParentName(checkParentName(r.parent, `${where} parent`)),
         pool: r.pool === undefined ? undefined : checkPoolName(r.pool),
       });
     } else {

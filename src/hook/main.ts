@@ -2,6 +2,8 @@
 // libvirt gives hooks only LC_ALL=C PATH=/bin:/sbin HOME=/). Hot path: imports saxes and Node
 // built-ins only, no CLI framework, no wasm.
 import { readStreamBounded } from '../util/bounded-read.js';
+import { describeSystemError, ExitCode, VirtMdevError } from '../util/errors.js';
+import { decodeXmlDocument } from '../util/xml-encoding.js';
 import { runHook } from './run.js';
 
 const MAX_STDIN_BYTES = 16 * 1024 * 1024;
@@ -9,13 +11,26 @@ const MAX_STDIN_BYTES = 16 * 1024 * 1024;
 async function readStdin(): Promise<string> {
   const r = await readStreamBounded(process.stdin, MAX_STDIN_BYTES);
   if (!r.ok) throw new Error(`the domain XML on stdin is larger than ${MAX_STDIN_BYTES / 1024 / 1024} MiB; refusing it`);
-  return r.data.toString('utf8');
+  // one rule for encodings (src/util/xml-encoding.ts) where a refusal is safe; reconnect must go on
+  // with a running VM whatever its XML holds
+  return process.argv[3] === 'reconnect' ? r.data.toString('utf8') : decodeXmlDocument(r.data, '<domain XML from libvirt>');
 }
+
+/** The rewritten XML for libvirt; a reader gone (EPIPE) is an error of this call, reported in one line. */
+function writeStdout(s: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(s, (err) => (err
+      ? reject(new VirtMdevError(ExitCode.FAILURE, 'stdout-unwritable', `cannot hand the rewritten domain XML to libvirt on stdout: ${describeSystemError(err)}`, { cause: err }))
+      : resolve()));
+  });
+}
+// the write's callback reports the error: without a listener Node would also throw it, with a stack trace
+process.stdout.on('error', () => undefined);
 
 process.exitCode = await runHook({
   argv: process.argv.slice(2),
   env: process.env,
   stdin: readStdin,
-  stdout: (s) => { process.stdout.write(s); },
+  stdout: writeStdout,
   stderr: (s) => { process.stderr.write(s); },
 });

@@ -12,6 +12,7 @@ import { poolMemberUuid, type PoolDefinition } from '../pools/types.js';
 import { unmanagedDefinition } from './defined.js';
 import { checkPoolType, planDraw, type DrawMember } from './pool-draw.js';
 import { deviceIn, type PrepareSnapshot } from './snapshot.js';
+import { findParentByName } from '../nodedev/names.js';
 
 export interface ManagedStep {
   m: ManagedDevice;
@@ -201,7 +202,9 @@ export interface PlanOptions {
 export function planPrepare(snap: PrepareSnapshot, d: DomainMdevs, o: PlanOptions = {}): PreparePlan {
   const w: Work = { snap, domain: d.domain, parents: snap.parents, planned: new Map(), drawn: new Set() };
   const unmanaged = o.unmanaged ? d.unmanaged.map((u) => attempt(u.n, u.uuid, () => planUnmanagedOne(w, u))) : [];
-  const managed = d.managed.map((m) => attempt(m.n, m.uuid, () => {
+  // a parent named as libvirt names node devices (mtty_mtty, pci_0000_00_02_0) is the parent with that sysfs name
+  const named = d.managed.map((m) => (m.parent === undefined ? m : { ...m, parent: findParentByName(snap.parents, m.parent)?.name ?? m.parent }));
+  const managed = named.map((m) => attempt(m.n, m.uuid, () => {
     const step = planOne(w, m);
     if (step.action === 'create') w.parents = afterCreate(w.parents, step.parent, step.type);
     if (step.action === 'draw') w.drawn.add(step.pool!.members[0].uuid);

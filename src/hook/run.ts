@@ -5,7 +5,7 @@
 import { openMdevBus } from '../mdevbus/bus.js';
 import { parseDomainXml } from '../domainxml/parse.js';
 import { resolveHostRoot, type HostRoot } from '../host/root.js';
-import { isVirtMdevError } from '../util/errors.js';
+import { describeSystemError, errnoCode, isVirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
 import { loadHookConfig, loadHookConfigOrDefaults, type HookConfig } from './config.js';
 import type { HookContext } from './context.js';
@@ -21,7 +21,8 @@ export interface HookIo {
   argv: string[];
   env: NodeJS.ProcessEnv;
   stdin: () => Promise<string>;
-  stdout: (s: string) => void;
+  /** resolves once the text is written (a migrate whose XML libvirt never got must fail) */
+  stdout: (s: string) => void | Promise<void>;
   stderr: (s: string) => void;
 }
 
@@ -34,6 +35,7 @@ export function oneLine(e: unknown): string {
     const tail = e.details.length ? ` (${e.details.join('; ')})` : '';
     return printable(e.message + tail, 2000);
   }
+  if (errnoCode(e) !== undefined) return printable(describeSystemError(e), 2000);
   return printable(e instanceof Error ? e.message : String(e), 2000);
 }
 
@@ -84,7 +86,7 @@ export async function runHook(io: HookIo): Promise<number> {
         break;
       default: {
         const out = filterIncoming(ctx, d, xml);
-        if (out !== undefined) io.stdout(out);
+        if (out !== undefined) await io.stdout(out);
         log.log(`${op}-done`, { rewritten: out !== undefined, ms: Date.now() - t0 });
       }
     }

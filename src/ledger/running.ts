@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { SaxesParser } from 'saxes';
 import { readHostFile, type HostFileRead } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
-import { ExitCode, VirtMdevError, errnoCode, isVirtMdevError } from '../util/errors.js';
+import { ExitCode, VirtMdevError, describeSystemError, errnoCode, isVirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
 import { xmlShapeProblem } from '../util/xml-limits.js';
 import type { DomainRef } from './types.js';
@@ -94,7 +94,7 @@ function readStatusFile(root: HostRoot, file: string): { text: string; truncated
   } catch (e) {
     if (isVirtMdevError(e)) throw e;
     throw new VirtMdevError(ExitCode.HOST, 'status-unreadable',
-      `cannot read libvirt's status file ${printable(file, 200)}: ${errnoCode(e) ?? (e as Error).message}; check the file (libvirt keeps one per running domain)`, { cause: e });
+      `cannot read libvirt's status file ${printable(file, 200)}: ${describeSystemError(e)}; check the file (libvirt keeps one per running domain)`, { cause: e });
   }
   // absent: the domain stopped while we looked; special: not libvirt's (it writes regular files only)
   return r.ok ? { text: r.data.toString('utf8'), truncated: r.truncated === true } : undefined;
@@ -144,9 +144,10 @@ export function listRunningDomains(root: HostRoot): RunningDomain[] {
   try {
     names = fs.readdirSync(dir);
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return [];
+    // no directory: libvirt runs no domain; something else in its place: which domains run is unknown
+    if (errnoCode(e) === 'ENOENT') return [];
     throw new VirtMdevError(ExitCode.HOST, 'status-unreadable',
-      `cannot list libvirt's status directory ${dir}: ${errnoCode(e) ?? (e as Error).message}`, { cause: e });
+      `cannot list libvirt's status directory ${dir}: ${describeSystemError(e)}; it must be the directory libvirt keeps its running domains in`, { cause: e });
   }
   const out: RunningDomain[] = [];
   for (const f of names.sort()) {

@@ -8,6 +8,7 @@ import type { MdevDevice } from '../mdevbus/types.js';
 import { writeStateFile } from '../util/atomic.js';
 import { errnoCode, ExitCode, isVirtMdevError, VirtMdevError } from '../util/errors.js';
 import { withLock } from '../util/lock.js';
+import { isSafeSysfsName, isUuid, printable } from '../util/validate.js';
 import { LEDGER_FILE, LEDGER_LOCK, type DomainRef, type Ledger, type LedgerEntry, type LedgerState } from './types.js';
 
 const MAX_LEDGER_BYTES = 16 * 1024 * 1024;
@@ -30,6 +31,14 @@ function checkEntry(file: string, e: unknown, i: number): LedgerEntry {
   const o = e as Partial<LedgerEntry> | null;
   if (!o || typeof o !== 'object' || typeof o.uuid !== 'string' || typeof o.parent !== 'string' || typeof o.type !== 'string'
     || !STATES.includes(o.state as LedgerState) || (o.origin !== 'created' && o.origin !== 'adopted')) {
+    throw corrupt(file, `entry ${i} is malformed`);
+  }
+  // these become sysfs paths in gc and release: a damaged or planted entry must never walk out of them
+  if (!isUuid(o.uuid) || !isSafeSysfsName(o.parent) || (o.type !== '' && !isSafeSysfsName(o.type))) {
+    throw corrupt(file, `entry ${i} names no valid mdev (UUID '${printable(o.uuid)}', parent '${printable(o.parent)}', type '${printable(o.type)}')`);
+  }
+  if ((o.updatedAt !== undefined && typeof o.updatedAt !== 'string') || (o.domain !== undefined && (typeof o.domain !== 'object' || o.domain === null || typeof o.domain.name !== 'string'))
+    || (o.pool !== undefined && typeof o.pool !== 'string') || (o.note !== undefined && typeof o.note !== 'string')) {
     throw corrupt(file, `entry ${i} is malformed`);
   }
   return o as LedgerEntry;

@@ -1,7 +1,7 @@
 // Node-device names exactly as libvirt 9 derives them, so names printed here can be pasted into virsh
 // and back. libvirt replaces every non-alphanumeric character of the parts with '_'.
 import { ExitCode, VirtMdevError } from '../util/errors.js';
-import { canonicalUuid, isUuid, printable } from '../util/validate.js';
+import { canonicalUuid, isUuid, printable, sysfsParentName } from '../util/validate.js';
 
 export const ROOT_NODEDEV = 'computer';
 
@@ -77,7 +77,8 @@ export function parentNodedevName(p: ParentIdentity): string {
 
 /** A parent by its node-device name (pci_0000_41_00_0) or its sysfs name (0000:41:00.0), as virsh accepts either. */
 export function findParentByName<P extends ParentIdentity>(parents: readonly P[], given: string): P | undefined {
-  return parents.find((x) => parentNodedevName(x) === given) ?? parents.find((x) => x.name === given);
+  const sysfs = sysfsParentName(given);
+  return parents.find((x) => parentNodedevName(x) === given) ?? parents.find((x) => x.name === given || x.name === sysfs);
 }
 
 /** mdev_<uuid>_<parent address>, e.g. mdev_d069d019_36ea_4111_8f0a_8c9a70e21366_0000_00_02_0 */

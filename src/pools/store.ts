@@ -6,13 +6,20 @@ import * as path from 'node:path';
 import { readHostFile, type HostFileRead } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import { stateWriteError, writeStateFile } from '../util/atomic.js';
-import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
+import { describeSystemError, errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
 import { checkPoolName, printable } from '../util/validate.js';
 import { formatPoolXml, MAX_POOL_XML_BYTES, parsePoolXml } from './parse.js';
 import type { PoolDefinition } from './types.js';
 
 export function poolsDir(root: HostRoot): string {
   return path.join(root.etcDir, 'pools');
+}
+
+const POOLS_DIR_WHAT = 'the pools directory';
+
+/** a pools directory that cannot be listed (a file in its place, EACCES, …): named, with what to do */
+function notADirectory(e: unknown, what: string): VirtMdevError {
+  return new VirtMdevError(ExitCode.HOST, 'pools-unreadable', `cannot list ${what}: ${describeSystemError(e)}`, { cause: e });
 }
 
 export function poolFile(root: HostRoot, name: string): string {
@@ -72,8 +79,8 @@ export function listPoolDefinitions(root: HostRoot): PoolDefinitions {
   try {
     names = fs.readdirSync(poolsDir(root));
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return { pools: [], problems: [] };
-    throw e;
+    if (errnoCode(e) === 'ENOENT') return { pools: [], problems: [] };
+    throw notADirectory(e, POOLS_DIR_WHAT);
   }
   const out: PoolDefinitions = { pools: [], problems: [] };
   for (const f of names.sort()) {
@@ -105,8 +112,8 @@ export function listAutostartPools(root: HostRoot): AutostartPools {
   try {
     names = fs.readdirSync(dir);
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return { pools: [], problems: [] };
-    throw e;
+    if (errnoCode(e) === 'ENOENT') return { pools: [], problems: [] };
+    throw notADirectory(e, 'the pool autostart directory');
   }
   const out: AutostartPools = { pools: [], problems: [] };
   // dot files are pool-autostart's links under construction

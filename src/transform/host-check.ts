@@ -4,6 +4,7 @@
 import type { HostRoot } from '../host/root.js';
 import { readLedger } from '../ledger/store.js';
 import type { MdevBus, MdevParent, MdevType } from '../mdevbus/types.js';
+import { findParentByName } from '../nodedev/names.js';
 import { resolvePoolParents } from '../pools/placement.js';
 import { findPoolDefinition, listPoolDefinitions } from '../pools/store.js';
 import type { PoolDefinition } from '../pools/types.js';
@@ -90,7 +91,7 @@ export function checkPlanAgainstHost(devices: PlannedDevice[], bus: MdevBus, fil
     if (d.type === undefined) continue;
     let parent: MdevParent | undefined;
     if (d.parent !== undefined) {
-      parent = byName.get(d.parent);
+      parent = findParentByName(parents, d.parent);
       if (!parent) {
         const names = parents.map((p) => p.name);
         warn(d, `parent '${d.parent}' is not an mdev parent on this host (${names.length ? `parents: ${names.join(', ')}` : 'the host has no mdev parents'})`);
@@ -112,12 +113,12 @@ export function checkPlanAgainstHost(devices: PlannedDevice[], bus: MdevBus, fil
     if (bus.findDevice(d.uuid)) continue;
     const tEntry = perType.get(d.type) ?? { count: 0, first: d, anyParent: false, parents: new Set<string>() };
     tEntry.count++;
-    if (d.parent === undefined) tEntry.anyParent = true;
-    else tEntry.parents.add(d.parent);
+    if (parent === undefined) tEntry.anyParent = true;
+    else tEntry.parents.add(parent.name);
     perType.set(d.type, tEntry);
-    if (d.parent !== undefined) {
-      const key = `${d.type}\u0000${d.parent}`;
-      const pEntry = perParent.get(key) ?? { count: 0, first: d, typeId: d.type, parent: d.parent };
+    if (parent !== undefined) {
+      const key = `${d.type}\u0000${parent.name}`;
+      const pEntry = perParent.get(key) ?? { count: 0, first: d, typeId: d.type, parent: parent.name };
       pEntry.count++;
       perParent.set(key, pEntry);
     }

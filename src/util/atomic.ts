@@ -150,6 +150,11 @@ export function writeOutputFile(file: string, data: Uint8Array, newMode: number)
     } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw e;
     }
+    if (st === undefined) {
+      // a typo in the directory must not become a new directory tree: only state directories are made
+      const dir = path.dirname(target);
+      if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw cannotWrite(file, `its directory ${dir} does not exist (or is not a directory): create it first or fix the path`);
+    }
     if (st === undefined || st.isFile()) {
       writeFileAtomic(target, data, st ? st.mode & 0o777 : newMode);
     } else if (st.isCharacterDevice() || st.isFIFO()) {

@@ -51,3 +51,36 @@ export function errnoCode(e: unknown): string | undefined {
   }
   return undefined;
 }
+
+// what a bare errno means for the person at the terminal, and what to do about it
+const ERRNO_ADVICE: Record<string, string> = {
+  ENOENT: 'does not exist: create it or fix the path',
+  ENOTDIR: 'a part of the path is not a directory: fix the path or move that file aside',
+  EISDIR: 'is a directory where a file belongs: name a file, or move the directory aside',
+  EROFS: 'is on a read-only file system: remount it read-write or choose another path',
+  ENOSPC: 'no space left on the file system: free some space and try again',
+  EDQUOT: 'disk quota exceeded: free some space and try again',
+  EACCES: 'permission denied: run as root or fix the permissions',
+  EPERM: 'operation not permitted: run as root or fix the permissions',
+  EEXIST: 'already exists: move it aside',
+  ELOOP: 'too many levels of symbolic links: fix the link',
+  ENAMETOOLONG: 'the name is too long: use a shorter path',
+  EPIPE: 'the reader went away (broken pipe)',
+  EIO: 'input/output error: check the disk (dmesg)',
+  EMFILE: 'too many open files: raise the limit (ulimit -n)',
+  ENFILE: 'too many open files on the system: try again later',
+};
+
+/**
+ * One line for a Node system error: the path it concerns (when Node knows it), what the errno
+ * means and what to do, and the errno itself for searching: never the bare "ENOTDIR: not a directory".
+ */
+export function describeSystemError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException & { dest?: string };
+  const code = errnoCode(e);
+  const where = typeof err?.path === 'string' ? `${err.path}${typeof err.dest === 'string' ? ` -> ${err.dest}` : ''}: ` : '';
+  const advice = code === undefined ? undefined : ERRNO_ADVICE[code];
+  const raw = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  if (advice === undefined) return `${where}${raw}`;
+  return `${where}${advice} (${code}${err.syscall ? ` in ${err.syscall}` : ''})`;
+}

@@ -11,7 +11,9 @@ export function snapshotTree(dir: string): Record<string, string> {
       const abs = path.join(dir, r);
       if (ent.isSymbolicLink()) out[r] = `-> ${fs.readlinkSync(abs)}`;
       else if (ent.isDirectory()) { out[r] = 'dir'; walk(r); }
-      else out[r] = fs.readFileSync(abs, 'utf8');
+      else if (ent.isFile()) out[r] = fs.readFileSync(abs, 'utf8');
+      // never open a FIFO (it would block) or a socket: their kind is what can change
+      else out[r] = ent.isFIFO() ? 'fifo' : ent.isSocket() ? 'socket' : 'special';
     }
   };
   walk('');

@@ -25,8 +25,13 @@ export function canonicalUuid(s: string, what = 'UUID'): string {
 // but vendors are free in the second part, so only the path-safety rules are enforced plus a sane charset.
 const SAFE_NAME = /^[A-Za-z0-9_.:+@-]{1,128}$/;
 
+/** a name that may be one component of a sysfs path (type id, parent) */
+export function isSafeSysfsName(s: string): boolean {
+  return SAFE_NAME.test(s) && !s.includes('..');
+}
+
 export function checkTypeId(s: string, what = 'mdev type'): string {
-  if (!SAFE_NAME.test(s) || s === '.' || s === '..' || s.includes('..')) {
+  if (!isSafeSysfsName(s) || s === '.') {
     throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-type',
       `${what} '${printable(s)}' is not a valid type id: use the directory name under mdev_supported_types, e.g. nvidia-63 or i915-GVTg_V5_4 (no '/', no '..')`);
   }
@@ -34,11 +39,25 @@ export function checkTypeId(s: string, what = 'mdev type'): string {
 }
 
 export function checkParentName(s: string, what = 'parent'): string {
-  if (!SAFE_NAME.test(s) || s === '.' || s === '..' || s.includes('..')) {
+  if (!isSafeSysfsName(s) || s === '.') {
     throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-parent',
       `${what} '${printable(s)}' is not a valid parent device name: use the name under /sys/class/mdev_bus, e.g. 0000:00:02.0, mtty or matrix (no '/', no '..')`);
   }
   return s;
+}
+
+// libvirt names a parent by its node device (pci_0000_00_02_0, css_0_0_0023, ap_matrix), sysfs by its
+// address (0000:00:02.0, 0.0.0023, matrix). A request may use either; every path uses the sysfs name.
+const PCI_NODEDEV = /^pci_([0-9a-fA-F]{4})_([0-9a-fA-F]{2})_([0-9a-fA-F]{2})_([0-7])$/;
+const CSS_NODEDEV = /^css_([0-9a-fA-F]{1,2})_([0-3])_([0-9a-fA-F]{4})$/;
+
+/** The sysfs name of a parent given by either spelling (class devices such as mtty_mtty need the host: findParentByName). */
+export function sysfsParentName(given: string): string {
+  const pci = PCI_NODEDEV.exec(given);
+  if (pci) return `${pci[1]}:${pci[2]}:${pci[3]}.${pci[4]}`.toLowerCase();
+  const css = CSS_NODEDEV.exec(given);
+  if (css) return `${css[1]}.${css[2]}.${css[3]}`.toLowerCase();
+  return given === 'ap_matrix' ? 'matrix' : given;
 }
 
 const POOL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

@@ -69,6 +69,12 @@ export function registerHookAdmin(program: Command): void {
       const { openMdevBus } = await import('../../mdevbus/bus.js');
       const { loadHookConfigOrDefaults } = await import('../../hook/config.js');
       const { openHookLog } = await import('../../hook/log.js');
+      // options first: a usage error changes nothing, not even the log
+      const minAgeMs = opts.minAge !== undefined ? seconds(opts.minAge, '--min-age') : undefined;
+      const removeTimeoutMs = opts.removeTimeout !== undefined ? seconds(opts.removeTimeout, '--remove-timeout') : undefined;
+      if (removeTimeoutMs === 0) {
+        throw new VirtMdevError(ExitCode.USAGE, 'bad-seconds', "--remove-timeout '0' would abandon every remove at once: give a number of seconds above 0");
+      }
       const root = hostRootOf(cmd);
       const log = openHookLog(root, { op: 'gc' });
       // gc is how leaked devices get freed: a broken hook.conf must not stop it
@@ -78,8 +84,8 @@ export function registerHookAdmin(program: Command): void {
         process.stderr.write(`virt-mdev: ${problem}; gc uses the defaults (remove_timeout ${cfg.removeTimeoutMs / 1000} s, lock_timeout ${cfg.lockTimeoutMs / 1000} s, start_grace ${cfg.startGraceMs / 1000} s)\n`);
       }
       const report = await gc(root, openMdevBus(root), {
-        minAgeMs: opts.minAge !== undefined ? seconds(opts.minAge, '--min-age') : cfg.startGraceMs,
-        removeTimeoutMs: opts.removeTimeout !== undefined ? seconds(opts.removeTimeout, '--remove-timeout') : cfg.removeTimeoutMs,
+        minAgeMs: minAgeMs ?? cfg.startGraceMs,
+        removeTimeoutMs: removeTimeoutMs ?? cfg.removeTimeoutMs,
         lockTimeoutMs: cfg.lockTimeoutMs,
         dryRun: opts.dryRun,
         log: (a, f) => log.log(a, f),
@@ -118,7 +124,7 @@ export function registerHookAdmin(program: Command): void {
         return;
       }
       const rows = [['UUID', 'STATE', 'ORIGIN', 'PARENT', 'TYPE', 'DOMAIN', 'POOL', 'SINCE'],
-        ...l.devices.map((e) => [e.uuid, e.state, e.origin, e.parent, e.type, e.domain?.name ?? '-', e.pool ?? '-', e.updatedAt])];
+        ...l.devices.map((e) => [e.uuid, e.state, e.origin, e.parent, e.type, e.domain?.name ?? '-', e.pool ?? '-', e.updatedAt ?? '-'])];
       const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
       for (const r of rows) process.stdout.write(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ') + '\n');
       for (const e of l.devices) if (e.note) process.stdout.write(`  ${e.uuid}: ${e.note}\n`);

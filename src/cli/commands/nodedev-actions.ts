@@ -7,7 +7,7 @@ import {
   nodedevTreeJson, nodedevView, parseCaps, parseMdevCreateXml, readBoundedFile, renderTree, requireHostTree, requireNodedev, sortByName,
 } from '../../nodedev/index.js';
 import { ExitCode, VirtMdevError } from '../../util/errors.js';
-import { globals, hostRootOf, printJson, warnStoreProblems } from '../context.js';
+import { globals, hostRootOf, printJson, warnStoreProblems, warnOtherStoreProblems, orOwnProblem } from '../context.js';
 
 function out(s: string): void {
   process.stdout.write(s);
@@ -45,8 +45,8 @@ export async function nodedevDumpxml(device: string, opts: { xpath?: string; wra
     throw new VirtMdevError(ExitCode.USAGE, 'usage', 'option --wrap needs --xpath');
   }
   const view = nodedevView(hostRootOf(cmd));
-  warnStoreProblems(cmd, view.problems);
-  const found = requireNodedev(view.devices, device);
+  const mine = warnOtherStoreProblems(cmd, view.problems, device);
+  const found = orOwnProblem(mine, () => requireNodedev(view.devices, device));
   const node = opts.inactive ? definitionView(found) : found;
   const xml = formatNodedevXml(node);
   const json = globals(cmd).json === true;
@@ -82,9 +82,9 @@ export async function nodedevDestroy(device: string, opts: { timeout: string; fo
   const root = hostRootOf(cmd);
   const bus = openMdevBus(root);
   const view = nodedevView(root, bus);
-  warnStoreProblems(cmd, view.problems);
+  const mine = warnOtherStoreProblems(cmd, view.problems, device);
   const { listRunningDomains } = await import('../../ledger/running.js');
-  const res = await destroyNodedev(bus, requireNodedev(view.devices, device),
+  const res = await destroyNodedev(bus, orOwnProblem(mine, () => requireNodedev(view.devices, device)),
     { timeoutMs: Math.round(secs * 1000), running: listRunningDomains(root), force: opts.force === true });
   if (globals(cmd).json) printJson({ destroyed: true, ...res });
   else out(`Destroyed node device '${res.name}'\n`);

@@ -8,19 +8,20 @@ import {
   autostartNodedev, defineNodedev, formatNodedevInfo, lifecycleOf, nodedevJson, nodedevView, parseMdevCreateXml,
   readBoundedFile, requireHostTree, requireNodedev, startNodedev, undefineNodedev, type NodeDevice,
 } from '../../nodedev/index.js';
-import { globals, hostRootOf, printJson, warnStoreProblems } from '../context.js';
+import { globals, hostRootOf, printJson, warnOtherStoreProblems, orOwnProblem } from '../context.js';
+import type { StoreProblem } from '../../definitions/types.js';
 
 function out(s: string): void {
   process.stdout.write(s);
 }
 
 /** The bus and the node devices (with definitions) of the command's host; store problems warned about. */
-function hostView(cmd: Command): { root: HostRoot; bus: MdevBus; devices: NodeDevice[] } {
+function hostView(cmd: Command, device: string): { root: HostRoot; bus: MdevBus; devices: NodeDevice[]; mine?: StoreProblem } {
   const root = hostRootOf(cmd);
   const bus = openMdevBus(root);
   const view = nodedevView(root, bus);
-  warnStoreProblems(cmd, view.problems);
-  return { root, bus, devices: view.devices };
+  const mine = warnOtherStoreProblems(cmd, view.problems, device);
+  return { root, bus, devices: view.devices, ...(mine ? { mine } : {}) };
 }
 
 /** nodedev-define */
@@ -36,7 +37,7 @@ export async function nodedevDefine(file: string, _opts: unknown, cmd: Command):
 
 /** nodedev-undefine */
 export async function nodedevUndefine(device: string, _opts: unknown, cmd: Command): Promise<void> {
-  const { root, bus, devices } = hostView(cmd);
+  const { root, bus, devices } = hostView(cmd, device);
   const r = await undefineNodedev(root, bus, devices, device);
   if (globals(cmd).json) printJson({ undefined: true, ...r });
   else out(`Undefined node device '${device}'\n`);
@@ -44,7 +45,7 @@ export async function nodedevUndefine(device: string, _opts: unknown, cmd: Comma
 
 /** nodedev-start */
 export async function nodedevStart(device: string, _opts: unknown, cmd: Command): Promise<void> {
-  const { root, bus, devices } = hostView(cmd);
+  const { root, bus, devices } = hostView(cmd, device);
   const node = await startNodedev(root, bus, devices, device);
   if (globals(cmd).json) printJson({ started: true, ...nodedevJson(node) });
   else out(`Device ${device} started\n`);
@@ -52,7 +53,7 @@ export async function nodedevStart(device: string, _opts: unknown, cmd: Command)
 
 /** nodedev-autostart */
 export async function nodedevAutostart(device: string, opts: { disable?: boolean }, cmd: Command): Promise<void> {
-  const { root, bus, devices } = hostView(cmd);
+  const { root, bus, devices } = hostView(cmd, device);
   const r = await autostartNodedev(root, bus, devices, device, !opts.disable);
   if (globals(cmd).json) printJson(r);
   else out(`Device ${device} ${r.autostart ? 'marked' : 'unmarked'} as autostarted\n`);
@@ -60,8 +61,8 @@ export async function nodedevAutostart(device: string, opts: { disable?: boolean
 
 /** nodedev-info */
 export function nodedevInfo(device: string, _opts: unknown, cmd: Command): void {
-  const { devices } = hostView(cmd);
-  const node = requireNodedev(devices, device);
+  const { devices, mine } = hostView(cmd, device);
+  const node = orOwnProblem(mine, () => requireNodedev(devices, device));
   if (globals(cmd).json) printJson({ name: node.name, parent: node.parent ?? null, ...lifecycleOf(node) });
   else out(formatNodedevInfo(node));
 }
