@@ -300,11 +300,38 @@ class SysfsMdevBus implements MdevBus {
     }
   }
 
+  /**
+   * The directory of a device whose removal waits for its last user: 6.1 takes a device off the bus
+   * (and drops its remove, mdev_type and driver links) before vfio_unregister_group_dev() blocks, but
+   * its directory, VFIO group, UUID and share stay until QEMU lets go (test/real/guest/held.sh).
+   */
+  private lingering(uuid: string): string | undefined {
+    for (const real of this.parentIndex().keys()) {
+      const dir = path.join(real, uuid);
+      if (fs.existsSync(dir)) return dir;
+    }
+    return undefined;
+  }
+
+  removalPending(uuidIn: string): boolean {
+    const uuid = canonicalUuid(uuidIn);
+    return !fs.existsSync(path.join(this.root.mdevDevices, uuid)) && this.lingering(uuid) !== undefined;
+  }
+
   async remove(uuidIn: string, opts: RemoveOptions = {}): Promise<RemoveOutcome> {
     const uuid = canonicalUuid(uuidIn);
     const timeoutMs = opts.timeoutMs ?? DEFAULT_REMOVE_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
     const link = path.join(this.root.mdevDevices, uuid);
-    if (!fs.existsSync(link)) return 'absent';
+    let dir: string;
+    try {
+      dir = this.resolveInside(link, 'mdev device link');
+    } catch (e) {
+      if (e instanceof VirtMdevError) throw e;
+      // off the bus: gone, or an earlier removal still waits for the device's last user
+      const waiting = this.lingering(uuid);
+      return waiting === undefined ? 'absent' : this.awaitGone(waiting, deadline);
+    }
     const child = spawn(process.execPath, [REMOVE_CHILD, this.root.dir, uuid], {
       detached: true,
       stdio: 'ignore',
@@ -316,34 +343,36 @@ class SysfsMdevBus implements MdevBus {
     child.once('error', (err) => { spawnError = err; exit = -1; });
     // never let a removal the kernel blocks keep the caller (a libvirt hook) alive
     child.unref();
-    const deadline = Date.now() + timeoutMs;
-    // the writer's exit is the answer: its write(2) returns only once the device is completely gone
-    let othersRemoval = false;
+    // the writer's exit is the answer: its write(2) returns only once the device is completely gone.
+    // The bus link is not: it goes the moment the removal starts, held open or not.
     for (;;) {
-      if (exit !== undefined && !othersRemoval) {
+      if (exit !== undefined) {
         if (spawnError) {
           throw new VirtMdevError(ExitCode.FAILURE, 'remove-failed', `cannot start the removal of mdev ${uuid}: ${spawnError.message}`, { cause: spawnError });
         }
         if (exit === 0) return 'removed';
-        const outcome = this.removeExit(uuid, exit, link);
-        if (outcome) {
-          await this.settle();
-          return outcome;
+        if (this.removeExit(uuid, exit)) {
+          // ENOENT/ENODEV/EAGAIN: another writer's removal got there first; it is ours to wait for
+          return this.awaitGone(dir, deadline);
         }
-        // ENOENT with the device still there: another writer's removal is in progress; wait for it
-        othersRemoval = true;
       }
-      if (othersRemoval && !fs.existsSync(link)) {
-        await this.settle();
-        return 'removed';
-      }
-      if (Date.now() >= deadline) {
-        if (fs.existsSync(link)) return 'timeout';
-        await this.settle();
-        return 'removed';
-      }
+      if (Date.now() >= deadline) return fs.existsSync(dir) ? 'timeout' : this.settled('removed');
       await sleep(POLL_MS);
     }
+  }
+
+  /** Wait until a device directory whose removal someone else started is gone, at most until deadline. */
+  private async awaitGone(dir: string, deadline: number): Promise<RemoveOutcome> {
+    for (;;) {
+      if (!fs.existsSync(dir)) return this.settled('removed');
+      if (Date.now() >= deadline) return 'timeout';
+      await sleep(POLL_MS);
+    }
+  }
+
+  private async settled(outcome: RemoveOutcome): Promise<RemoveOutcome> {
+    await this.settle();
+    return outcome;
   }
 
   /** On a simulated host, let a removal that has left the bus finish its teardown (it runs under the lock). */
@@ -351,10 +380,11 @@ class SysfsMdevBus implements MdevBus {
     if (this.root.isSimulated) await withSimLock(this.rootReal, () => undefined, { timeoutMs: 10_000 }).catch(() => undefined);
   }
 
-  private removeExit(uuid: string, code: number | null, link: string): RemoveOutcome | undefined {
+  /** true when the remover's errno says another removal is under way; throws for real failures */
+  private removeExit(uuid: string, code: number | null): boolean {
     const errno = errnoOfRemoveExit(code);
-    // the device was there when remove() began: another writer got to it first, and it is gone as asked
-    if (errno === 'ENOENT' || errno === 'ENODEV' || errno === 'EAGAIN') return fs.existsSync(link) ? undefined : 'removed';
+    // the device was there when remove() began: another writer got to it first
+    if (errno === 'ENOENT' || errno === 'ENODEV' || errno === 'EAGAIN') return true;
     if (errno === 'EACCES' || errno === 'EPERM') {
       throw new VirtMdevError(ExitCode.HOST, 'permission', `cannot write /sys/bus/mdev/devices/${uuid}/remove under ${this.root.dir}: permission denied; run as root`);
     }
