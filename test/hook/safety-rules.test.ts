@@ -87,7 +87,7 @@ for (const rule of Object.keys(worlds) as Rule[]) {
 }
 
 for (const [rule, p] of rows) {
-  test(`safety: ${p} never removes an ${rule} device`, async (t) => {
+  test(`safety: ${p} never removes the ${rule} device`, async (t) => {
     const sim = await simHost(['mtty']);
     t.teardown(sim.cleanup);
     const w = await worlds[rule](sim.dir);
