@@ -3,8 +3,6 @@ import type { Command } from 'commander';
 import { resolveHostRoot, type HostRoot } from '../host/root.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
-import { parseNameArg } from '../nodedev/names.js';
-import type { StoreProblem } from '../definitions/types.js';
 
 export interface GlobalOptions {
   root?: string;
@@ -70,33 +68,4 @@ export function lazyAction<M>(load: () => Promise<M>, name: keyof M & string): (
     const run = (await load())[name] as (...a: unknown[]) => unknown;
     await run(...args);
   };
-}
-
-/**
- * For a command about one device: a store problem with that device's own definition is what the
- * command fails with (one line, returned here for that); problems with other files are warned about.
- */
-export function warnOtherStoreProblems(cmd: Command, problems: StoreProblem[], device: string): StoreProblem | undefined {
-  let uuid: string | undefined;
-  try {
-    const q = parseNameArg(device);
-    if (q.kind === 'uuid') uuid = q.uuid;
-  } catch {
-    // a bad name: the command itself says so
-  }
-  const mine = uuid === undefined ? undefined : problems.find((p) => p.uuid === uuid);
-  warnStoreProblems(cmd, problems.filter((p) => p.uuid === undefined || p.uuid !== uuid));
-  return mine;
-}
-
-/** fn's result; a device that is not found but whose definition file is unreadable fails naming that file */
-export function orOwnProblem<T>(mine: StoreProblem | undefined, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (mine && e instanceof VirtMdevError && e.exitCode === ExitCode.NOT_FOUND) {
-      throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-definition', mine.message, { cause: e });
-    }
-    throw e;
-  }
 }

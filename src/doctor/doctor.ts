@@ -6,6 +6,7 @@ import { readLedger } from '../ledger/store.js';
 import type { MdevBus } from '../mdevbus/types.js';
 import { isVirtMdevError } from '../util/errors.js';
 import { HOOK_MARK, inspectInstalled } from '../install/install.js';
+import { apparmorCheck } from './apparmor.js';
 import { autostartOwnerCheck, calloutsCheck, type AutostartDirs } from './autostart-checks.js';
 
 export type CheckLevel = 'ok' | 'warn' | 'FAIL';
@@ -60,7 +61,7 @@ export function runDoctor(i: DoctorInput): Check[] {
   } catch (e) {
     out.push({ name: 'parents', level: 'FAIL', message: `cannot read the mdev bus: ${(e as Error).message}` });
   }
-  out.push(hookCheck(i.hooksDir));
+  out.push(hookCheck(i.hooksDir), apparmorCheck(root, i.bus, i.hooksDir));
   const dirs = i.autostartDirs ?? { unitsDir: root.p('etc/systemd/system'), rulesDir: root.p('etc/udev/rules.d') };
   out.push(autostartOwnerCheck(root, dirs), calloutsCheck(root));
   if (i.loadConfig) {

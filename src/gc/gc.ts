@@ -41,6 +41,10 @@ export interface GcReport {
 function decide(e: LedgerEntry, bus: MdevBus, running: ReturnType<typeof listRunningDomains>, o: GcOptions, now: number, pv: PoolGcView):
   Omit<GcAction, 'uuid' | 'parent' | 'type' | 'domain'> {
   const dev = bus.findDevice(e.uuid);
+  if (!dev && e.origin !== 'adopted' && bus.removalPending(e.uuid)) {
+    // off the bus but not gone: the kernel still waits for its last user; keep track until it is gone
+    return { action: 'remove', why: `its removal waits for the device's last user (${e.note ?? 'still open'})` };
+  }
   if (e.pool !== undefined) return decidePoolEntry(e, dev, pv);
   if (!dev) return { action: 'forget', why: 'the device no longer exists' };
   const user = runningUserOf(running, e.uuid);

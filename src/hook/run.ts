@@ -43,9 +43,14 @@ export async function runHook(io: HookIo): Promise<number> {
   const [name = '', op = '', subop = '-'] = io.argv;
   const t0 = Date.now();
   let log: HookLogger | undefined;
+  // a log that cannot be written is said once; a failing hook says it on its one error line
+  const logProblems: string[] = [];
+  const flushLogProblems = (): void => {
+    for (const p of logProblems.splice(0)) io.stderr(`virt-mdev: ${p}\n`);
+  };
   try {
     const root: HostRoot = resolveHostRoot(undefined, io.env);
-    log = openHookLog(root, { domain: name, op, subop }, (line) => io.stderr(`virt-mdev: ${line}\n`));
+    log = openHookLog(root, { domain: name, op, subop }, (line) => logProblems.push(line));
     const handled = op === 'prepare' || op === 'release' || op === 'reconnect' || op === 'migrate' || op === 'restore';
     if (!handled) return 0;
     // only prepare may refuse over configuration: a release that stopped here would leak every
@@ -90,11 +95,13 @@ export async function runHook(io: HookIo): Promise<number> {
         log.log(`${op}-done`, { rewritten: out !== undefined, ms: Date.now() - t0 });
       }
     }
+    flushLogProblems();
     return 0;
   } catch (e) {
     const line = oneLine(e);
     log?.log(`${op || 'hook'}-failed`, { reason: isVirtMdevError(e) ? e.reason : 'internal', message: line, ms: Date.now() - t0 });
-    io.stderr(`virt-mdev: ${line}\n`);
+    const also = logProblems.splice(0);
+    io.stderr(`virt-mdev: ${line}${also.length ? ` (also: ${also.join('; ')})` : ''}\n`);
     return MAY_FAIL.has(op) ? 1 : 0;
   }
 }

@@ -307,6 +307,24 @@ class SysfsMdevBus implements MdevBus {
     }
   }
 
+  /**
+   * The directory of a device whose removal waits for its last user: 6.1 takes a device off the bus
+   * (and drops its remove, mdev_type and driver links) before vfio_unregister_group_dev() blocks, but
+   * its directory, VFIO group, UUID and share stay until QEMU lets go (test/real/guest/held.sh).
+   */
+  private lingering(uuid: string): string | undefined {
+    for (const real of this.parentIndex().keys()) {
+      const dir = path.join(real, uuid);
+      if (fs.existsSync(dir)) return dir;
+    }
+    return undefined;
+  }
+
+  removalPending(uuidIn: string): boolean {
+    const uuid = canonicalUuid(uuidIn);
+    return !fs.existsSync(path.join(this.root.mdevDevices, uuid)) && this.lingering(uuid) !== undefined;
+  }
+
   async remove(uuidIn: string, opts: RemoveOptions = {}): Promise<RemoveOutcome> {
     const [r] = await this.removeEach([uuidIn], opts);
     if (r instanceof Error) throw r;
@@ -315,8 +333,9 @@ class SysfsMdevBus implements MdevBus {
 
   async removeEach(uuidsIn: readonly string[], opts: RemoveOptions = {}): Promise<Array<RemoveOutcome | Error>> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_REMOVE_TIMEOUT_MS;
-    const results = new Map<string, RemoveOutcome | Error>();
-    const uuids: string[] = [];
+    const deadline = Date.now() + timeoutMs;
+    const results = new Map<string, Promise<RemoveOutcome | Error>>();
+    const dirs = new Map<string, string>();
     const canon = uuidsIn.map((u) => {
       try {
         return canonicalUuid(u);
@@ -325,15 +344,27 @@ class SysfsMdevBus implements MdevBus {
       }
     });
     for (const u of canon) {
-      if (u instanceof Error || results.has(u) || uuids.includes(u)) continue;
-      if (fs.existsSync(path.join(this.root.mdevDevices, u))) uuids.push(u);
-      else results.set(u, 'absent');
+      if (u instanceof Error || results.has(u) || dirs.has(u)) continue;
+      const link = path.join(this.root.mdevDevices, u);
+      if (fs.existsSync(link)) {
+        try {
+          dirs.set(u, this.resolveInside(link, 'mdev device link'));
+        } catch (e) {
+          results.set(u, Promise.resolve(e as Error));
+        }
+        continue;
+      }
+      // off the bus: gone, or an earlier removal still waits for the device's last user
+      const waiting = this.lingering(u);
+      results.set(u, waiting === undefined ? Promise.resolve('absent') : this.awaitGone(waiting, deadline));
     }
-    if (uuids.length > 0) {
-      const reports = await this.runRemover(uuids, Date.now() + timeoutMs);
-      for (const u of uuids) results.set(u, await this.outcomeOf(u, reports.get(u)));
+    if (dirs.size > 0) {
+      const reports = await this.runRemover([...dirs.keys()], deadline);
+      for (const [u, dir] of dirs) results.set(u, this.outcomeOf(u, dir, reports.get(u)));
     }
-    return canon.map((u) => (u instanceof Error ? u : results.get(u)!));
+    const settled = new Map<string, RemoveOutcome | Error>();
+    for (const [u, r] of results) settled.set(u, await r);
+    return canon.map((u) => (u instanceof Error ? u : settled.get(u)!));
   }
 
   /**
@@ -388,30 +419,38 @@ class SysfsMdevBus implements MdevBus {
     });
   }
 
-  /** A device's outcome from its report: the write's return is the answer (it returns once the device is completely gone). */
-  private async outcomeOf(uuid: string, r: RemoverReport | undefined): Promise<RemoveOutcome | Error> {
-    const link = path.join(this.root.mdevDevices, uuid);
+  /**
+   * A device's outcome from its report. The write's return is the answer: it returns only once the
+   * device is completely gone. The bus link is not: it goes the moment the removal starts, held open
+   * or not, so what counts is the device's directory.
+   */
+  private async outcomeOf(uuid: string, dir: string, r: RemoverReport | undefined): Promise<RemoveOutcome | Error> {
     try {
       if (r?.spawnError) {
         throw new VirtMdevError(ExitCode.FAILURE, 'remove-failed', `cannot start the removal of mdev ${uuid}: ${r.spawnError.message}`, { cause: r.spawnError });
       }
       if (r && r.status === 0) return 'removed';
-      if (r) {
-        const outcome = this.removeExit(uuid, r.status ?? null, link);
-        if (outcome) {
-          await this.settle();
-          return outcome;
-        }
-        // ENOENT with the device still there: another writer's removal is in progress; wait for it
-        while (fs.existsSync(link) && Date.now() < r.deadline) await sleep(POLL_MS);
-      }
+      // ENOENT/ENODEV/EAGAIN: another writer's removal got there first; it is ours to wait for
+      if (r && this.removeExit(uuid, r.status ?? null)) return await this.awaitGone(dir, r.deadline);
       // no report by the deadline: the write is still blocked unless the device went meanwhile
-      if (fs.existsSync(link)) return 'timeout';
-      await this.settle();
-      return 'removed';
+      return fs.existsSync(dir) ? 'timeout' : await this.settled('removed');
     } catch (e) {
       return e as Error;
     }
+  }
+
+  /** Wait until a device directory whose removal someone else started is gone, at most until deadline. */
+  private async awaitGone(dir: string, deadline: number): Promise<RemoveOutcome> {
+    for (;;) {
+      if (!fs.existsSync(dir)) return this.settled('removed');
+      if (Date.now() >= deadline) return 'timeout';
+      await sleep(POLL_MS);
+    }
+  }
+
+  private async settled(outcome: RemoveOutcome): Promise<RemoveOutcome> {
+    await this.settle();
+    return outcome;
   }
 
   /** On a simulated host, let a removal that has left the bus finish its teardown (it runs under the lock). */
@@ -419,10 +458,11 @@ class SysfsMdevBus implements MdevBus {
     if (this.root.isSimulated) await withSimLock(this.rootReal, () => undefined, { timeoutMs: 10_000 }).catch(() => undefined);
   }
 
-  private removeExit(uuid: string, code: number | null, link: string): RemoveOutcome | undefined {
+  /** true when the remover's errno says another removal is under way; throws for real failures */
+  private removeExit(uuid: string, code: number | null): boolean {
     const errno = errnoOfRemoveExit(code);
-    // the device was there when remove() began: another writer got to it first, and it is gone as asked
-    if (errno === 'ENOENT' || errno === 'ENODEV' || errno === 'EAGAIN') return fs.existsSync(link) ? undefined : 'removed';
+    // the device was there when remove() began: another writer got to it first
+    if (errno === 'ENOENT' || errno === 'ENODEV' || errno === 'EAGAIN') return true;
     if (errno === 'EACCES' || errno === 'EPERM') {
       throw new VirtMdevError(ExitCode.HOST, 'permission', `cannot write /sys/bus/mdev/devices/${uuid}/remove under ${this.root.dir}: permission denied; run as root`);
     }

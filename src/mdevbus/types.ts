@@ -63,6 +63,11 @@ export interface MdevBus {
   /** one mdev by UUID (any case accepted), undefined when absent */
   findDevice(uuid: string): MdevDevice | undefined;
   /**
+   * An mdev off the bus whose removal waits for its last user (6.1 takes it off the bus at once and
+   * keeps its directory, group, UUID and share until QEMU lets go): findDevice no longer sees it.
+   */
+  removalPending(uuid: string): boolean;
+  /**
    * Write the UUID to <parent>/mdev_supported_types/<type>/create. Validates every name first.
    * Kernel errnos become VirtMdevError: EEXIST → EXISTS (naming which parent/type holds it),
    * ENOSPC/EUSERS → NO_CAPACITY (details list what each parent still offers of that type),
@@ -72,7 +77,8 @@ export interface MdevBus {
   /**
    * Write 1 to the device's remove. Runs the write in a detached child process so that a write the
    * kernel blocks (device still open) can be abandoned after timeoutMs without hanging the caller:
-   * the child finishes the removal later on its own. 'absent' when the device did not exist.
+   * the child finishes the removal later on its own. 'absent' when the device did not exist; a device
+   * whose removal is already pending is waited for (the same bound), never written to again.
    */
   remove(uuid: string, opts?: RemoveOptions): Promise<RemoveOutcome>;
   /**

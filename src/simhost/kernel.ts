@@ -4,6 +4,9 @@
 // point, the /sys/bus/mdev/devices/<uuid> link: a device is built completely before that link
 // appears and the link goes first on removal. Whatever a killed writer leaves behind is not on the
 // bus and is cleaned up by the next writer (repair()), which also recomputes available_instances.
+// One exception, as on 6.1 (measured by test/real/guest/held.sh): a device removed while held open is
+// taken off the bus at once (device_del()) but keeps its directory, VFIO group, UUID and share while
+// vfio_unregister_group_dev() waits for the last close; the removal then finishes on its own.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostRoot } from '../host/root.js';
@@ -40,24 +43,27 @@ interface SimDevice {
   typeId?: string;
   /** the bus link exists and points at this directory */
   committed: boolean;
+  /** off the bus, its removal waiting for the last user: it still takes its share */
+  removing: boolean;
 }
 
-function devicesOf(dir: string, p: SimParentDef): SimDevice[] {
+function devicesOf(dir: string, st: SimState, p: SimParentDef): SimDevice[] {
   const out: SimDevice[] = [];
   for (const name of readdirQuiet(path.join(dir, p.path))) {
     if (!UUID_RE.test(name)) continue;
     const rel = `${p.path}/${name}`;
     const link = readlinkQuiet(path.join(dir, BUS_DEVICES, name));
     const committed = link !== undefined && path.normalize(path.join(BUS_DEVICES, link)) === rel;
+    const r = committed ? undefined : st.removing[name];
     const mt = readlinkQuiet(path.join(dir, rel, 'mdev_type'));
-    out.push({ uuid: name, rel, typeId: mt ? path.basename(mt) : undefined, committed });
+    out.push({ uuid: name, rel, typeId: mt ? path.basename(mt) : r?.type || undefined, committed, removing: r !== undefined });
   }
   return out;
 }
 
 function usageOf(devs: SimDevice[]): Usage {
   const u: Usage = new Map();
-  for (const d of devs) if (d.committed && d.typeId) u.set(d.typeId, (u.get(d.typeId) ?? 0) + 1);
+  for (const d of devs) if ((d.committed || d.removing) && d.typeId) u.set(d.typeId, (u.get(d.typeId) ?? 0) + 1);
   return u;
 }
 
@@ -99,8 +105,9 @@ function pidAlive(pid: number): boolean {
 
 /**
  * Bring the tree back to a state the kernel could be in: finish what a killed writer left half done
- * (devices not on the bus are torn down, dangling links dropped), give a removal whose blocked writer
- * died its `remove` back, and make every available_instances match the devices present.
+ * (devices not on the bus are torn down, dangling links dropped), finish a held removal whose device
+ * was released after its writer died (the kernel's writer cannot die: it sleeps in D state until the
+ * release), and make every available_instances match the devices present.
  */
 function repair(dir: string, st: SimState, full = true): boolean {
   let stateChanged = false;
@@ -112,18 +119,17 @@ function repair(dir: string, st: SimState, full = true): boolean {
     const p = st.parents.find((x) => x.name === name);
     if (p) writeParentTypes(dir, p);
   }
-  for (const [uuid, pid] of Object.entries(st.removing)) {
-    if (pidAlive(pid)) continue;
+  for (const [uuid, r] of Object.entries(st.removing)) {
+    const present = st.parents.some((p) => fs.existsSync(path.join(dir, p.path, uuid)));
+    // a live writer finishes its own removal once the device is released
+    if (present && (st.held.includes(uuid) || pidAlive(r.pid))) continue;
     delete st.removing[uuid];
     stateChanged = true;
-    for (const p of st.parents) {
-      const rel = `${p.path}/${uuid}`;
-      if (fs.existsSync(path.join(dir, rel)) && !existsNoFollow(path.join(dir, rel, 'remove'))) putFile(dir, `${rel}/remove`, '', 0o200);
-    }
+    for (const p of st.parents) if (fs.existsSync(path.join(dir, p.path, uuid))) teardown(dir, p, uuid);
   }
   // the tree is as this process's last write left it (clean-stamp.ts): nothing to walk
   if (full || stateChanged) repairTree(dir, st);
-  const held = st.held.filter((u) => fs.existsSync(path.join(dir, BUS_DEVICES, u)));
+  const held = st.held.filter((u) => fs.existsSync(path.join(dir, BUS_DEVICES, u)) || st.removing[u] !== undefined);
   if (held.length !== st.held.length) {
     st.held = held;
     stateChanged = true;
@@ -137,8 +143,8 @@ function repairTree(dir: string, st: SimState): void {
     if (!fs.existsSync(path.join(dir, BUS_DEVICES, name))) unlinkQuiet(path.join(dir, BUS_DEVICES, name));
   }
   for (const p of parentsWithTypes(st)) {
-    const devs = devicesOf(dir, p);
-    for (const d of devs) if (!d.committed) teardown(dir, p, d.uuid);
+    const devs = devicesOf(dir, st, p);
+    for (const d of devs) if (!d.committed && !d.removing) teardown(dir, p, d.uuid);
     for (const t of p.types) {
       const tdev = path.join(dir, p.path, 'mdev_supported_types', t.id, 'devices');
       for (const n of readdirQuiet(tdev)) if (!fs.existsSync(path.join(tdev, n))) unlinkQuiet(path.join(tdev, n));
@@ -207,9 +213,9 @@ function buildDevice(dir: string, p: SimParentDef, typeId: string, uuid: string)
 }
 
 /** Remove a device and give its share back. */
-function destroyDevice(dir: string, p: SimParentDef, uuid: string): void {
+function destroyDevice(dir: string, st: SimState, p: SimParentDef, uuid: string): void {
   // as in the kernel, the driver's remove() frees the share before the device leaves sysfs
-  const usage = usageOf(devicesOf(dir, p).filter((d) => d.uuid !== uuid));
+  const usage = usageOf(devicesOf(dir, st, p).filter((d) => d.uuid !== uuid));
   refreshAvailable(dir, p, usage);
   // commit point: the device is gone for every reader
   unlinkQuiet(path.join(dir, BUS_DEVICES, uuid));
@@ -255,8 +261,9 @@ function createStore(dir: string, st: SimState, parent: SimParentDef, typeId: st
   const text = data.subarray(0, 36).toString('latin1');
   if (!KERNEL_UUID_RE.test(text)) throw sysError('EINVAL', 'write');
   const uuid = text.toLowerCase();
-  if (existsNoFollow(path.join(dir, BUS_DEVICES, uuid))) throw sysError('EEXIST', 'write');
-  const devs = devicesOf(dir, parent);
+  // a device whose removal waits for its last user is still on the mdev core's list
+  if (existsNoFollow(path.join(dir, BUS_DEVICES, uuid)) || st.removing[uuid] !== undefined) throw sysError('EEXIST', 'write');
+  const devs = devicesOf(dir, st, parent);
   const usage = usageOf(devs);
   const avail = availableInstances(parent, typeId, usage);
   if (parent.accounting === 'core') {
@@ -330,13 +337,11 @@ function writeLocked(dir: string, st: SimState, abs: string, buf: Buffer, full: 
         if (parseRemoveValue(buf) === 0n) return undefined;
         if (!existsNoFollow(path.join(dir, BUS_DEVICES, target.uuid))) throw sysError('ENODEV', 'write');
         if (st.held.includes(target.uuid)) {
-          // device_remove_file_self() drops `remove` at once; the write then waits for the last user
-          unlinkQuiet(real);
-          st.removing[target.uuid] = process.pid;
+          detachHeld(dir, st, target.parent, target.uuid);
           writeSimState(dir, st);
           return target.uuid;
         }
-        destroyDevice(dir, target.parent, target.uuid);
+        destroyDevice(dir, st, target.parent, target.uuid);
         return undefined;
       }
       case 'plain': {
@@ -351,6 +356,23 @@ function writeLocked(dir: string, st: SimState, abs: string, buf: Buffer, full: 
   }
 }
 
+/**
+ * What 6.1 does before vfio_unregister_group_dev() waits for the last user (mdev_device_remove_common:
+ * mdev_remove_sysfs_files(), then device_del(): off the bus, driver unbound, attributes gone): what
+ * stays is the directory with iommu_group and vfio-dev, the group's /dev/vfio node, the UUID and the share.
+ */
+function detachHeld(dir: string, st: SimState, p: SimParentDef, uuid: string): void {
+  const rel = `${p.path}/${uuid}`;
+  const mt = readlinkQuiet(path.join(dir, rel, 'mdev_type'));
+  st.removing[uuid] = { pid: process.pid, type: mt ? path.basename(mt) : '' };
+  unlinkQuiet(path.join(dir, BUS_DEVICES, uuid));
+  for (const t of p.types) unlinkQuiet(path.join(dir, p.path, 'mdev_supported_types', t.id, 'devices', uuid));
+  unlinkQuiet(path.join(dir, 'sys/bus/mdev/drivers', p.mdevDriver, uuid));
+  for (const name of readdirQuiet(path.join(dir, rel))) {
+    if (name !== 'iommu_group' && name !== 'vfio-dev') fs.rmSync(path.join(dir, rel, name), { recursive: true, force: true });
+  }
+}
+
 async function waitUntilReleased(root: HostRoot, uuid: string): Promise<void> {
   for (;;) {
     await sleep(HOLD_POLL_MS);
@@ -360,12 +382,12 @@ async function waitUntilReleased(root: HostRoot, uuid: string): Promise<void> {
     await underSimLock(root, () => {
       const now = requireSimState(root);
       // a reboot or an unplug took the device (and this removal) away meanwhile
-      if (now.removing[uuid] !== process.pid) throw sysError('ENODEV', 'write');
-      delete now.removing[uuid];
+      if (now.removing[uuid]?.pid !== process.pid) throw sysError('ENODEV', 'write');
       forgetClean(root.dir);
       for (const p of now.parents) {
-        if (fs.existsSync(path.join(root.dir, p.path, uuid))) destroyDevice(root.dir, p, uuid);
+        if (fs.existsSync(path.join(root.dir, p.path, uuid))) destroyDevice(root.dir, now, p, uuid);
       }
+      delete now.removing[uuid];
       writeSimState(root.dir, now);
     });
     return;
@@ -400,9 +422,9 @@ export async function withSimKernel<T>(root: HostRoot, fn: (st: SimState) => T):
  */
 export function removeAllChildren(dir: string, st: SimState, p: SimParentDef, refresh: boolean): string[] {
   const gone: string[] = [];
-  for (const d of devicesOf(dir, p)) {
+  for (const d of devicesOf(dir, st, p)) {
     // the bus link goes first, as in destroyDevice: from then on the device is gone for every reader
-    if (d.committed) {
+    if (d.committed || d.removing) {
       unlinkQuiet(path.join(dir, BUS_DEVICES, d.uuid));
       gone.push(d.uuid);
     }

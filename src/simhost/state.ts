@@ -18,12 +18,21 @@ export interface SimState {
   parents: SimParentDef[];
   /** UUIDs a simulated VM holds open: a remove write blocks until they are released */
   held: string[];
-  /** removals blocked on a held device: UUID → pid of the writer, so a killed writer can be noticed */
-  removing: Record<string, number>;
+  /**
+   * removals blocked on a held device: UUID → the writer's pid and the device's type. Such a device is
+   * off the bus already (device_del() ran) but keeps its directory, group and share until released.
+   */
+  removing: Record<string, RemovingDevice>;
   /** parents taken away by `simulate unplug`: not registered with the mdev core, no types, no children */
   unplugged: string[];
   /** parents registered without their types yet (`simulate plug --types-after`): name → epoch ms when they appear */
   lateTypes: Record<string, number>;
+}
+
+export interface RemovingDevice {
+  pid: number;
+  /** the type whose share the device still takes (its mdev_type link is gone) */
+  type: string;
 }
 
 export function markerPath(rootDir: string): string {
@@ -52,6 +61,8 @@ export function readSimState(rootDir: string): SimState | undefined {
   }
   st.held ??= [];
   st.removing ??= {};
+  // version 1 markers written before the type was kept: a pid alone
+  for (const [u, r] of Object.entries(st.removing)) if (typeof r === 'number') st.removing[u] = { pid: r, type: '' };
   st.unplugged ??= [];
   st.lateTypes ??= {};
   return st;

@@ -101,6 +101,24 @@ export function markStopped(root: string, name: string): void {
 }
 
 /** UUIDs of every mdev on the host */
+/**
+ * Devices whose removal waits for their last user: off the bus (as on 6.1), their directory still
+ * under the parent. On the simulated hosts of these tests every parent's devices live under sys/devices.
+ */
+export function lingering(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(e.name) && !fs.existsSync(path.join(root, 'sys/bus/mdev/devices', e.name))) out.push(e.name);
+      else if (depth < 6 && e.name !== 'vfio' && e.name !== 'mdev_supported_types') walk(p, depth + 1);
+    }
+  };
+  walk(path.join(root, 'sys/devices'), 0);
+  return out.sort();
+}
+
 export function devices(root: string): string[] {
   try {
     return fs.readdirSync(path.join(root, 'sys/bus/mdev/devices')).sort();

@@ -70,6 +70,7 @@ function fakeBus(parents: MdevParent[], devices: MdevDevice[]): MdevBus {
     getParent: (n) => parents.find((p) => p.name === n)!,
     listDevices: () => devices,
     findDevice: (u) => devices.find((d) => d.uuid === u),
+    removalPending: () => false,
     create: () => Promise.reject(new Error('read-only fake')),
     remove: () => Promise.reject(new Error('read-only fake')),
     removeEach: () => Promise.reject(new Error('read-only fake')),

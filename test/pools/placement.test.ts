@@ -68,6 +68,7 @@ function fakeBus(capacity: Record<string, number>, failOn: Record<string, VirtMd
     getParent: (n) => listParents().find((p) => p.name === n)!,
     listDevices: () => devs,
     findDevice: (u) => devs.find((d) => d.uuid === u),
+    removalPending: () => false,
     create: async (p, type, uuid) => {
       const fail = failOn[p];
       if (fail) throw fail;

@@ -7,7 +7,8 @@ import {
   nodedevTreeJson, nodedevView, parseCaps, parseMdevCreateXml, readBoundedFile, renderTree, requireHostTree, requireNodedev, sortByName,
 } from '../../nodedev/index.js';
 import { ExitCode, VirtMdevError } from '../../util/errors.js';
-import { globals, hostRootOf, printJson, warnStoreProblems, warnOtherStoreProblems, orOwnProblem } from '../context.js';
+import { globals, hostRootOf, printJson, warnStoreProblems } from '../context.js';
+import { orOwnProblem, warnOtherStoreProblems } from '../store-problems.js';
 
 function out(s: string): void {
   process.stdout.write(s);

@@ -8,7 +8,8 @@ import {
   autostartNodedev, defineNodedev, formatNodedevInfo, lifecycleOf, nodedevJson, nodedevView, parseMdevCreateXml,
   readBoundedFile, requireHostTree, requireNodedev, startNodedev, undefineNodedev, type NodeDevice,
 } from '../../nodedev/index.js';
-import { globals, hostRootOf, printJson, warnOtherStoreProblems, orOwnProblem } from '../context.js';
+import { globals, hostRootOf, printJson } from '../context.js';
+import { orOwnProblem, warnOtherStoreProblems } from '../store-problems.js';
 import type { StoreProblem } from '../../definitions/types.js';
 
 function out(s: string): void {

@@ -1,0 +1,139 @@
+// doctor's AppArmor check. libvirt runs hooks as children of libvirtd (or virtqemud): a hook starts
+// under the daemon's AppArmor profile, and every program it executes either stays under it or leaves
+// it, as the profile's exec rules say. Debian 12's usr.sbin.libvirtd allows reading and writing
+// everywhere ('/** rwmkl') but executing only /etc/libvirt/hooks/** (inherit), /bin, /sbin, /usr/bin,
+// /usr/sbin (PUx: leave) and a few libvirt helpers: a hook installed under /opt or a node under
+// /usr/local is refused. The check follows the installed hook's chain: wrapper → hooks/qemu → node.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HostRoot } from '../host/root.js';
+import { inspectInstalled } from '../install/install.js';
+import type { MdevBus } from '../mdevbus/types.js';
+import { allows, execMode, readProfile, type Profile } from './apparmor-profile.js';
+import type { Check } from './doctor.js';
+
+const DAEMONS = ['libvirtd', 'virtqemud'];
+const NAME = 'apparmor';
+
+interface Daemon { pid: number; comm: string; label: string | undefined }
+
+function readSmall(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/\0/g, '').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** the first libvirtd or virtqemud under the root's /proc, with its security label */
+function findDaemon(root: HostRoot): Daemon | undefined {
+  let pids: string[];
+  try {
+    pids = fs.readdirSync(root.p('proc')).filter((n) => /^[1-9][0-9]{0,9}$/.test(n));
+  } catch {
+    return undefined;
+  }
+  for (const pid of pids.sort((a, b) => Number(a) - Number(b))) {
+    const comm = readSmall(root.p('proc', pid, 'comm'));
+    if (comm === undefined || !DAEMONS.includes(comm)) continue;
+    // attr/apparmor/current is AppArmor's own (5.8+); attr/current belongs to whichever LSM is the major one
+    const own = readSmall(root.p('proc', pid, 'attr/apparmor/current'));
+    const shared = own === undefined && readSmall(root.p('sys/module/apparmor/parameters/enabled')) === 'Y'
+      ? readSmall(root.p('proc', pid, 'attr/current')) : undefined;
+    return { pid: Number(pid), comm, label: own ?? shared };
+  }
+  return undefined;
+}
+
+/** the host path as the confined process sees it: symlinks resolved (AppArmor matches the real path) */
+function hostReal(root: HostRoot, p: string): string {
+  try {
+    const real = fs.realpathSync(root.p(p));
+    const rel = path.relative(root.realDir, real);
+    return rel.startsWith('..') ? p : '/' + rel;
+  } catch {
+    return p;
+  }
+}
+
+interface Need { what: string; path: string; access: 'r' | 'w' }
+
+/** what the hook's node does on the host, when it runs under the daemon's profile (it did not leave it) */
+function fileNeeds(root: HostRoot, bus: MdevBus, hookPath: string): Need[] {
+  let create = '/sys/devices/pci0000:00/0000:00:02.0/mdev_supported_types/TYPE/create';
+  let remove = '/sys/devices/pci0000:00/0000:00:02.0/00000000-0000-0000-0000-000000000000/remove';
+  try {
+    const p = bus.listParents().find((x) => x.types.length > 0);
+    if (p) {
+      create = `${p.sysfsPath}/mdev_supported_types/${p.types[0]!.id}/create`;
+      remove = `${p.sysfsPath}/00000000-0000-0000-0000-000000000000/remove`;
+    }
+  } catch { /* the generic example paths */ }
+  const rel = (abs: string): string => '/' + path.relative(root.dir, abs);
+  return [
+    { what: "the hook's code", path: path.resolve(path.dirname(hookPath), '../dist/src/hook/main.js'), access: 'r' },
+    { what: 'hook.conf', path: rel(path.join(root.etcDir, 'hook.conf')), access: 'r' },
+    { what: "libvirt's status files", path: rel(path.join(root.libvirtQemuRunDir, 'x.xml')), access: 'r' },
+    { what: 'sysfs create', path: create, access: 'w' },
+    { what: 'sysfs remove', path: remove, access: 'w' },
+    { what: 'the ledger', path: rel(path.join(root.runDir, 'ledger.json')), access: 'w' },
+    { what: 'its lock files', path: rel(path.join(root.runDir, 'locks/ledger.lock')), access: 'w' },
+    { what: 'its log', path: rel(path.join(root.logDir, 'hook.log')), access: 'w' },
+  ];
+}
+
+function localFile(comm: string): string {
+  return `/etc/apparmor.d/local/usr.sbin.${comm}`;
+}
+
+/** Follow wrapper → hooks/qemu → node (→ flock) under the profile; the first refusal or the point where it leaves. */
+function judgeChain(root: HostRoot, bus: MdevBus, prof: Profile, d: Daemon, hooksDir: string): Check {
+  const inst = inspectInstalled(hooksDir);
+  const who = `${d.comm} (pid ${d.pid}) runs under AppArmor profile '${d.label}'`;
+  if (inst.state !== 'ours') return { name: NAME, level: 'ok', message: `${who}; install the hook to have doctor check that the profile lets it run` };
+  const chain = [
+    { what: 'the hook wrapper', path: hostReal(root, '/' + path.relative(root.dir, inst.file)) },
+    { what: 'hooks/qemu', path: hostReal(root, inst.info.hookPath) },
+    { what: 'node', path: hostReal(root, inst.info.nodePath) },
+    { what: 'flock', path: hostReal(root, '/usr/bin/flock') },
+  ];
+  const fix = `${localFile(d.comm)}, then 'apparmor_parser -r /etc/apparmor.d/usr.sbin.${d.comm}'`;
+  const steps: string[] = [];
+  for (const step of chain) {
+    const m = execMode(prof, step.path);
+    if (m.kind === 'denied') {
+      return { name: NAME, level: 'FAIL', message: `${who}, which denies executing ${step.what} ${step.path}${m.rule ? ` (${m.rule})` : ''}: libvirt reports the hook failed and no VM with mdevs starts; add '${step.path} PUx,' to ${fix}` };
+    }
+    steps.push(`${step.path} (${m.rule})`);
+    if (m.kind === 'leave') {
+      return { name: NAME, level: 'ok', message: `${who}; it lets the hook run: ${steps.join(' → ')}, which leaves the profile, so nothing else the hook does is confined` };
+    }
+    if (m.kind === 'other') {
+      return { name: NAME, level: 'warn', message: `${who}; ${step.what} ${step.path} runs under a profile of its own (${m.rule}) that doctor does not check: it must allow what the README lists for the hook` };
+    }
+  }
+  const missing = fileNeeds(root, bus, inst.info.hookPath).filter((n) => !allows(prof, n.path, n.access));
+  if (missing.length > 0) {
+    return { name: NAME, level: 'FAIL', message: `${who}, which the hook never leaves (${steps.join(' → ')}) and which denies ${missing.map((n) => `${n.access === 'r' ? 'reading' : 'writing'} ${n.what} ${n.path}`).join(', ')}: add '${chain[1]!.path} PUx,' to ${fix}` };
+  }
+  return { name: NAME, level: 'ok', message: `${who}; the hook stays under it (${steps.join(' → ')}) and it allows every file the hook reads and writes` };
+}
+
+export function apparmorCheck(root: HostRoot, bus: MdevBus, hooksDir: string): Check {
+  const d = findDaemon(root);
+  if (!d) {
+    return { name: NAME, level: 'ok', message: `no libvirtd or virtqemud process under ${root.p('proc')} (not running, or a simulated host): AppArmor not checked (doctor run on the host itself says which profile hooks inherit)` };
+  }
+  if (d.label === undefined) return { name: NAME, level: 'ok', message: `AppArmor is not active for ${d.comm} (pid ${d.pid}): hooks run with the daemon's own rights` };
+  if (d.label === 'unconfined') return { name: NAME, level: 'ok', message: `${d.comm} (pid ${d.pid}) runs unconfined: AppArmor does not restrict the hook` };
+  const m = /^(.+) \((enforce|complain|kill|prompt|unconfined)\)$/.exec(d.label);
+  if (!m) return { name: NAME, level: 'ok', message: `${d.comm} (pid ${d.pid}) has security label '${d.label}', not an AppArmor profile: doctor does not check other security modules` };
+  if (m[2] === 'complain' || m[2] === 'unconfined') {
+    return { name: NAME, level: 'ok', message: `${d.comm} (pid ${d.pid}) runs under AppArmor profile '${d.label}': it only logs what it would deny` };
+  }
+  const prof = readProfile(root.p('etc/apparmor.d'), `usr.sbin.${d.comm}`);
+  if (!prof) {
+    return { name: NAME, level: 'warn', message: `${d.comm} (pid ${d.pid}) runs under AppArmor profile '${d.label}', but /etc/apparmor.d/usr.sbin.${d.comm} cannot be read to check it: it must let hooks execute virt-mdev's hooks/qemu and node (see the README)` };
+  }
+  return judgeChain(root, bus, prof, d, hooksDir);
+}
