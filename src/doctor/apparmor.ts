@@ -100,7 +100,7 @@ function hookNode(root: HostRoot): string {
   }) ?? HOOK_NODES[0]!;
 }
 
-/** via: the link libvirt executes, when it is one (the profile judges path, where it resolves to) */
+/** via: the link libvirt executes, if it is one (the profile judges `path`, the file the link resolves to) */
 interface Step { what: string; path: string; via?: string }
 
 /**
