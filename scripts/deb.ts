@@ -1,15 +1,17 @@
 // The Debian package's tree, staged from a fresh in-memory build of the bundles (scripts/bundles.ts):
 // the code under /usr/lib/virt-mdev in the layout the bundles expect (dist/app, hooks, schemas; no
-// node_modules), the hook as a symlink in libvirt's qemu.d, the units and udev rule filled in by the
-// same code as 'virt-mdev install' (src/install/autostart-files.ts), and the man page and bash
-// completion printed by the staged CLI itself, which so proves that the staged tree runs on its own.
+// node_modules), the hook as a symlink in libvirt's qemu.d to a small wrapper in /usr/sbin (which
+// Debian's AppArmor profile for libvirtd lets hooks execute; it runs hooks/qemu), the units and udev
+// rule filled in by the same code as 'virt-mdev install' (src/install/autostart-files.ts), and the
+// man page and bash completion printed by the staged CLI itself, which so proves that the staged tree
+// runs on its own.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { HostRoot } from '../src/host/root.js';
 import { AUTOSTART_FILES, fillTemplate, METRICS_FILES, readTemplate } from '../src/install/autostart-files.js';
-import { WRAPPER_NAME } from '../src/install/install.js';
+import { packageHookText, WRAPPER_NAME } from '../src/install/install.js';
 import { INSTALL_MARK } from '../src/install/mdevctl-rule.js';
 import { buildBundles } from './bundles.js';
 import { bundledPackages, copyrightFile } from './deb-copyright.js';
@@ -19,7 +21,10 @@ export const LIB_DIR = '/usr/lib/virt-mdev';
 export const NODE = '/usr/bin/node';
 export const CLI = `${LIB_DIR}/dist/app/virt-mdev.mjs`;
 export const HOOK_LINK = `/etc/libvirt/hooks/qemu.d/${WRAPPER_NAME}`;
-export const HOOK_TARGET = `${LIB_DIR}/hooks/qemu`;
+/** the hook's code; libvirt reaches it through HOOK_WRAPPER (AppArmor: see packageHookText) */
+export const HOOK_SCRIPT = `${LIB_DIR}/hooks/qemu`;
+/** a real file, as AppArmor judges the resolved path: Debian's libvirtd profile lets hooks run /usr/sbin/* (PUx) */
+export const HOOK_WRAPPER = '/usr/sbin/virt-mdev-qemu-hook';
 /** Debian 12 installs units and rules under /lib (merged /usr makes it /usr/lib as well) */
 const UNITS_DIR = '/lib/systemd/system';
 const RULES_DIR = '/lib/udev/rules.d';
@@ -117,9 +122,10 @@ function stageSystem(repoRoot: string, stage: string): void {
     const text = packagedText(f.name, fillTemplate(readTemplate(f.name), values), f.where);
     put(stage, `${f.where === 'units' ? UNITS_DIR : RULES_DIR}/${f.name}`, text);
   }
+  put(stage, HOOK_WRAPPER, packageHookText(HOOK_SCRIPT), 0o755);
   const link = path.join(stage, HOOK_LINK);
   fs.mkdirSync(path.dirname(link), { recursive: true, mode: 0o755 });
-  fs.symlinkSync(HOOK_TARGET, link);
+  fs.symlinkSync(HOOK_WRAPPER, link);
   const pk = (name: string): string => fs.readFileSync(path.join(repoRoot, 'packaging/deb', name), 'utf8');
   put(stage, '/etc/logrotate.d/virt-mdev', pk('logrotate'));
   put(stage, '/usr/lib/tmpfiles.d/virt-mdev.conf', pk('tmpfiles.conf'));

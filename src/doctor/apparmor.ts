@@ -3,7 +3,8 @@
 // it, as the profile's exec rules say. Debian 12's usr.sbin.libvirtd allows reading and writing
 // everywhere ('/** rwmkl') but executing only /etc/libvirt/hooks/** (inherit), /bin, /sbin, /usr/bin,
 // /usr/sbin (PUx: leave) and a few libvirt helpers: a hook installed under /opt or a node under
-// /usr/local is refused. The check follows the installed hook's chain: wrapper → hooks/qemu → node.
+// /usr/local is refused. The check follows the installed hook's chain: wrapper → hooks/qemu → node,
+// or, for the Debian package, its link → /usr/sbin/virt-mdev-qemu-hook (which leaves the profile).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostRoot } from '../host/root.js';
@@ -86,17 +87,58 @@ function localFile(comm: string): string {
   return `/etc/apparmor.d/local/usr.sbin.${comm}`;
 }
 
+/** where hooks/qemu looks for node when no VIRT_MDEV_NODE is set (the package's link sets none) */
+const HOOK_NODES = ['/usr/bin/node', '/usr/local/bin/node', '/opt/node/bin/node'];
+
+function hookNode(root: HostRoot): string {
+  return HOOK_NODES.find((n) => {
+    try {
+      return fs.statSync(root.p(n)).isFile();
+    } catch {
+      return false;
+    }
+  }) ?? HOOK_NODES[0]!;
+}
+
+/** via: the link libvirt executes, if it is one (the profile judges `path`, the file the link resolves to) */
+interface Step { what: string; path: string; via?: string }
+
+/**
+ * The programs the installed hook executes, as resolved paths: install-hook's wrapper (a file in
+ * qemu.d) → hooks/qemu → node; or the package's link, which resolves to its wrapper in /usr/sbin
+ * (→ hooks/qemu → node), or a link straight to a hooks/qemu (→ node). AppArmor sees the resolved path.
+ */
+function hookChain(root: HostRoot, hooksDir: string): { chain: Step[]; hookPath: string } | undefined {
+  const inst = inspectInstalled(hooksDir);
+  const file = '/' + path.relative(root.dir, inst.file);
+  if (inst.state === 'ours') {
+    return {
+      hookPath: inst.info.hookPath,
+      chain: [
+        { what: 'the hook wrapper', path: hostReal(root, file) },
+        { what: 'hooks/qemu', path: hostReal(root, inst.info.hookPath) },
+        { what: 'node', path: hostReal(root, inst.info.nodePath) },
+      ],
+    };
+  }
+  if (inst.state !== 'linked') return undefined;
+  const viaWrapper = inst.hookPath !== inst.target;
+  return {
+    hookPath: inst.hookPath,
+    chain: [
+      { what: viaWrapper ? "the package's hook wrapper" : 'hooks/qemu', path: hostReal(root, file), via: file },
+      ...(viaWrapper ? [{ what: 'hooks/qemu', path: hostReal(root, inst.hookPath) }] : []),
+      { what: 'node', path: hostReal(root, hookNode(root)) },
+    ],
+  };
+}
+
 /** Follow wrapper → hooks/qemu → node (→ flock) under the profile; the first refusal or the point where it leaves. */
 function judgeChain(root: HostRoot, bus: MdevBus, prof: Profile, d: Daemon, hooksDir: string): Check {
-  const inst = inspectInstalled(hooksDir);
   const who = `${d.comm} (pid ${d.pid}) runs under AppArmor profile '${d.label}'`;
-  if (inst.state !== 'ours') return { name: NAME, level: 'ok', message: `${who}; install the hook to have doctor check that the profile lets it run` };
-  const chain = [
-    { what: 'the hook wrapper', path: hostReal(root, '/' + path.relative(root.dir, inst.file)) },
-    { what: 'hooks/qemu', path: hostReal(root, inst.info.hookPath) },
-    { what: 'node', path: hostReal(root, inst.info.nodePath) },
-    { what: 'flock', path: hostReal(root, '/usr/bin/flock') },
-  ];
+  const hook = hookChain(root, hooksDir);
+  if (!hook) return { name: NAME, level: 'ok', message: `${who}; install the hook to have doctor check that the profile lets it run` };
+  const chain = [...hook.chain, { what: 'flock', path: hostReal(root, '/usr/bin/flock') }];
   const fix = `${localFile(d.comm)}, then 'apparmor_parser -r /etc/apparmor.d/usr.sbin.${d.comm}'`;
   const steps: string[] = [];
   for (const step of chain) {
@@ -104,7 +146,7 @@ function judgeChain(root: HostRoot, bus: MdevBus, prof: Profile, d: Daemon, hook
     if (m.kind === 'denied') {
       return { name: NAME, level: 'FAIL', message: `${who}, which denies executing ${step.what} ${step.path}${m.rule ? ` (${m.rule})` : ''}: libvirt reports the hook failed and no VM with mdevs starts; add '${step.path} PUx,' to ${fix}` };
     }
-    steps.push(`${step.path} (${m.rule})`);
+    steps.push(`${step.via ? `${step.via} → ` : ''}${step.path} (${m.rule})`);
     if (m.kind === 'leave') {
       return { name: NAME, level: 'ok', message: `${who}; it lets the hook run: ${steps.join(' → ')}, which leaves the profile, so nothing else the hook does is confined` };
     }
@@ -112,9 +154,9 @@ function judgeChain(root: HostRoot, bus: MdevBus, prof: Profile, d: Daemon, hook
       return { name: NAME, level: 'warn', message: `${who}; ${step.what} ${step.path} runs under a profile of its own (${m.rule}) that doctor does not check: it must allow what the README lists for the hook` };
     }
   }
-  const missing = fileNeeds(root, bus, inst.info.hookPath).filter((n) => !allows(prof, n.path, n.access));
+  const missing = fileNeeds(root, bus, hook.hookPath).filter((n) => !allows(prof, n.path, n.access));
   if (missing.length > 0) {
-    return { name: NAME, level: 'FAIL', message: `${who}, which the hook never leaves (${steps.join(' → ')}) and which denies ${missing.map((n) => `${n.access === 'r' ? 'reading' : 'writing'} ${n.what} ${n.path}`).join(', ')}: add '${chain[1]!.path} PUx,' to ${fix}` };
+    return { name: NAME, level: 'FAIL', message: `${who}, which the hook never leaves (${steps.join(' → ')}) and which denies ${missing.map((n) => `${n.access === 'r' ? 'reading' : 'writing'} ${n.what} ${n.path}`).join(', ')}: add '${hostReal(root, hook.hookPath)} PUx,' to ${fix}` };
   }
   return { name: NAME, level: 'ok', message: `${who}; the hook stays under it (${steps.join(' → ')}) and it allows every file the hook reads and writes` };
 }

@@ -97,8 +97,11 @@ function hookCheck(hooksDir: string): Check {
     return { name, level: 'ok', message: `${inst.file} runs ${hookPath} (restart libvirtd or virtqemud once after installing)` };
   }
   if (inst.state === 'linked') {
-    if (!isExecutable(inst.target)) return { name, level: 'FAIL', message: `${inst.file} links to ${inst.target}, which is not executable, so libvirt skips it: reinstall the virt-mdev package` };
-    return { name, level: 'ok', message: `${inst.file} links to ${inst.target} (the virt-mdev package's hook)` };
+    for (const f of new Set([inst.target, inst.hookPath])) {
+      if (!isExecutable(f)) return { name, level: 'FAIL', message: `${inst.file} links to ${inst.target}${f === inst.target ? '' : `, which runs ${f}`}, which is not executable, so the hook cannot run: reinstall the virt-mdev package` };
+    }
+    const runs = inst.hookPath === inst.target ? '' : `, which runs ${inst.hookPath}`;
+    return { name, level: 'ok', message: `${inst.file} links to ${inst.target}${runs} (the virt-mdev package's hook)` };
   }
   const main = path.join(hooksDir, 'qemu');
   if (sameFile(main, undefined)) return { name, level: 'ok', message: `${main} is virt-mdev's hook` };

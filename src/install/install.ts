@@ -23,6 +23,16 @@ function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+function shUnquote(s: string): string {
+  return s.replace(/^'/, '').replace(/'$/, '').replace(/'\\''/g, "'");
+}
+
+/** the program a wrapper of ours execs (its `exec PATH "$@"` line) */
+function execLine(lines: string[]): string | undefined {
+  const exec = lines.find((l) => l.startsWith('exec ') && l.endsWith(' "$@"'));
+  return exec ? shUnquote(exec.slice('exec '.length, exec.length - ' "$@"'.length)) : undefined;
+}
+
 export interface WrapperInfo {
   nodePath: string;
   hookPath: string;
@@ -49,33 +59,56 @@ export function wrapperText(w: WrapperInfo): string {
 export function parseWrapper(text: string): WrapperInfo | undefined {
   const lines = text.split('\n');
   if (lines[1] !== WRAPPER_MARK) return undefined;
-  const unq = (s: string): string => s.replace(/^'/, '').replace(/'$/, '').replace(/'\\''/g, "'");
   const node = lines.find((l) => l.startsWith('VIRT_MDEV_NODE='));
-  const exec = lines.find((l) => l.startsWith('exec '));
+  const hookPath = execLine(lines);
   const root = lines.find((l) => l.startsWith('VIRT_MDEV_ROOT='));
-  if (!node || !exec) return undefined;
+  if (!node || hookPath === undefined) return undefined;
   return {
-    nodePath: unq(node.slice('VIRT_MDEV_NODE='.length)),
-    hookPath: unq(exec.slice('exec '.length, exec.length - ' "$@"'.length)),
-    rootDir: root ? unq(root.slice('VIRT_MDEV_ROOT='.length)) : undefined,
+    nodePath: shUnquote(node.slice('VIRT_MDEV_NODE='.length)),
+    hookPath,
+    rootDir: root ? shUnquote(root.slice('VIRT_MDEV_ROOT='.length)) : undefined,
   };
 }
 
 /**
- * linked: a symlink to a virt-mdev hooks/qemu, as the Debian package installs it (dpkg owns the link:
- * install-hook and uninstall-hook leave it to the package).
+ * linked: a symlink to a virt-mdev hook, as the Debian package installs it (dpkg owns the link:
+ * install-hook and uninstall-hook leave it to the package). `target` is the file the link resolves to:
+ * the package's hook wrapper (packageHookText), which runs `hookPath`, or a hooks/qemu itself.
  */
 export type Installed = { state: 'absent'; file: string } | { state: 'foreign'; file: string } | { state: 'ours'; file: string; info: WrapperInfo }
-  | { state: 'linked'; file: string; target: string };
+  | { state: 'linked'; file: string; target: string; hookPath: string };
 
 /** the second line of hooks/qemu, which names it */
 export const HOOK_MARK = "# virt-mdev's libvirt qemu hook";
+/** the second line of the Debian package's hook wrapper */
+export const PACKAGE_HOOK_MARK = '# virt-mdev-package-hook v1';
 
-function linkedHook(file: string): string | undefined {
+/**
+ * The Debian package's hook: a real file in /usr/sbin that qemu.d/50-virt-mdev links to. Not a link to
+ * hooks/qemu itself: AppArmor judges an exec by the resolved path, and Debian's libvirtd profile lets a
+ * hook execute /usr/sbin/* (PUx: it leaves the profile) but nothing under /usr/lib/virt-mdev.
+ */
+export function packageHookText(hookPath: string): string {
+  return [
+    '#!/bin/sh',
+    PACKAGE_HOOK_MARK,
+    "# virt-mdev's libvirt qemu hook as the virt-mdev Debian package installs it: libvirt runs it through",
+    '# /etc/libvirt/hooks/qemu.d/50-virt-mdev. A file here, not a link, so that AppArmor sees /usr/sbin:',
+    "# Debian's libvirtd profile lets hooks run /usr/sbin/* unconfined (PUx), not /usr/lib/virt-mdev.",
+    '# stdin, arguments and exit status are those of hooks/qemu (exec).',
+    `exec ${shQuote(hookPath)} "$@"`,
+    '',
+  ].join('\n');
+}
+
+function linkedHook(file: string): { target: string; hookPath: string } | undefined {
   try {
     if (!fs.lstatSync(file).isSymbolicLink()) return undefined;
     const target = fs.realpathSync(file);
-    return fs.readFileSync(target, 'utf8').split('\n', 2)[1]?.startsWith(HOOK_MARK) ? target : undefined;
+    const lines = fs.readFileSync(target, 'utf8').split('\n', 12);
+    if (lines[1]?.startsWith(HOOK_MARK)) return { target, hookPath: target };
+    const hookPath = lines[1] === PACKAGE_HOOK_MARK ? execLine(lines) : undefined;
+    return hookPath ? { target, hookPath } : undefined;
   } catch {
     return undefined;
   }
@@ -89,8 +122,8 @@ function packageOwned(file: string, target: string, what: string): VirtMdevError
 
 export function inspectInstalled(hooksDir: string): Installed {
   const file = wrapperPath(hooksDir);
-  const target = linkedHook(file);
-  if (target) return { state: 'linked', file, target };
+  const linked = linkedHook(file);
+  if (linked) return { state: 'linked', file, ...linked };
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -1,13 +1,13 @@
 // doctor's AppArmor line: which profile libvirtd (or virtqemud) runs under, read from a fake /proc
 // under a simulated host, and whether that profile lets the installed hook's chain (wrapper →
-// hooks/qemu → node) run and do its work. Profiles: Debian 12's libvirtd profile (the rules that
+// hooks/qemu → node, or the Debian package's link → its /usr/sbin wrapper) run and do its work. Profiles: Debian 12's libvirtd profile (the rules that
 // matter, test/data/doctor/apparmor/usr.sbin.libvirtd) and a strict one of an admin's own.
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { apparmorCheck } from '../../src/doctor/apparmor.js';
 import { HostRoot } from '../../src/host/root.js';
-import { wrapperText } from '../../src/install/install.js';
+import { packageHookText, wrapperText } from '../../src/install/install.js';
 import { openMdevBus } from '../../src/mdevbus/bus.js';
 import { repoRoot } from '../helpers/cli.js';
 import { cli, root } from './helpers.js';
@@ -27,6 +27,8 @@ interface Case {
   node?: string;
   hook?: string;
   installed?: boolean;
+  /** the Debian package's layout instead of install-hook's wrapper: its link to the /usr/sbin wrapper, or 0.1.0-1's link to hooks/qemu */
+  packaged?: 'wrapper' | 'direct';
   want: RegExp;
   level: 'ok' | 'warn' | 'FAIL';
 }
@@ -67,6 +69,18 @@ const cases: Case[] = [
     name: 'a strict profile that grants them', label: 'libvirtd (enforce)', profile: 'strict', local: '', level: 'ok',
     want: /the hook stays under it .* and it allows every file the hook reads and writes$/,
   },
+  {
+    name: "the package's link → /usr/sbin/virt-mdev-qemu-hook leaves Debian 12's profile with no local snippet", label: 'libvirtd (enforce)', profile: 'usr.sbin.libvirtd', packaged: 'wrapper', level: 'ok',
+    want: /it lets the hook run: \/etc\/libvirt\/hooks\/qemu\.d\/50-virt-mdev → \/usr\/sbin\/virt-mdev-qemu-hook \(\/usr\/sbin\/\* PUx\), which leaves the profile/,
+  },
+  {
+    name: "0.1.0-1's link straight to /usr/lib/virt-mdev/hooks/qemu is refused by Debian 12's profile", label: 'libvirtd (enforce)', profile: 'usr.sbin.libvirtd', packaged: 'direct', level: 'FAIL',
+    want: new RegExp(`denies executing hooks/qemu ${HOOK}: libvirt reports the hook failed`),
+  },
+  {
+    name: "the package's link with a deny on /usr/sbin/virt-mdev-*", label: 'libvirtd (enforce)', profile: 'usr.sbin.libvirtd', packaged: 'wrapper', local: 'deny /usr/sbin/virt-mdev-* x,\n', level: 'FAIL',
+    want: /denies executing the package's hook wrapper \/usr\/sbin\/virt-mdev-qemu-hook \(deny \/usr\/sbin\/virt-mdev-\* x\)/,
+  },
   { name: 'virtqemud (modular daemons) and its own profile file', comm: 'virtqemud', label: 'virtqemud (enforce)', level: 'warn', want: /^virtqemud \(pid 4242\) runs under AppArmor profile 'virtqemud \(enforce\)', but \/etc\/apparmor\.d\/usr\.sbin\.virtqemud cannot be read/ },
 ];
 
@@ -97,7 +111,14 @@ for (const c of cases) {
         .replace(/}\s*$/, '  /sys/devices/** w,\n  /run/virt-mdev/** rwk,\n}\n'));
     } else if (c.local !== undefined) put(path.join(r.dir, LOCAL), c.local);
     const hooksDir = path.join(r.dir, 'etc/libvirt/hooks');
-    if (c.installed !== false) put(path.join(hooksDir, 'qemu.d/50-virt-mdev'), wrapperText({ nodePath: c.node ?? '/usr/bin/node', hookPath: c.hook ?? HOOK }));
+    if (c.packaged) {
+      // as dpkg installs it, but the link relative, so that it resolves inside the simulated root
+      put(path.join(r.dir, HOOK.slice(1)), fs.readFileSync(path.join(repoRoot, 'hooks/qemu'), 'utf8'));
+      put(path.join(r.dir, 'usr/sbin/virt-mdev-qemu-hook'), packageHookText(HOOK));
+      put(path.join(r.dir, 'usr/bin/node'), '');
+      fs.mkdirSync(path.join(hooksDir, 'qemu.d'), { recursive: true });
+      fs.symlinkSync(c.packaged === 'wrapper' ? '../../../../usr/sbin/virt-mdev-qemu-hook' : `../../../..${HOOK}`, path.join(hooksDir, 'qemu.d/50-virt-mdev'));
+    } else if (c.installed !== false) put(path.join(hooksDir, 'qemu.d/50-virt-mdev'), wrapperText({ nodePath: c.node ?? '/usr/bin/node', hookPath: c.hook ?? HOOK }));
     const host = new HostRoot(r.dir);
     const check = apparmorCheck(host, openMdevBus(host), hooksDir);
     t.is(check.name, 'apparmor');

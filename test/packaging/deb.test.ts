@@ -1,5 +1,6 @@
 // `npm run deb`'s package (scripts/deb.ts), built here from a fresh bundle build: what it installs where,
-// its control data, its maintainer scripts, the hook as a symlink, and lintian's verdict (errors fail).
+// its control data, its maintainer scripts, the hook as a symlink to its /usr/sbin wrapper (AppArmor),
+// and lintian's verdict (errors fail).
 // Needs dpkg-deb and lintian (Debian's packages; .ci/run installs lintian): without them the test says
 // so and passes, except under CI, where it fails.
 import test, { type ExecutionContext } from 'ava';
@@ -8,9 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { unitProgram } from '../../src/install/autostart-files.js';
-import { WRAPPER_MARK } from '../../src/install/install.js';
-import { buildDeb, CLI, HOOK_LINK, HOOK_TARGET, NODE } from '../../scripts/deb.js';
+import { packageHookText, WRAPPER_MARK } from '../../src/install/install.js';
+import { buildDeb, CLI, HOOK_LINK, HOOK_SCRIPT, HOOK_WRAPPER, NODE } from '../../scripts/deb.js';
 import { repoRoot } from '../helpers/cli.js';
+import { devices, domainXml, HOOK_ENV, simHost, uuid } from '../hook/helpers.js';
 import { inTinyTmpfs, needTmpfs } from '../helpers/tmpfs.js';
 
 const tools = ['dpkg-deb', 'lintian'].filter((c) => !fs.existsSync(`/usr/bin/${c}`));
@@ -68,7 +70,7 @@ test('the package holds the bundled code, the hook as a symlink, units, rule, lo
   if (!haveTools(t)) return;
   const b = await build();
   const expected = [
-    '/usr/bin/virt-mdev',
+    '/usr/bin/virt-mdev', '/usr/sbin/virt-mdev-qemu-hook',
     '/usr/lib/virt-mdev/dist/app/virt-mdev.mjs', '/usr/lib/virt-mdev/dist/app/hook.mjs', '/usr/lib/virt-mdev/dist/app/remove-child.mjs',
     '/usr/lib/virt-mdev/hooks/qemu', '/usr/lib/virt-mdev/schemas/domain-mdev.rng', '/usr/lib/virt-mdev/schemas/pool.rng',
     '/lib/systemd/system/virt-mdev-autostart.service', '/lib/systemd/system/virt-mdev-autostart@.service',
@@ -78,9 +80,16 @@ test('the package holds the bundled code, the hook as a symlink, units, rule, lo
   ];
   for (const p of expected) t.truthy(entry(b, p), `${p} is in the package`);
   t.true(b.entries.some((e) => e.path.startsWith('/usr/lib/virt-mdev/dist/app/chunks/')), 'the CLI chunks ship');
-  // the hook: a symlink dpkg owns, to the installed hooks/qemu, which is executable
-  t.deepEqual(entry(b, HOOK_LINK), { mode: 'lrwxrwxrwx', owner: 'root/root', path: HOOK_LINK, link: HOOK_TARGET });
-  t.is(entry(b, HOOK_TARGET)?.mode, '-rwxr-xr-x');
+  // the hook: a symlink dpkg owns, to a real file in /usr/sbin (AppArmor judges the resolved path, and
+  // Debian's libvirtd profile lets hooks run /usr/sbin/* unconfined) that execs the installed hooks/qemu
+  t.deepEqual(entry(b, HOOK_LINK), { mode: 'lrwxrwxrwx', owner: 'root/root', path: HOOK_LINK, link: HOOK_WRAPPER });
+  t.is(HOOK_WRAPPER, '/usr/sbin/virt-mdev-qemu-hook');
+  t.is(entry(b, HOOK_WRAPPER)?.mode, '-rwxr-xr-x');
+  const wrapper = fs.readFileSync(path.join(b.tree, HOOK_WRAPPER), 'utf8');
+  t.is(wrapper, packageHookText(HOOK_SCRIPT));
+  t.true(wrapper.startsWith('#!/bin/sh\n'));
+  t.deepEqual(wrapper.split('\n').filter((l) => l !== '' && !l.startsWith('#')), [`exec '${HOOK_SCRIPT}' "$@"`]);
+  t.is(entry(b, HOOK_SCRIPT)?.mode, '-rwxr-xr-x');
   t.is(entry(b, '/usr/bin/virt-mdev')?.mode, '-rwxr-xr-x');
   t.is(fs.readFileSync(path.join(b.tree, 'usr/bin/virt-mdev'), 'utf8'), `#!/bin/sh\nexec ${NODE} ${CLI} "$@"\n`);
   // nothing of the shared store, no node_modules, no tsc output, everything root's
@@ -169,6 +178,38 @@ test('the man page is the --help of every command; the completion is the CLI\'s 
   t.is(completion, (await execa(process.execPath, [cli, 'completion', 'bash'], { cwd: b.tree })).stdout + '\n');
 });
 
+test('the packaged chain qemu.d link → /usr/sbin wrapper → hooks/qemu passes argv, stdin and exit status and runs the staged code', async (t) => {
+  if (!haveTools(t)) return;
+  const b = await build();
+  // the package's wrapper, pointed at the extracted tree's hooks/qemu (the package's absolute path is not installed here)
+  const dir = fs.mkdtempSync(path.join(tmp, 'chain-'));
+  const wrapper = path.join(dir, 'virt-mdev-qemu-hook');
+  fs.writeFileSync(wrapper, packageHookText(path.join(b.tree, HOOK_SCRIPT)), { mode: 0o755 });
+  const link = path.join(dir, '50-virt-mdev');
+  fs.symlinkSync(wrapper, link);
+  const sim = await simHost(['mtty']);
+  t.teardown(sim.cleanup);
+  const run = (op: string, input: string) => execa(link, ['vmdeb', op, 'begin', '-'], {
+    input, env: { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir }, extendEnv: false, reject: false, timeout: 120_000,
+  });
+  const u = uuid();
+  const xml = domainXml('vmdeb', uuid(), [{ uuid: u, type: 'mtty-2' }]);
+  let r = await run('prepare', xml);
+  t.is(r.exitCode, 0, String(r.stderr));
+  t.deepEqual(devices(sim.dir), [u], 'the staged hook.mjs created the device: hooks/qemu found its code by its absolute path');
+  r = await run('release', xml);
+  t.is(r.exitCode, 0, String(r.stderr));
+  t.deepEqual(devices(sim.dir), []);
+  // the failures of hooks/qemu come through unchanged: its status, its stderr
+  r = await run('prepare', '');
+  t.is(r.exitCode, 1);
+  t.regex(String(r.stderr), /^virt-mdev: the domain XML on stdin is empty; refusing to prepare without it$/);
+  r = await run('prepare', domainXml('vmdeb', uuid(), [{ uuid: uuid(), type: 'mtty-9' }]));
+  t.is(r.exitCode, 1);
+  t.regex(String(r.stderr), /mtty-9/);
+  t.deepEqual(devices(sim.dir), []);
+});
+
 test('lintian: no errors (warnings are logged)', async (t) => {
   if (!haveTools(t)) return;
   const b = await build();
@@ -196,6 +237,9 @@ test('preinst takes over the wrapper install-hook wrote and refuses a file that 
   const foreign = await run(`printf '#!/bin/sh\\necho mine\\n' > ${hooksDir}/50-virt-mdev`);
   t.regex(foreign.stdout, /rc=1\n50-virt-mdev\n$/, 'a foreign hook stops the install and stays');
   t.regex(foreign.stderr, /not written by virt-mdev/);
-  const ours = await run(`ln -s ${HOOK_TARGET} ${hooksDir}/50-virt-mdev`);
-  t.regex(ours.stdout, /rc=0\n50-virt-mdev\n$/, 'the package\'s own link (upgrade) is left to dpkg');
+  for (const target of [HOOK_WRAPPER, HOOK_SCRIPT]) {
+    const ours = await run(`ln -s ${target} ${hooksDir}/50-virt-mdev`);
+    t.regex(ours.stdout, /rc=0\n50-virt-mdev\n$/, `the package's own link to ${target} (an upgrade) is left to dpkg`);
+    t.is(ours.stderr, '');
+  }
 });

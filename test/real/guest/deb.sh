@@ -2,7 +2,8 @@
 # (dpkg, from .ci/node18's cached debs), then `dpkg -i virt-mdev_*.deb` while libvirtd runs with no qemu
 # hook at all: the package takes over the hook `virt-mdev install-hook` wrote, and its postinst makes
 # the running libvirtd look at its hooks again (SIGHUP, same process). A transformed domain starts and
-# stops through the INSTALLED hook (qemu.d/50-virt-mdev -> /usr/lib/virt-mdev/hooks/qemu, run by
+# stops through the INSTALLED hook (qemu.d/50-virt-mdev -> /usr/sbin/virt-mdev-qemu-hook, a wrapper
+# that AppArmor's libvirtd profile would let run, exec /usr/lib/virt-mdev/hooks/qemu, run by
 # /usr/bin/node 18): the device is created and removed. `dpkg -r` takes the hook away and keeps a
 # definition made with the installed `virt-mdev nodedev-define`; `dpkg -P` keeps it too.
 # Runs as the last scenario of its boot: it replaces the guest's Node. All in the tmpfs overlay.
@@ -46,10 +47,13 @@ run "wrapper" sed -n 2p "$HOOK"
 expect "deb: install-hook's wrapper is in place before the package" grep -q 'virt-mdev-hook-wrapper' "$T/out"
 run "dpkg -i $(basename "$PKG")" dpkg -i "$PKG"
 expect "deb: dpkg -i virt-mdev succeeds (nodejs >= 18.19 satisfied)" [ $rc -eq 0 ]
-expect "deb: the package took over the wrapper: $HOOK -> /usr/lib/virt-mdev/hooks/qemu" \
-  bash -c '[ -L "$0" ] && [ "$(readlink "$0")" = /usr/lib/virt-mdev/hooks/qemu ] && [ -x "$0" ]' "$HOOK"
+expect "deb: the package took over the wrapper: $HOOK -> /usr/sbin/virt-mdev-qemu-hook" \
+  bash -c '[ -L "$0" ] && [ "$(readlink "$0")" = /usr/sbin/virt-mdev-qemu-hook ] && [ -x "$0" ]' "$HOOK"
+# a real file in /usr/sbin (AppArmor judges the resolved path: Debian's libvirtd profile has /usr/sbin/* PUx)
+expect "deb: /usr/sbin/virt-mdev-qemu-hook is an executable file, not a link, that execs /usr/lib/virt-mdev/hooks/qemu" \
+  bash -c '[ -f "$0" ] && [ ! -L "$0" ] && [ -x "$0" ] && [ "$(readlink -f "$1")" = "$0" ] && grep -qx "exec '"'"'/usr/lib/virt-mdev/hooks/qemu'"'"' \"\$@\"" "$0"' /usr/sbin/virt-mdev-qemu-hook "$HOOK"
 expect "deb: the wrapper's takeover was said on stderr" grep -q 'replacing' "$T/err"
-expect "deb: dpkg owns the hook link" bash -c 'dpkg -S "$0" | grep -q "^virt-mdev:"' "$HOOK"
+expect "deb: dpkg owns the hook link and the /usr/sbin wrapper" bash -c 'dpkg -S "$0" | grep -q "^virt-mdev:" && dpkg -S "$1" | grep -q "^virt-mdev:"' "$HOOK" /usr/sbin/virt-mdev-qemu-hook
 expect "deb: libvirtd was reloaded, not restarted (same pid $LPID)" bash -c '[ -n "$0" ] && [ "$(cat /run/libvirtd.pid)" = "$0" ] && kill -0 "$0"' "$LPID"
 expect "deb: the boot unit is enabled (deb-systemd-helper)" [ -L /etc/systemd/system/multi-user.target.wants/virt-mdev-autostart.service ]
 expect "deb: units, udev rule, logrotate, tmpfiles, man page and completion are installed" bash -c 'for f in /lib/systemd/system/virt-mdev-autostart.service /lib/systemd/system/virt-mdev-autostart@.service /lib/systemd/system/virt-mdev-metrics.timer /lib/udev/rules.d/61-virt-mdev.rules /etc/logrotate.d/virt-mdev /usr/lib/tmpfiles.d/virt-mdev.conf /usr/share/man/man8/virt-mdev.8.gz /usr/share/bash-completion/completions/virt-mdev; do [ -f "$f" ] || { echo "missing $f"; exit 1; }; done'
@@ -95,7 +99,7 @@ ls -lR /etc/mdevctl.d > "$T/store.before"
 run "dpkg -r virt-mdev" dpkg -r virt-mdev
 expect "deb: dpkg -r virt-mdev succeeds" [ $rc -eq 0 ]
 expect "deb: remove took the hook link away" bash -c '[ ! -e "$0" ] && [ ! -L "$0" ]' "$HOOK"
-expect "deb: remove took the code and the command away" bash -c '[ ! -e /usr/lib/virt-mdev ] && [ ! -e /usr/bin/virt-mdev ]'
+expect "deb: remove took the code, the command and the hook wrapper away" bash -c '[ ! -e /usr/lib/virt-mdev ] && [ ! -e /usr/bin/virt-mdev ] && [ ! -e /usr/sbin/virt-mdev-qemu-hook ]'
 expect "deb: remove kept the definition $UD byte for byte" cmp "$T/def.before" "$STORE/$UD"
 expect "deb: the package is removed, its conffile kept (rc)" bash -c '[ "$(dpkg-query -W -f="\${db:Status-Abbrev}" virt-mdev)" = "rc " ]'
 vsh version
