@@ -11,7 +11,7 @@
 import test from 'ava';
 import { HostRoot } from '../../src/host/root.js';
 import { openMdevBus } from '../../src/mdevbus/bus.js';
-import { cli, createByHand, domainXml, hook, markRunning, simHost, uuid } from './helpers.js';
+import { cli, createByHand, domainXml, hook, ledger, markRunning, simHost, uuid } from './helpers.js';
 import { poolInfo, startedPool } from './pool-helpers.js';
 
 const DOM = 'drawer';
@@ -100,6 +100,7 @@ for (const row of rows) {
     if (row.target === 'member' && row.rule !== 'in-use, absent') {
       const m = (await poolInfo(sim.dir, POOL)).members[0];
       t.not(m.state, 'free', `the pool took over the ${row.rule} device as a free member`);
+      if (row.rule === 'foreign') t.false(ledger(sim.dir).some((e) => e.uuid === u), `${row.path} recorded the foreign device as the pool's`);
     }
   });
 }
