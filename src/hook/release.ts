@@ -63,16 +63,14 @@ async function returnMember(ctx: HookContext, txn: LedgerTxn, e: LedgerEntry, re
 async function removeUnrecorded(ctx: HookContext, toRemove: LedgerEntry[], why: string): Promise<Omit<ReleaseResult, 'kept'>> {
   const removed: string[] = [];
   const abandoned: string[] = [];
-  for (const e of toRemove) {
-    let outcome: string;
-    try {
-      outcome = await ctx.bus.remove(e.uuid, { timeoutMs: ctx.cfg.removeTimeoutMs });
-    } catch (err) {
-      outcome = `error: ${(err as Error).message}`;
-    }
+  // one remover for all of them, one bound for all: the ledger lock is held meanwhile
+  const outcomes = await ctx.bus.removeEach(toRemove.map((e) => e.uuid), { timeoutMs: ctx.cfg.removeTimeoutMs });
+  toRemove.forEach((e, i) => {
+    const r = outcomes[i]!;
+    const outcome = r instanceof Error ? `error: ${r.message}` : r;
     (outcome === 'removed' || outcome === 'absent' ? removed : abandoned).push(e.uuid);
     ctx.log.log('remove-unrecorded', { uuid: e.uuid, parent: e.parent, type: e.type, outcome, why });
-  }
+  });
   return { removed, abandoned, returned: [], unrecorded: why };
 }
 
