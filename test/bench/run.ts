@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { installed } from './install.js';
-import { formatTable, type BenchReport, type Row } from './table.js';
+import { formatTable, strippedNodeVariables, type BenchReport, type Row } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -25,6 +25,8 @@ for (const f of files) {
   rows.push(...r.rows);
   notes.push(...r.notes.map((n) => `${name}: ${n}`));
 }
+const stripped = strippedNodeVariables();
+if (stripped.length > 0) notes.push(`every command ran without ${stripped.join(', ')} (set here; they add Node start-up work that an admin's shell and libvirt's hook environment do not have)`);
 const machine = { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg().map((l) => Number(l.toFixed(2))), repo: installed().repo };
 if (json) {
   process.stdout.write(JSON.stringify({ machine, rows, notes }, null, 2) + '\n');

@@ -50,10 +50,25 @@ export function ratioRow(what: string, versus: string, measured: number[], refer
   return row;
 }
 
-/** Wall-clock ms of one process run; throws when it fails (a bench of a failing command measures nothing). */
+/**
+ * The caller's environment without NODE_* variables: NODE_EXTRA_CA_CERTS alone makes every Node
+ * start load a certificate bundle (on this kind of machine `node -e 0` goes from ~22 to ~60 ms),
+ * which would flatter every ratio to `node -e 0`. An admin's shell and libvirt's hook environment
+ * have none of them.
+ */
+export function benchEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NODE_')));
+}
+
+/** NODE_* variables of the caller that benchEnv() leaves out, for the bench's notes */
+export function strippedNodeVariables(): string[] {
+  return Object.keys(process.env).filter((k) => k.startsWith('NODE_')).sort();
+}
+
+/** Wall-clock ms of one process run (in benchEnv() unless o.env says otherwise); throws when it fails. */
 export function timeProcess(cmd: string, args: string[], o: SpawnSyncOptions = {}): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, o);
+  const r = spawnSync(cmd, args, { ...o, env: o.env ?? benchEnv() });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${String(r.status ?? r.signal)}: ${String(r.stderr).slice(0, 1000)}`);
   return ms;
@@ -64,7 +79,7 @@ const GNU_TIME = '/usr/bin/time';
 /** Peak resident set (KiB) of one process run and everything it waited for, via GNU time; undefined without it. */
 export function peakRssKiB(cmd: string, args: string[], o: SpawnSyncOptions, scratch: string): number | undefined {
   if (!fs.existsSync(GNU_TIME)) return undefined;
-  const r = spawnSync(GNU_TIME, ['-f', '%M', '-o', scratch, cmd, ...args], o);
+  const r = spawnSync(GNU_TIME, ['-f', '%M', '-o', scratch, cmd, ...args], { ...o, env: o.env ?? benchEnv() });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${String(r.status ?? r.signal)}: ${String(r.stderr).slice(0, 1000)}`);
   const kib = Number(fs.readFileSync(scratch, 'utf8').trim().split('\n').pop());
   return Number.isFinite(kib) && kib > 0 ? kib : undefined;
