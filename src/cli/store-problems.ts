@@ -18,19 +18,25 @@ export function warnOtherStoreProblems(cmd: Command, problems: StoreProblem[], d
   } catch {
     // a bad name: the command itself says so
   }
-  const mine = uuid === undefined ? undefined : problems.find((p) => p.uuid === uuid);
-  warnStoreProblems(cmd, problems.filter((p) => p.uuid === undefined || p.uuid !== uuid));
+  // a store that cannot be read at all hides this device's definition as much as a broken file would
+  const mine = uuid === undefined ? undefined : problems.find((p) => p.uuid === uuid) ?? problems.find((p) => p.storeWide);
+  warnStoreProblems(cmd, problems.filter((p) => p !== mine));
   return mine;
 }
 
-/** fn's result; a device that is not found but whose definition file is unreadable fails naming that file */
+/** what a NOT_FOUND error becomes when the device's definition could not be read */
+function withOwnProblem(mine: StoreProblem | undefined, e: unknown): unknown {
+  if (!mine || !(e instanceof VirtMdevError) || e.exitCode !== ExitCode.NOT_FOUND) return e;
+  if (mine.storeWide) return new VirtMdevError(ExitCode.NOT_FOUND, e.reason, `${e.message.replace(/: see '[^']*'$/, '')}, and ${mine.message}`, { cause: e });
+  return new VirtMdevError(ExitCode.BAD_VALUE, 'bad-definition', mine.message, { cause: e });
+}
+
+/** fn's result (or promise); a device that is not found but whose definition is unreadable fails naming that file */
 export function orOwnProblem<T>(mine: StoreProblem | undefined, fn: () => T): T {
   try {
-    return fn();
+    const r = fn();
+    return (r instanceof Promise ? r.catch((e: unknown) => { throw withOwnProblem(mine, e); }) : r) as T;
   } catch (e) {
-    if (mine && e instanceof VirtMdevError && e.exitCode === ExitCode.NOT_FOUND) {
-      throw new VirtMdevError(ExitCode.BAD_VALUE, 'bad-definition', mine.message, { cause: e });
-    }
-    throw e;
+    throw withOwnProblem(mine, e);
   }
 }

@@ -89,7 +89,17 @@ function readParentDir(root: HostRoot, dir: string, parent: string, out: StoreSn
 export function readStore(root: HostRoot): StoreSnapshot {
   const top = storeDir(root);
   const out: StoreSnapshot = { definitions: [], problems: [] };
-  for (const parent of listDir(top)) {
+  let parents: string[];
+  try {
+    parents = fs.readdirSync(top).sort();
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return out;
+    if (errnoCode(e) !== 'ENOTDIR') throw e;
+    // the store itself is a file: every persistent device would silently look undefined
+    out.problems.push({ file: top, storeWide: true, message: `mdevctl's definition store ${top} is not a directory, so no persistent definition can be read or written: move that file aside (mdevctl and libvirt keep their definitions in this directory)` });
+    return out;
+  }
+  for (const parent of parents) {
     if (parent === 'scripts.d') continue;
     const dir = path.join(top, parent);
     if (!isDirNoFollow(dir)) continue;

@@ -32,6 +32,8 @@ export interface StoreProblem {
   uuid?: string;
   /** the store directory (parent) it is in */
   parent?: string;
+  /** the whole store is unreadable (not one file): no device's definition can be seen */
+  storeWide?: true;
 }
 
 export interface StoreSnapshot {

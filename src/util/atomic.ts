@@ -5,6 +5,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode, VirtMdevError, errnoCode } from './errors.js';
+import { firstNonDirectory } from './not-a-directory.js';
 import { printable } from './validate.js';
 
 /** room for the random part and '.tmp' within NAME_MAX (255) */
@@ -82,6 +83,12 @@ export function writeFailure(e: unknown): string {
  */
 export function stateWriteError(what: string, file: string, e: unknown): VirtMdevError {
   if (e instanceof VirtMdevError) return e;
+  const culprit = errnoCode(e) === 'ENOTDIR' ? firstNonDirectory(file) : undefined;
+  if (culprit !== undefined) {
+    return new VirtMdevError(ExitCode.HOST, 'unwritable',
+      `cannot write the ${what} '${printable(file, 200)}': ${printable(culprit, 200)} is a file, not a directory (ENOTDIR); nothing was changed: move that file aside, then try again`,
+      { cause: e });
+  }
   return new VirtMdevError(ExitCode.HOST, 'unwritable',
     `cannot write the ${what} '${printable(file, 200)}': ${writeFailure(e)}; nothing was changed: free space or make ${printable(path.dirname(file), 200)} writable, then try again`,
     { cause: e });

@@ -1,5 +1,7 @@
 // One error type for the whole tool: every failure a person can act on carries an exit code
 // from this table, so scripts and libvirt logs can tell the cases apart without parsing text.
+import { firstNonDirectory } from './not-a-directory.js';
+
 export const ExitCode = {
   OK: 0,
   /** operation failed, document invalid, or `--check` found work to do */
@@ -79,6 +81,8 @@ export function describeSystemError(e: unknown): string {
   const err = e as NodeJS.ErrnoException & { dest?: string };
   const code = errnoCode(e);
   const where = typeof err?.path === 'string' ? `${err.path}${typeof err.dest === 'string' ? ` -> ${err.dest}` : ''}: ` : '';
+  const culprit = code === 'ENOTDIR' && typeof err?.path === 'string' ? firstNonDirectory(err.path) : undefined;
+  if (culprit !== undefined) return `${where}${culprit === err.path ? 'it' : culprit} is a file, not a directory: move ${culprit === err.path ? 'it' : 'that file'} aside or fix the path (${code}${err.syscall ? ` in ${err.syscall}` : ''})`;
   const advice = code === undefined ? undefined : ERRNO_ADVICE[code];
   const raw = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
   if (advice === undefined) return `${where}${raw}`;

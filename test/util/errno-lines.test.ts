@@ -25,7 +25,7 @@ test('describeSystemError: the path, what the errno means and what to do, in one
   fs.writeFileSync(path.join(d.dir, 'file'), 'x');
   const cases: Array<[string, unknown, RegExp]> = [
     ['EISDIR', thrown(() => fs.writeFileSync(d.dir, 'x')), /is a directory where a file belongs: name a file/],
-    ['ENOTDIR', thrown(() => fs.readFileSync(path.join(d.dir, 'file', 'x'))), /a part of the path is not a directory: fix the path/],
+    ['ENOTDIR', thrown(() => fs.readFileSync(path.join(d.dir, 'file', 'x'))), /\/file is a file, not a directory: move that file aside or fix the path/],
     ['ENOENT', thrown(() => fs.readFileSync(path.join(d.dir, 'nosuch'))), /does not exist: create it or fix the path/],
     ['EROFS', Object.assign(new Error("EROFS: read-only file system, open '/ro/x'"), { code: 'EROFS', syscall: 'open', path: '/ro/x' }), /read-only file system: remount it read-write/],
     ['ENOSPC', Object.assign(new Error("ENOSPC: no space left on device, write '/full/x'"), { code: 'ENOSPC', syscall: 'write', path: '/full/x' }), /no space left on the file system: free some space/],
@@ -46,7 +46,7 @@ test('a CLI error that is an errno names the path and what to do (ENOTDIR under 
   fs.writeFileSync(path.join(d.dir, 'afile'), 'x');
   const r = await virtMdev(['install-hook', '--hooks-dir', path.join(d.dir, 'afile')], { env: { VIRT_MDEV_ROOT: '' } });
   t.is(r.exitCode, 1);
-  t.regex(String(r.stderr), new RegExp(`^virt-mdev: ${d.dir}/afile/qemu\\.d.*: a part of the path is not a directory: fix the path or move that file aside \\(ENOTDIR in \\w+\\)\\n$`));
+  t.regex(String(r.stderr), new RegExp(`^virt-mdev: ${d.dir}/afile/qemu\\.d.*: \\S*\\/afile is a file, not a directory: move that file aside or fix the path \\(ENOTDIR in \\w+\\)\\n$`));
 });
 
 test('a full disk under stdout is one line (ENOSPC), not a stack trace', async (t) => {

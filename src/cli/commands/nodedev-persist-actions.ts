@@ -38,24 +38,24 @@ export async function nodedevDefine(file: string, _opts: unknown, cmd: Command):
 
 /** nodedev-undefine */
 export async function nodedevUndefine(device: string, _opts: unknown, cmd: Command): Promise<void> {
-  const { root, bus, devices } = hostView(cmd, device);
-  const r = await undefineNodedev(root, bus, devices, device);
+  const { root, bus, devices, mine } = hostView(cmd, device);
+  const r = await orOwnProblem(mine, () => undefineNodedev(root, bus, devices, device));
   if (globals(cmd).json) printJson({ undefined: true, ...r });
   else out(`Undefined node device '${device}'\n`);
 }
 
 /** nodedev-start */
 export async function nodedevStart(device: string, _opts: unknown, cmd: Command): Promise<void> {
-  const { root, bus, devices } = hostView(cmd, device);
-  const node = await startNodedev(root, bus, devices, device);
+  const { root, bus, devices, mine } = hostView(cmd, device);
+  const node = await orOwnProblem(mine, () => startNodedev(root, bus, devices, device));
   if (globals(cmd).json) printJson({ started: true, ...nodedevJson(node) });
   else out(`Device ${device} started\n`);
 }
 
 /** nodedev-autostart */
 export async function nodedevAutostart(device: string, opts: { disable?: boolean }, cmd: Command): Promise<void> {
-  const { root, bus, devices } = hostView(cmd, device);
-  const r = await autostartNodedev(root, bus, devices, device, !opts.disable);
+  const { root, bus, devices, mine } = hostView(cmd, device);
+  const r = await orOwnProblem(mine, () => autostartNodedev(root, bus, devices, device, !opts.disable));
   if (globals(cmd).json) printJson(r);
   else out(`Device ${device} ${r.autostart ? 'marked' : 'unmarked'} as autostarted\n`);
 }
