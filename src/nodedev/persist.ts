@@ -11,6 +11,7 @@ import type { MdevDefinition, StartMode } from '../definitions/types.js';
 import type { HostRoot } from '../host/root.js';
 import { withLedgerLock } from '../ledger/store.js';
 import type { MdevBus } from '../mdevbus/types.js';
+import { refusePoolMemberUuid } from '../pools/reserved.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
 import { requestParent, requestType } from './create.js';
@@ -47,6 +48,8 @@ export async function defineNodedev(root: HostRoot, bus: MdevBus, req: MdevCreat
   const generatedUuid = req.uuid === undefined;
   const uuid = req.uuid ?? crypto.randomUUID();
   return withLedgerLock(root, () => {
+    // a definition would let mdevctl or autostart make a member the pool must be able to make
+    if (!generatedUuid) refusePoolMemberUuid(root, uuid, source);
     const defs = definitionsOfUuid(readStore(root), uuid);
     const elsewhere = defs.find((d) => d.parent !== parent.name);
     if (elsewhere) {

@@ -1,7 +1,7 @@
 // Member UUIDs belong to their pool: member k of pool P always has poolMemberUuid(P, k), while it is
 // free, while a domain's device stands in for it, and while the pool is stopped. Whatever else
-// creates devices through virt-mdev (nodedev-create, nodedev-start, autostart) refuses them, under
-// the ledger lock, so the pool can always make its members again.
+// creates or defines devices through virt-mdev (nodedev-create, nodedev-define, nodedev-start,
+// autostart) refuses them, under the ledger lock, so the pool can always make its members again.
 import type { HostRoot } from '../host/root.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { listPoolDefinitions } from './store.js';
