@@ -28,8 +28,9 @@ export function chooseParents(parents: MdevParent[], req: { type: string; parent
     }
     checkApi(t, req.model, what, p.name);
     if (t.availableInstances <= 0) {
+      const why = typesExcludeEachOther(p) ? ' (an NVIDIA GPU hosts one vGPU type at a time)' : '';
       throw new VirtMdevError(ExitCode.NO_CAPACITY, 'no-capacity',
-        `${what}: no capacity: parent ${p.name} has no ${req.type} instance left; stop a domain that uses one, or drop parent='${p.name}' so another parent can be chosen`);
+        `${what}: no capacity: parent ${p.name} has no ${req.type} instance left${why}; stop a domain that uses one, or drop parent='${p.name}' so another parent can be chosen`);
     }
     return [{ parent: p.name, type: t }];
   }
@@ -75,10 +76,19 @@ export function deviceApiOf(bus: MdevBus, parent: string, typeId: string): strin
 }
 
 /**
+ * NVIDIA's vGPU driver lets a GPU (or an SR-IOV VF) host one vGPU type at a time: once a device
+ * exists, its other types read 0 available_instances and a create of one fails EINVAL. Mixed-size
+ * mode of newer drivers lifts that; planning as if it were off only costs a placement elsewhere.
+ */
+function typesExcludeEachOther(p: MdevParent): boolean {
+  return p.driver === 'nvidia';
+}
+
+/**
  * A snapshot's parents after one more instance of typeId on parent: that type has one fewer left, and
  * the parent's other types shrink in proportion, as they do when types share one budget (mtty,
- * GVT-g, the kernel's per-parent counter). Types that exclude each other (NVIDIA time-sliced vGPUs)
- * are not foreseen: there the kernel's refusal at create time is the answer.
+ * GVT-g, the kernel's per-parent counter), or drop to none where types exclude each other (NVIDIA),
+ * so that a plan of several devices sees what the kernel will say to each create.
  */
 export function afterCreate(parents: MdevParent[], parent: string, typeId: string): MdevParent[] {
   return parents.map((p) => {
@@ -86,11 +96,12 @@ export function afterCreate(parents: MdevParent[], parent: string, typeId: strin
     const used = p.types.find((t) => t.id === typeId);
     if (!used || used.availableInstances <= 0) return p;
     const left = used.availableInstances;
+    const exclusive = typesExcludeEachOther(p);
     return {
       ...p,
       types: p.types.map((t) => ({
         ...t,
-        availableInstances: t.id === typeId ? left - 1 : Math.floor((t.availableInstances * (left - 1)) / left),
+        availableInstances: t.id === typeId ? left - 1 : exclusive ? 0 : Math.floor((t.availableInstances * (left - 1)) / left),
       })),
     };
   });

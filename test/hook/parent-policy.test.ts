@@ -135,3 +135,30 @@ for (const [name, s] of Object.entries(setups)) {
     });
   }
 }
+
+// One domain asking for two NVIDIA types: the plan must see that the first create locks its GPU to
+// that type, as the kernel will, so `check` says what prepare will do instead of a plan the driver refuses.
+test('parent policy: two types in one domain go on two GPUs; on one named GPU, check and prepare refuse alike', async (t) => {
+  const sim = await simHost(['nvidia']);
+  t.teardown(sim.cleanup);
+  const devs = [uuid(), uuid()];
+  const free = domainXml('vm', uuid(), [{ uuid: devs[0]!, type: 'nvidia-63' }, { uuid: devs[1]!, type: 'nvidia-64' }]);
+  const file = path.join(sim.dir, 'vm.xml');
+  fs.writeFileSync(file, free);
+  const c = await cli(sim.dir, ['check', file, '--json']);
+  t.is(c.exitCode, 0, String(c.stderr));
+  t.deepEqual((JSON.parse(String(c.stdout)) as { hostdevs: Array<{ parent: string }> }).hostdevs.map((h) => h.parent), [A, B]);
+  t.is((await hook(sim.dir, 'vm', 'prepare', 'begin', free)).exitCode, 0);
+  t.deepEqual(devs.map((d) => ledger(sim.dir).find((e) => e.uuid === d)?.parent), [A, B]);
+
+  t.is((await hook(sim.dir, 'vm', 'release', 'end', free)).exitCode, 0);
+  const pinned = domainXml('pinned', uuid(), [{ uuid: uuid(), type: 'nvidia-63', parent: B }, { uuid: uuid(), type: 'nvidia-64', parent: B }]);
+  fs.writeFileSync(file, pinned);
+  const refused = await cli(sim.dir, ['check', file]);
+  t.is(refused.exitCode, 7);
+  const before = ledger(sim.dir).length;
+  const h = await hook(sim.dir, 'pinned', 'prepare', 'begin', pinned);
+  t.is(h.exitCode, 1);
+  for (const out of [String(refused.stdout), String(h.stderr)]) t.regex(out, /parent 0000:42:00\.0 has no nvidia-64 instance left \(an NVIDIA GPU hosts one vGPU type at a time\)/);
+  t.is(ledger(sim.dir).length, before, 'prepare created nothing');
+});
