@@ -3,7 +3,7 @@
 // sees half of it. The directory must exist: it belongs to node_exporter, which is not ours to set up.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
+import { writeStateFile } from '../util/atomic.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
 
@@ -22,6 +22,7 @@ export function writeTextfile(dir: string, text: string, defaulted: boolean): st
       : new VirtMdevError(ExitCode.USAGE, 'no-textfile-dir', `--textfile ${printable(dir, 400)}: not a directory; give the directory node_exporter's --collector.textfile.directory names`);
   }
   const file = path.join(dir, TEXTFILE_NAME);
-  writeFileAtomic(file, text, 0o644);
+  // the previous file stays whole: node_exporter goes on serving the last good metrics
+  writeStateFile('metrics file', file, text, 0o644);
   return file;
 }

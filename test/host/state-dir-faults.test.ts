@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cliPath, hookPath, repoRoot } from '../helpers/cli.js';
 import { needTmpfs } from '../helpers/tmpfs.js';
-import { HOOK_ENV, cli, devices, domainXml, hook, ledger, simHost, uuid, type Sim } from '../hook/helpers.js';
+import { HOOK_ENV, cli, devices, domainXml, hook, ledger, markRunning, simHost, uuid, type Sim } from '../hook/helpers.js';
 import { startedPool } from '../hook/pool-helpers.js';
 import { poolMemberUuid } from '../../src/pools/types.js';
 
@@ -35,6 +35,8 @@ interface Expect {
   devices: (before: string[]) => string[];
   /** the directory changed as it should (undefined: byte for byte as before) */
   dirChanges?: boolean;
+  /** what stdout must say (commands that report each item there, such as autostart) */
+  stdout?: RegExp;
 }
 
 interface Case {
@@ -227,6 +229,54 @@ const CASES: Case[] = [
     expect: (f, sim) => ({ exit: 0, devices: () => ledger(sim.dir).map((e) => e.uuid).sort() }),
   },
   {
+    dir: 'run/virt-mdev', name: 'gc of a domain that no longer runs',
+    setup: async (sim) => {
+      const { file } = vmXml(sim, 'gone');
+      await must(hook(sim.dir, 'gone', 'prepare', 'begin', fs.readFileSync(file, 'utf8')), 'prepare');
+      return { command: cliCmd(sim, ['gc', '--min-age', '0']), devicesBefore: devices(sim.dir) };
+    },
+    expect: (f, sim) => ({ exit: 8, line: new RegExp(`^virt-mdev: cannot write the ledger '${sim.dir}/run/virt-mdev/ledger.json': ${ERRNO(f)} `), devices: (b) => b }),
+    healed: (sim) => gcHeals(sim, { devices: [], ledger: 0 }),
+  },
+  {
+    dir: 'run/virt-mdev', name: 'hook reconnect',
+    setup: async (sim) => {
+      const { file } = vmXml(sim, 'vm');
+      const xml = fs.readFileSync(file, 'utf8');
+      await must(hook(sim.dir, 'vm', 'prepare', 'begin', xml), 'prepare');
+      markRunning(sim.dir, 'vm', xml);
+      return { command: hookCmd(sim, 'vm', 'reconnect', 'begin', file), devicesBefore: devices(sim.dir) };
+    },
+    // a failing reconnect would kill the running VM: it succeeds whatever the ledger's directory does
+    expect: () => ({ exit: 0, devices: (b) => b }),
+  },
+  {
+    dir: 'run/virt-mdev', name: 'autostart',
+    setup: async (sim) => {
+      const file = writeXml(sim, 'p.xml', "<mdevpool><name>p</name><type id='mtty-1'/><size>2</size></mdevpool>\n");
+      await must(cli(sim.dir, ['pool-define', file]), 'pool-define');
+      await must(cli(sim.dir, ['pool-autostart', 'p']), 'pool-autostart');
+      await must(cli(sim.dir, ['ledger']), 'ledger');
+      await must(hook(sim.dir, 'other', 'prepare', 'begin', domainXml('other', uuid(), [{ uuid: uuid(), type: 'mtty-1' }])), 'prepare other');
+      return { command: cliCmd(sim, ['autostart']), devicesBefore: devices(sim.dir) };
+    },
+    // each pool's line on stdout says why; stderr sums up for the unit's status
+    expect: (f, sim) => ({
+      exit: 8, line: /^virt-mdev: 1 of 1 pool\(s\) incomplete \(exit 8\)\n$/, devices: (b) => b,
+      stdout: new RegExp(`cannot write the ledger '${sim.dir}/run/virt-mdev/ledger.json': ${ERRNO(f)} `),
+    }),
+  },
+  {
+    dir: 'var/lib/prometheus/node-exporter', name: 'metrics --textfile',
+    setup: async (sim) => {
+      fs.mkdirSync(path.join(sim.dir, 'var/lib/prometheus/node-exporter'), { recursive: true });
+      fs.writeFileSync(path.join(sim.dir, 'var/lib/prometheus/node-exporter/virt_mdev.prom'), '# the last good scrape\n');
+      return { command: cliCmd(sim, ['metrics', '--textfile']), devicesBefore: devices(sim.dir) };
+    },
+    // node_exporter keeps serving the last good file
+    expect: (f, sim) => ({ exit: 8, line: new RegExp(`^virt-mdev: cannot write the metrics file '${sim.dir}/var/lib/prometheus/node-exporter/virt_mdev.prom': ${ERRNO(f)} `), devices: (b) => b }),
+  },
+  {
     dir: 'out', name: 'transform -o',
     setup: async (sim) => {
       fs.mkdirSync(path.join(sim.dir, 'out'), { recursive: true });
@@ -294,6 +344,7 @@ for (const c of CASES) {
         t.is(stderr.split('\n').filter(Boolean).length, 1, `one line: ${detail}`);
         t.regex(stderr, e.line);
       } else t.is(stderr, '', detail);
+      if (e.stdout) t.regex(read('stdout'), e.stdout);
       if (!e.dirChanges) t.is(read('after'), read('before'), 'the directory is byte for byte as before, no temporary file left');
       t.notRegex(read('after'), /\.tmp /, 'no temporary file left');
       t.deepEqual(devices(sim.dir), e.devices(st.devicesBefore), 'devices on the simulated host');
