@@ -4,7 +4,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ExitCode, VirtMdevError, errnoCode } from './errors.js';
+import { ExitCode, VirtMdevError, errnoCode, errnoTodo, errnoWords } from './errors.js';
 import { firstNonDirectory } from './not-a-directory.js';
 import { printable } from './validate.js';
 
@@ -64,16 +64,11 @@ const MAX_LINK_HOPS = 40;
 /** names of an already open descriptor: written to directly, so `>>` keeps appending */
 const OPEN_FD_PATH = /^\/(?:dev\/(?:std(out|err)|fd\/(\d+))|proc\/self\/fd\/(\d+))$/;
 
-const ERRNO_WORDS: Record<string, string> = {
-  ENOSPC: 'no space left on the device', EDQUOT: 'disk quota exceeded', EROFS: 'read-only file system',
-  EACCES: 'permission denied', EPERM: 'permission denied', ENOTDIR: 'a part of the path is not a directory',
-  ELOOP: 'too many symbolic links', EIO: 'input/output error',
-};
-
-/** An errno in words: 'EROFS (read-only file system)'; the message of anything else. */
+/** An errno in words: 'EROFS (is on a read-only file system)'; the message of anything else. */
 export function writeFailure(e: unknown): string {
   const code = errnoCode(e);
-  if (code) return `${code}${ERRNO_WORDS[code] ? ` (${ERRNO_WORDS[code]})` : ''}`;
+  const words = code && errnoWords(code);
+  if (code) return `${code}${words ? ` (${words})` : ''}`;
   return printable(e instanceof Error ? e.message : String(e), 200);
 }
 
@@ -90,7 +85,7 @@ export function stateWriteError(what: string, file: string, e: unknown): VirtMde
       { cause: e });
   }
   return new VirtMdevError(ExitCode.HOST, 'unwritable',
-    `cannot write the ${what} '${printable(file, 200)}': ${writeFailure(e)}; nothing was changed: free space or make ${printable(path.dirname(file), 200)} writable, then try again`,
+    `cannot write the ${what} '${printable(file, 200)}': ${writeFailure(e)}; nothing was changed: ${errnoTodo(errnoCode(e) ?? '') ?? 'check the file system'} (in ${printable(path.dirname(file), 200)})`,
     { cause: e });
 }
 

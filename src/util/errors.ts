@@ -54,24 +54,36 @@ export function errnoCode(e: unknown): string | undefined {
   return undefined;
 }
 
-// what a bare errno means for the person at the terminal, and what to do about it
-const ERRNO_ADVICE: Record<string, string> = {
-  ENOENT: 'does not exist: create it or fix the path',
-  ENOTDIR: 'a part of the path is not a directory: fix the path or move that file aside',
-  EISDIR: 'is a directory where a file belongs: name a file, or move the directory aside',
-  EROFS: 'is on a read-only file system: remount it read-write or choose another path',
-  ENOSPC: 'no space left on the file system: free some space and try again',
-  EDQUOT: 'disk quota exceeded: free some space and try again',
-  EACCES: 'permission denied: run as root or fix the permissions',
-  EPERM: 'operation not permitted: run as root or fix the permissions',
-  EEXIST: 'already exists: move it aside',
-  ELOOP: 'too many levels of symbolic links: fix the link',
-  ENAMETOOLONG: 'the name is too long: use a shorter path',
-  EPIPE: 'the reader went away (broken pipe)',
-  EIO: 'input/output error: check the disk (dmesg)',
-  EMFILE: 'too many open files: raise the limit (ulimit -n)',
-  ENFILE: 'too many open files on the system: try again later',
+// what a bare errno means for the person at the terminal (words), and what to do about it (todo);
+// one table for every message that names an errno
+const ERRNO_TEXT: Record<string, { words: string; todo: string }> = {
+  ENOENT: { words: 'does not exist', todo: 'create it or fix the path' },
+  ENOTDIR: { words: 'a part of the path is not a directory', todo: 'fix the path or move that file aside' },
+  EISDIR: { words: 'is a directory where a file belongs', todo: 'name a file, or move the directory aside' },
+  EROFS: { words: 'is on a read-only file system', todo: 'remount it read-write or choose another path' },
+  ENOSPC: { words: 'no space left on the file system', todo: 'free some space and try again' },
+  EDQUOT: { words: 'disk quota exceeded', todo: 'free some space and try again' },
+  EACCES: { words: 'permission denied', todo: 'run as root or fix the permissions' },
+  EPERM: { words: 'operation not permitted', todo: 'run as root or fix the permissions' },
+  EEXIST: { words: 'already exists', todo: 'move it aside' },
+  ELOOP: { words: 'too many levels of symbolic links', todo: 'fix the link' },
+  ENAMETOOLONG: { words: 'the name is too long', todo: 'use a shorter path' },
+  EPIPE: { words: 'the reader went away (broken pipe)', todo: '' },
+  EIO: { words: 'input/output error', todo: 'check the disk (dmesg)' },
+  EMFILE: { words: 'too many open files', todo: 'raise the limit (ulimit -n)' },
+  ENFILE: { words: 'too many open files on the system', todo: 'try again later' },
 };
+
+/** an errno in words ('no space left on the file system'), if the table knows it */
+export function errnoWords(code: string): string | undefined {
+  return ERRNO_TEXT[code]?.words;
+}
+
+/** what to do about an errno ('free some space and try again'), if the table knows it */
+export function errnoTodo(code: string): string | undefined {
+  return ERRNO_TEXT[code]?.todo || undefined;
+}
+
 
 /**
  * One line for a Node system error: the path it concerns (when Node knows it), what the errno
@@ -83,7 +95,8 @@ export function describeSystemError(e: unknown): string {
   const where = typeof err?.path === 'string' ? `${err.path}${typeof err.dest === 'string' ? ` -> ${err.dest}` : ''}: ` : '';
   const culprit = code === 'ENOTDIR' && typeof err?.path === 'string' ? firstNonDirectory(err.path) : undefined;
   if (culprit !== undefined) return `${where}${culprit === err.path ? 'it' : culprit} is a file, not a directory: move ${culprit === err.path ? 'it' : 'that file'} aside or fix the path (${code}${err.syscall ? ` in ${err.syscall}` : ''})`;
-  const advice = code === undefined ? undefined : ERRNO_ADVICE[code];
+  const text = code === undefined ? undefined : ERRNO_TEXT[code];
+  const advice = text && (text.todo ? `${text.words}: ${text.todo}` : text.words);
   const raw = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
   if (advice === undefined) return `${where}${raw}`;
   return `${where}${advice} (${code}${err.syscall ? ` in ${err.syscall}` : ''})`;

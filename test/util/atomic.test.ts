@@ -139,6 +139,6 @@ test('transform -o onto a full file system: one line naming the file and ENOSPC,
   ].join('\n'));
   const stderr = String(r.stderr).trimEnd().split('\n');
   t.is(stderr.length, 2, String(r.stderr));
-  for (const line of stderr) t.is(line, `virt-mdev: cannot write '${fsDir}/out.xml': ENOSPC (no space left on the device)`);
+  for (const line of stderr) t.is(line, `virt-mdev: cannot write '${fsDir}/out.xml': ENOSPC (no space left on the file system)`);
   t.deepEqual(String(r.stdout).split('\n'), ['exit=2', 'exit=2', '.', '..', 'fill', 'out.xml', '', 'old']);
 });
