@@ -9,11 +9,14 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
-export function globals(cmd: Command): GlobalOptions {
+/** What an action needs of its command: the global options (the launcher's fast path gives just that) */
+export type CommandLike = Pick<Command, 'optsWithGlobals'>;
+
+export function globals(cmd: CommandLike): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
 }
 
-export function hostRootOf(cmd: Command): HostRoot {
+export function hostRootOf(cmd: CommandLike): HostRoot {
   return resolveHostRoot(globals(cmd).root);
 }
 
@@ -51,7 +54,7 @@ export function seconds(v: string, what: string): number {
  * Store files that could not be read: one warning line each on stderr, naming the file, while the
  * command goes on with the rest (as JSON lines with --json).
  */
-export function warnStoreProblems(cmd: Command, problems: { file: string; message: string }[]): void {
+export function warnStoreProblems(cmd: CommandLike, problems: { file: string; message: string }[]): void {
   for (const p of problems) {
     process.stderr.write(globals(cmd).json
       ? JSON.stringify({ warning: 'bad-definition', file: p.file, message: p.message }) + '\n'

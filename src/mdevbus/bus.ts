@@ -66,9 +66,12 @@ class SysfsMdevBus implements MdevBus {
     this.rootReal = root.realDir;
   }
 
-  /** realpath of abs, refused when it leaves the host root (a crafted link in a simulated tree) */
+  /**
+   * realpath of abs, refused when it leaves the host root (a crafted link in a simulated tree). The
+   * native realpath: one call where Node's own lstats every component (a listing resolves ~70 paths)
+   */
   private resolveInside(abs: string, what: string): string {
-    const real = fs.realpathSync(abs);
+    const real = fs.realpathSync.native(abs);
     if (!this.root.contains(real)) throw outsideRootError(this.root, what, abs, real);
     return real;
   }
