@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { resolveHostRoot, type HostRoot } from '../host/root.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
+import { writeStdout } from './stdout-errors.js';
 
 export interface GlobalOptions {
   root?: string;
@@ -41,7 +42,7 @@ export function rootNote(root: HostRoot): string {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  writeStdout(JSON.stringify(value, null, 2) + '\n');
 }
 
 /** An option value in seconds (fractions allowed), as milliseconds. */

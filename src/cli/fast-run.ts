@@ -5,10 +5,8 @@ import { ExitCode } from '../util/errors.js';
 import { nodedevDumpxmlWhole, nodedevList } from './commands/nodedev-read-actions.js';
 import type { FastCommand } from './fast-path.js';
 import { reportError } from './run.js';
-import { onStdoutError } from './stdout-errors.js';
 
 export function runFast(c: FastCommand): number {
-  onStdoutError();
   const cmd = { optsWithGlobals: <T>() => ({ ...c.globals, ...c.opts }) as T };
   try {
     if (c.command === 'nodedev-list') nodedevList(c.opts, cmd);

@@ -5,6 +5,7 @@
 import test from 'ava';
 import { execa } from 'execa';
 import fc from 'fast-check';
+import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -117,4 +118,20 @@ test('random command lines from the words of these commands: the launcher and th
     const [a, b] = await Promise.all([run(launcherPath, args), run(cliPath, args)]);
     if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${JSON.stringify(args)}: launcher ${JSON.stringify(a)}, CLI ${JSON.stringify(b)}`);
   }), 40);
+});
+
+test('a reader that went away: the launcher ends as quietly as the CLI (exit 1, no error line)', async (t) => {
+  const h = await busyHost();
+  t.teardown(h.cleanup);
+  const gone = (entry: string): Promise<{ code: number | null; stderr: string }> => new Promise((resolve) => {
+    const c = spawn(process.execPath, [entry, '--root', h.dir, '--json', 'nodedev-list', '--all'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    c.stdout.destroy();
+    let stderr = '';
+    c.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    c.on('close', (code) => resolve({ code, stderr }));
+  });
+  const [a, b] = await Promise.all([gone(launcherPath), gone(cliPath)]);
+  t.deepEqual(a, b);
+  t.is(a.code, 1);
+  t.notRegex(a.stderr, /cannot write|EPIPE|Error/);
 });

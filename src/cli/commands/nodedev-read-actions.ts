@@ -11,10 +11,9 @@ import type { NodeDevice } from '../../nodedev/model.js';
 import { ExitCode, VirtMdevError } from '../../util/errors.js';
 import { globals, hostRootOf, printJson, warnStoreProblems, type CommandLike } from '../context.js';
 import { orOwnProblem, warnOtherStoreProblems } from '../store-problems.js';
+import { writeStdout } from '../stdout-errors.js';
 
-export function out(s: string): void {
-  process.stdout.write(s);
-}
+export const out = writeStdout;
 
 /** nodedev-list */
 export function nodedevList(opts: { tree?: boolean; cap?: string; inactive?: boolean; all?: boolean }, cmd: CommandLike): void {
