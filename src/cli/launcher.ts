@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseFastCommand } from './fast-path.js';
-import { onStdoutError } from './stdout-errors.js';
+import { writeStdout } from './stdout-errors.js';
 
 /** What commander printed for each of these exact command lines (joined by a space), put here by the build. */
 interface QuickAnswer { out: string; err: string }
@@ -19,8 +19,7 @@ const quick = argv.length <= 1 && Object.prototype.hasOwnProperty.call(VIRT_MDEV
   ? VIRT_MDEV_QUICK_ANSWERS[argv.join(' ')] : undefined;
 const fast = quick ? undefined : parseFastCommand(argv);
 if (quick) {
-  onStdoutError();
-  if (quick.out !== '') process.stdout.write(quick.out);
+  if (quick.out !== '') writeStdout(quick.out);
   if (quick.err !== '') process.stderr.write(quick.err);
 } else if (fast) {
   // not bundled in: --help never loads it
