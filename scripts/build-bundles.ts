@@ -16,6 +16,6 @@ for (const f of files) {
   fs.mkdirSync(path.dirname(to), { recursive: true });
   fs.writeFileSync(to, f.contents);
 }
-// `bin` of package.json: npm links it, and a checkout can run it directly
-fs.chmodSync(path.join(appDir, 'virt-mdev.mjs'), 0o755);
+// `bin` of package.json (the launcher): npm links it, and a checkout can run either directly
+for (const bin of ['virt-mdev.cjs', 'virt-mdev.mjs']) fs.chmodSync(path.join(appDir, bin), 0o755);
 fs.writeFileSync(path.join(repoRoot, METAFILE), JSON.stringify(metafile, null, 1) + '\n');

@@ -3,6 +3,8 @@
 // memory and compares it with dist/app byte for byte (test/build/bundles.test.ts), so a bundle that
 // lags the sources fails `npm test`.
 import * as esbuild from 'esbuild';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export { METAFILE } from './bundle-meta.js';
 
@@ -42,9 +44,57 @@ export const SINGLE_FILE_ENTRIES = {
 /** The CLI: split, because libxml2-wasm's top-level await cannot be inlined (such a bundle never settles) */
 export const CLI_ENTRY = { 'virt-mdev': 'src/cli/main.ts' } as const;
 
-export function bundleOptions(repoRoot: string): esbuild.BuildOptions[] {
+/**
+ * The bin: a CommonJS launcher (src/cli/launcher.ts) that answers --help and --version without loading
+ * the CLI, and runs plain nodedev-list/-dumpxml command lines from a CommonJS file of their own
+ * (Node starts CommonJS faster than ES modules; these need no libxml2-wasm).
+ */
+export const LAUNCHER_ENTRY = { 'virt-mdev': 'src/cli/launcher.ts' } as const;
+export const FAST_ENTRY = { 'nodedev-read': 'src/cli/fast-run.ts' } as const;
+
+/** CommonJS has no import.meta: src/util/package-layout.ts finds the installation from this file's URL all the same */
+const IMPORT_META_URL_BANNER = "var __virtMdevImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+
+/**
+ * Node built-ins the CommonJS files load only when first used: the read-only node-device commands
+ * never call them, but the modules they import (the mdev bus's writes, locks) name them, and loading
+ * crypto alone costs a fifth of Node's start-up. Each becomes an object of getters, one per export
+ * of the built-in as this Node has it, that require it on first access.
+ */
+const LAZY_BUILTINS = ['node:child_process', 'node:crypto', 'node:fs/promises', 'node:os'];
+
+const lazyBuiltins: esbuild.Plugin = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (a) => {
+      if (!LAZY_BUILTINS.includes(a.path)) return undefined;
+      // the getters' own require() is of the built-in itself
+      return a.namespace === 'lazy-builtin' ? { path: a.path, external: true } : { path: a.path, namespace: 'lazy-builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (a) => {
+      const names = Object.keys(await import(a.path) as object).filter((n) => n !== 'default').sort();
+      return {
+        loader: 'js',
+        contents: `const load = () => require(${JSON.stringify(a.path)});\n`
+          + `for (const n of ${JSON.stringify(names)}) Object.defineProperty(exports, n, { enumerable: true, get: () => load()[n] });\n`
+          + 'Object.defineProperty(exports, "default", { enumerable: true, get: load });\n',
+      };
+    });
+  },
+};
+
+export async function bundleOptions(repoRoot: string): Promise<esbuild.BuildOptions[]> {
   const base = { ...common, absWorkingDir: repoRoot, outdir: 'dist/app' };
+  const cjs = {
+    ...base, format: 'cjs', outExtension: { '.js': '.cjs' }, splitting: false, banner: { js: IMPORT_META_URL_BANNER },
+    define: { ...DEFINE, 'import.meta.url': '__virtMdevImportMetaUrl' },
+  } satisfies esbuild.BuildOptions;
   return [
+    {
+      ...cjs, entryPoints: LAUNCHER_ENTRY,
+      define: { ...cjs.define, VIRT_MDEV_QUICK_ANSWERS: JSON.stringify(await quickAnswers(repoRoot)) },
+    },
+    { ...cjs, entryPoints: FAST_ENTRY, plugins: [lazyBuiltins] },
     { ...base, entryPoints: SINGLE_FILE_ENTRIES, splitting: false },
     {
       ...base, entryPoints: CLI_ENTRY, splitting: true, chunkNames: 'chunks/[name]-[hash]',
@@ -64,7 +114,7 @@ export async function buildBundles(repoRoot: string): Promise<{ files: BuiltFile
   const files: BuiltFile[] = [];
   const metafile: esbuild.Metafile = { inputs: {}, outputs: {} };
   const appDir = `${repoRoot}/dist/app/`;
-  for (const o of bundleOptions(repoRoot)) {
+  for (const o of await bundleOptions(repoRoot)) {
     const r = await esbuild.build({ ...o, write: false });
     for (const f of r.outputFiles) {
       if (!f.path.startsWith(appDir)) throw new Error(`bundle output outside dist/app: ${f.path}`);
@@ -75,4 +125,25 @@ export async function buildBundles(repoRoot: string): Promise<{ files: BuiltFile
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, metafile };
+}
+
+/**
+ * What the CLI prints for the command lines its launcher answers alone, asked of commander itself
+ * (tsc's build of the program, which `npm run build` makes before the bundles).
+ */
+async function quickAnswers(repoRoot: string): Promise<Record<string, { out: string; err: string }>> {
+  const { buildProgram } = await import(pathToFileURL(path.join(repoRoot, 'dist/src/cli/program.js')).href) as typeof import('../src/cli/program.js');
+  const answers: Record<string, { out: string; err: string }> = {};
+  for (const argv of [[], ['--help'], ['-h'], ['--version'], ['-V']]) {
+    const a = { out: '', err: '' };
+    const program = buildProgram().configureOutput({ writeOut: (t) => { a.out += t; }, writeErr: (t) => { a.err += t; } });
+    try {
+      program.parse(argv, { from: 'user' });
+    } catch (e) {
+      // main() exits 0 on exactly these; anything else is not an answer the launcher may give
+      if (!['commander.helpDisplayed', 'commander.version', 'commander.help'].includes((e as { code?: string }).code ?? '')) throw e;
+    }
+    answers[argv.join(' ')] = a;
+  }
+  return answers;
 }

@@ -19,7 +19,10 @@ import { bundledPackages, copyrightFile } from './deb-copyright.js';
 export const PACKAGE = 'virt-mdev';
 export const LIB_DIR = '/usr/lib/virt-mdev';
 export const NODE = '/usr/bin/node';
+/** the CLI the units run */
 export const CLI = `${LIB_DIR}/dist/app/virt-mdev.mjs`;
+/** what /usr/bin/virt-mdev runs: the launcher, which answers --help and the node-device reports faster (src/cli/launcher.ts) */
+export const LAUNCHER = `${LIB_DIR}/dist/app/virt-mdev.cjs`;
 export const HOOK_LINK = `/etc/libvirt/hooks/qemu.d/${WRAPPER_NAME}`;
 /** the hook's code; libvirt reaches it through HOOK_WRAPPER (AppArmor: see packageHookText) */
 export const HOOK_SCRIPT = `${LIB_DIR}/hooks/qemu`;
@@ -116,7 +119,7 @@ async function stageCode(repoRoot: string, stage: string, epoch: number): Promis
 
 function stageSystem(repoRoot: string, stage: string): void {
   // a wrapper, not a link to the bundle: Debian's node, whatever PATH says (the bundle's '#!/usr/bin/env node' would not)
-  put(stage, '/usr/bin/virt-mdev', `#!/bin/sh\nexec ${NODE} ${CLI} "$@"\n`, 0o755);
+  put(stage, '/usr/bin/virt-mdev', `#!/bin/sh\nexec ${NODE} ${LAUNCHER} "$@"\n`, 0o755);
   const values = { nodePath: NODE, cliPath: CLI, root: new HostRoot('/') };
   for (const f of [...AUTOSTART_FILES, ...METRICS_FILES]) {
     const text = packagedText(f.name, fillTemplate(readTemplate(f.name), values), f.where);

@@ -3,17 +3,21 @@ import type { Command } from 'commander';
 import { resolveHostRoot, type HostRoot } from '../host/root.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
+import { writeStdout } from './stdout-errors.js';
 
 export interface GlobalOptions {
   root?: string;
   json?: boolean;
 }
 
-export function globals(cmd: Command): GlobalOptions {
+/** What an action needs of its command: the global options (the launcher's fast path gives just that) */
+export type CommandLike = Pick<Command, 'optsWithGlobals'>;
+
+export function globals(cmd: CommandLike): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
 }
 
-export function hostRootOf(cmd: Command): HostRoot {
+export function hostRootOf(cmd: CommandLike): HostRoot {
   return resolveHostRoot(globals(cmd).root);
 }
 
@@ -38,7 +42,7 @@ export function rootNote(root: HostRoot): string {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  writeStdout(JSON.stringify(value, null, 2) + '\n');
 }
 
 /** An option value in seconds (fractions allowed), as milliseconds. */
@@ -51,7 +55,7 @@ export function seconds(v: string, what: string): number {
  * Store files that could not be read: one warning line each on stderr, naming the file, while the
  * command goes on with the rest (as JSON lines with --json).
  */
-export function warnStoreProblems(cmd: Command, problems: { file: string; message: string }[]): void {
+export function warnStoreProblems(cmd: CommandLike, problems: { file: string; message: string }[]): void {
   for (const p of problems) {
     process.stderr.write(globals(cmd).json
       ? JSON.stringify({ warning: 'bad-definition', file: p.file, message: p.message }) + '\n'

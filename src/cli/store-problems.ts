@@ -1,16 +1,15 @@
 // Definition-store problems for commands about one device: that device's own broken file is the
 // command's error; the others are warnings. Kept apart from context.ts, which --help loads.
-import type { Command } from 'commander';
 import type { StoreProblem } from '../definitions/types.js';
 import { parseNameArg } from '../nodedev/names.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
-import { warnStoreProblems } from './context.js';
+import { warnStoreProblems, type CommandLike } from './context.js';
 
 /**
  * For a command about one device: a store problem with that device's own definition is what the
  * command fails with (one line, returned here for that); problems with other files are warned about.
  */
-export function warnOtherStoreProblems(cmd: Command, problems: StoreProblem[], device: string): StoreProblem | undefined {
+export function warnOtherStoreProblems(cmd: CommandLike, problems: StoreProblem[], device: string): StoreProblem | undefined {
   let uuid: string | undefined;
   try {
     const q = parseNameArg(device);

@@ -66,7 +66,7 @@ export function readHostFile(root: HostRoot, file: string, max: number, opts: Ho
       const buf = Buffer.alloc(max);
       return { ok: true, data: buf.subarray(0, fs.readSync(fd, buf, 0, max, 0)), truncated: true };
     }
-    const r = readFdBounded(fd, max);
+    const r = readFdBounded(fd, max, st);
     return r.ok ? r : { ok: false, why: 'too-big' };
   } finally {
     fs.closeSync(fd);

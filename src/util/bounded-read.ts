@@ -8,9 +8,8 @@ export type BoundedRead = { ok: true; data: Buffer } | { ok: false; why: 'direct
 
 const CHUNK = 64 * 1024;
 
-/** Read an open file descriptor to its end, or stop at max + 1 bytes ('too-big'). */
-export function readFdBounded(fd: number, max: number): BoundedRead {
-  const st = fs.fstatSync(fd);
+/** Read an open file descriptor to its end, or stop at max + 1 bytes ('too-big'); `st`: its fstat when the caller has it. */
+export function readFdBounded(fd: number, max: number, st: fs.Stats = fs.fstatSync(fd)): BoundedRead {
   if (st.isDirectory()) return { ok: false, why: 'directory' };
   if (st.isFile() && st.size > max) return { ok: false, why: 'too-big' };
   // a regular file is read in one go (plus one byte to notice growth); anything else in chunks

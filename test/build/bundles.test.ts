@@ -5,7 +5,7 @@ import test from 'ava';
 import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildBundles, CLI_ENTRY, METAFILE, SINGLE_FILE_ENTRIES } from '../../scripts/bundles.js';
+import { buildBundles, CLI_ENTRY, FAST_ENTRY, LAUNCHER_ENTRY, METAFILE, SINGLE_FILE_ENTRIES } from '../../scripts/bundles.js';
 import { repoRoot } from '../helpers/cli.js';
 
 const appDir = path.join(repoRoot, 'dist/app');
@@ -24,7 +24,8 @@ test('dist/app is exactly what the sources build now (run npm run build when thi
   for (const f of files) {
     t.true(Buffer.from(f.contents).equals(fs.readFileSync(path.join(appDir, f.path))), `${f.path} is stale: run npm run build`);
   }
-  t.truthy(fs.statSync(path.join(appDir, 'virt-mdev.mjs')).mode & 0o100, 'the bin is executable');
+  t.truthy(fs.statSync(path.join(appDir, 'virt-mdev.cjs')).mode & 0o100, 'the bin is executable');
+  t.truthy(fs.statSync(path.join(appDir, 'virt-mdev.mjs')).mode & 0o100, 'the CLI the units run is executable');
 });
 
 test("the build's metafile is this build's (tests read it to see what a bundle holds)", async (t) => {
@@ -50,5 +51,15 @@ test('the CLI bundle needs no node_modules: every import outside dist/app is a N
     .flatMap(([o, out]) => out.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => `${o} → ${i.path}`));
   t.deepEqual(external, []);
   // libxml2-wasm carries its wasm inside its JavaScript: no asset to ship beside the chunks
-  t.deepEqual(filesUnder(appDir).filter((f) => !f.endsWith('.mjs')), []);
+  t.deepEqual(filesUnder(appDir).filter((f) => !f.endsWith('.mjs')).sort(), [...Object.keys(FAST_ENTRY), ...Object.keys(LAUNCHER_ENTRY)].map((n) => `${n}.cjs`).sort());
+});
+
+test('the launcher and the node-device reports are one CommonJS file each: our sources only, no XML library, no commander', async (t) => {
+  const { metafile } = await built;
+  for (const name of [...Object.keys(LAUNCHER_ENTRY), ...Object.keys(FAST_ENTRY)]) {
+    const out = metafile.outputs[`dist/app/${name}.cjs`];
+    t.truthy(out, name);
+    t.deepEqual(out!.imports.filter((i) => !(i.external && isBuiltin(i.path))), [], `${name} imports only Node built-ins`);
+    t.deepEqual(Object.keys(out!.inputs).filter((i) => !i.startsWith('src/') && !i.startsWith('lazy-builtin:') && !i.startsWith('<define:')), [], `${name} holds only src/`);
+  }
 });

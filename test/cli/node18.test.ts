@@ -1,12 +1,12 @@
 // What runs on a host (CLI, hook, autostart) runs on Debian 12's own Node.js 18, not only on the Node
-// the tests run on: the bundles in dist/app (cliPath, and hooks/qemu's dist/app/hook.mjs), as they ship. `.ci/node18` unpacks Debian's nodejs 18 into /var/cache/virt-mdev/node18 beside
+// the tests run on: the bundles in dist/app (binPath, and hooks/qemu's dist/app/hook.mjs), as they ship. `.ci/node18` unpacks Debian's nodejs 18 into /var/cache/virt-mdev/node18 beside
 // this machine's Node; VIRT_MDEV_NODE18 names another one. Without it: skipped with a note, except
 // in CI, where it fails.
 import test, { type ExecutionContext } from 'ava';
 import { execa, execaSync, type Result } from 'execa';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cliPath, repoRoot, tempDir } from '../helpers/cli.js';
+import { binPath, repoRoot, tempDir } from '../helpers/cli.js';
 import { devices, domainXml, hook, ledger, uuid } from '../hook/helpers.js';
 
 const NODE18 = process.env.VIRT_MDEV_NODE18 || '/var/cache/virt-mdev/node18/bin/node';
@@ -36,7 +36,7 @@ function haveNode18(t: ExecutionContext): boolean {
 }
 
 async function run18(args: string[], opts: { root?: string; input?: string } = {}): Promise<Result> {
-  return execa(NODE18, [cliPath, ...(opts.root ? ['--root', opts.root] : []), ...args], {
+  return execa(NODE18, [binPath, ...(opts.root ? ['--root', opts.root] : []), ...args], {
     input: opts.input, reject: false, timeout: 120_000, stripFinalNewline: false,
   });
 }

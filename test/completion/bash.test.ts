@@ -5,7 +5,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cliPath, tempDir, virtMdev } from '../helpers/cli.js';
+import { binPath, tempDir, virtMdev } from '../helpers/cli.js';
 import { simHost, type Host } from '../nodedev/helpers.js';
 import { define } from '../pools/helpers.js';
 
@@ -22,7 +22,7 @@ test.before(async () => {
   fs.writeFileSync(script, String(r.stdout));
   bin = path.join(d.dir, 'bin');
   fs.mkdirSync(bin);
-  fs.writeFileSync(path.join(bin, 'virt-mdev'), `#!/bin/sh\nexec ${q(process.execPath)} ${q(cliPath)} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'virt-mdev'), `#!/bin/sh\nexec ${q(process.execPath)} ${q(binPath)} "$@"\n`, { mode: 0o755 });
 });
 
 interface Completion { words: string[]; stderr: string }

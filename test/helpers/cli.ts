@@ -10,6 +10,8 @@ import { withBundledSources } from '../../scripts/bundle-meta.js';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** the CLI as it ships: its bundle (npm test builds it first; test/build/bundles.test.ts proves it fresh) */
 export const cliPath = path.join(repoRoot, 'dist/app/virt-mdev.mjs');
+/** package.json's bin, what an admin runs: the launcher in front of cliPath (src/cli/launcher.ts) */
+export const binPath = path.join(repoRoot, 'dist/app/virt-mdev.cjs');
 export const hookPath = path.join(repoRoot, 'hooks/qemu');
 
 export interface RunOptions {
@@ -21,9 +23,9 @@ export interface RunOptions {
   cwd?: string;
 }
 
-/** virt-mdev ARGS; never throws on a non-zero exit: assert on exitCode/stdout/stderr. */
+/** virt-mdev ARGS (through the bin); never throws on a non-zero exit: assert on exitCode/stdout/stderr. */
 export async function virtMdev(args: string[], opts: RunOptions = {}): Promise<Result> {
-  return execa(process.execPath, [cliPath, ...args], {
+  return execa(process.execPath, [binPath, ...args], {
     input: opts.input,
     env: opts.env,
     extendEnv: opts.extendEnv ?? true,

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode } from '../../src/util/errors.js';
-import { cliPath, snapshotTree, tempDir } from '../helpers/cli.js';
+import { binPath, snapshotTree, tempDir } from '../helpers/cli.js';
 import { simHost, type Host } from '../nodedev/helpers.js';
 import { define } from '../pools/helpers.js';
 
@@ -26,7 +26,7 @@ async function hostAndOutside(t: import('ava').ExecutionContext, ...profiles: st
 /** The command fails with HOST in one line naming `named`, shows nothing of SECRET and changes nothing. */
 async function refusedUnderRoot(t: import('ava').ExecutionContext, h: Host, args: string[], named: string, snapshot = true): Promise<void> {
   const before = snapshot ? snapshotTree(h.dir) : undefined;
-  const r = await execa(process.execPath, [cliPath, '--root', h.dir, ...args], { reject: false, timeout: 30_000 });
+  const r = await execa(process.execPath, [binPath, '--root', h.dir, ...args], { reject: false, timeout: 30_000 });
   t.false(r.timedOut, `${args.join(' ')} hung`);
   t.is(r.exitCode, ExitCode.HOST, `${args.join(' ')}: ${String(r.stderr)}`);
   const lines = String(r.stderr).trimEnd().split('\n');
@@ -110,7 +110,7 @@ test('mdevctl definitions that are links or FIFOs are named as broken, never rea
   fs.writeFileSync(path.join(dir, '11111111-2222-4333-8444-555555555555'), JSON.stringify({ mdev_type: 'mtty-1', start: 'manual', attrs: [] }, null, 2));
   fs.symlinkSync(path.join(outside, 'secret'), path.join(dir, '22222222-2222-4333-8444-555555555555'));
   await execa('mkfifo', [path.join(dir, '33333333-2222-4333-8444-555555555555')]);
-  const r = await execa(process.execPath, [cliPath, '--root', h.dir, 'nodedev-list', '--all'], { reject: false, timeout: 30_000 });
+  const r = await execa(process.execPath, [binPath, '--root', h.dir, 'nodedev-list', '--all'], { reject: false, timeout: 30_000 });
   t.false(r.timedOut);
   t.is(r.exitCode, 0, String(r.stderr));
   t.regex(String(r.stdout), /mdev_11111111_2222_4333_8444_555555555555_mtty/);

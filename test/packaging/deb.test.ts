@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { unitProgram } from '../../src/install/autostart-files.js';
 import { packageHookText, WRAPPER_MARK } from '../../src/install/install.js';
-import { buildDeb, CLI, HOOK_LINK, HOOK_SCRIPT, HOOK_WRAPPER, NODE } from '../../scripts/deb.js';
+import { buildDeb, CLI, HOOK_LINK, HOOK_SCRIPT, HOOK_WRAPPER, LAUNCHER, NODE } from '../../scripts/deb.js';
 import { repoRoot } from '../helpers/cli.js';
 import { devices, domainXml, HOOK_ENV, simHost, uuid } from '../hook/helpers.js';
 import { inTinyTmpfs, needTmpfs } from '../helpers/tmpfs.js';
@@ -91,7 +91,7 @@ test('the package holds the bundled code, the hook as a symlink, units, rule, lo
   t.deepEqual(wrapper.split('\n').filter((l) => l !== '' && !l.startsWith('#')), [`exec '${HOOK_SCRIPT}' "$@"`]);
   t.is(entry(b, HOOK_SCRIPT)?.mode, '-rwxr-xr-x');
   t.is(entry(b, '/usr/bin/virt-mdev')?.mode, '-rwxr-xr-x');
-  t.is(fs.readFileSync(path.join(b.tree, 'usr/bin/virt-mdev'), 'utf8'), `#!/bin/sh\nexec ${NODE} ${CLI} "$@"\n`);
+  t.is(fs.readFileSync(path.join(b.tree, 'usr/bin/virt-mdev'), 'utf8'), `#!/bin/sh\nexec ${NODE} ${LAUNCHER} "$@"\n`);
   // nothing of the shared store, no node_modules, no tsc output, everything root's
   t.deepEqual(b.entries.filter((e) => /mdevctl\.d|node_modules|\/dist\/src\/|\/etc\/systemd|\/etc\/udev/.test(e.path)).map((e) => e.path), []);
   t.deepEqual(b.entries.filter((e) => e.owner !== 'root/root').map((e) => e.path), []);
@@ -169,6 +169,7 @@ test('the man page is the --help of every command; the completion is the CLI\'s 
   t.regex(man, /^\.TH VIRT\\-MDEV 8 /m);
   const cli = path.join(b.tree, CLI.slice(1));
   const help = (await execa(process.execPath, [cli, '--help'], { cwd: b.tree })).stdout;
+  t.is((await execa(process.execPath, [path.join(b.tree, LAUNCHER.slice(1)), '--help'], { cwd: b.tree })).stdout, help, 'the launcher prints the same help');
   const commands = help.split('Commands:\n')[1].split('\n').map((l) => /^ {2}([a-z][a-z-]*)/.exec(l)?.[1]).filter((c): c is string => !!c && c !== 'help');
   t.true(commands.length > 20, 'the help lists the commands');
   for (const c of commands) t.regex(man, new RegExp(`^\\.SS virt\\\\-mdev ${c.replace(/-/g, '\\\\-')}\\b`, 'm'), `man page has ${c}`);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeSystemError } from '../../src/util/errors.js';
-import { cliPath, hookPath, tempDir, virtMdev } from '../helpers/cli.js';
+import { binPath, hookPath, tempDir, virtMdev } from '../helpers/cli.js';
 import { domainXml, HOOK_ENV, simHost } from '../hook/helpers.js';
 import { initSimHost } from '../../src/simhost/init.js';
 
@@ -55,7 +55,7 @@ test('a full disk under stdout is one line (ENOSPC), not a stack trace', async (
   await initSimHost(t0.dir, ['mtty']);
   const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const out = fs.openSync('/dev/full', 'w');
-    const c = spawn(process.execPath, [cliPath, '--root', t0.dir, 'nodedev-dumpxml', 'mtty_mtty'], { stdio: ['ignore', out, 'pipe'] });
+    const c = spawn(process.execPath, [binPath, '--root', t0.dir, 'nodedev-dumpxml', 'mtty_mtty'], { stdio: ['ignore', out, 'pipe'] });
     let stderr = '';
     c.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
     c.on('close', (code) => { fs.closeSync(out); resolve({ code, stderr }); });

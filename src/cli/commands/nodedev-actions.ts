@@ -1,66 +1,15 @@
-// The actions of nodedev-list, nodedev-dumpxml, nodedev-create and nodedev-destroy (registered in
-// ./nodedev.ts), printed as virsh prints them.
+// The actions of nodedev-create and nodedev-destroy (registered in ./nodedev.ts), printed as virsh
+// prints them; nodedev-list and nodedev-dumpxml are in ./nodedev-read-actions.ts.
 import type { Command } from 'commander';
 import { openMdevBus } from '../../mdevbus/bus.js';
-import {
-  createMdevFromRequest, definitionView, destroyNodedev, filterByCaps, filterByState, formatNodedevXml, nodedevJson,
-  nodedevTreeJson, nodedevView, parseCaps, parseMdevCreateXml, readBoundedFile, renderTree, requireHostTree, requireNodedev, sortByName,
-} from '../../nodedev/index.js';
+import { createMdevFromRequest, destroyNodedev } from '../../nodedev/create.js';
+import { requireNodedev } from '../../nodedev/lookup.js';
+import { parseMdevCreateXml, readBoundedFile } from '../../nodedev/parse.js';
+import { nodedevJson, nodedevView, requireHostTree } from '../../nodedev/view.js';
 import { ExitCode, VirtMdevError } from '../../util/errors.js';
-import { globals, hostRootOf, printJson, warnStoreProblems } from '../context.js';
+import { globals, hostRootOf, printJson } from '../context.js';
 import { orOwnProblem, warnOtherStoreProblems } from '../store-problems.js';
-
-function out(s: string): void {
-  process.stdout.write(s);
-}
-
-/** nodedev-list */
-export function nodedevList(opts: { tree?: boolean; cap?: string; inactive?: boolean; all?: boolean }, cmd: Command): void {
-  if (opts.tree && opts.cap !== undefined) {
-    throw new VirtMdevError(ExitCode.USAGE, 'usage', 'options --tree and --cap are incompatible (as in virsh): drop one of them');
-  }
-  if (opts.tree && opts.inactive) {
-    throw new VirtMdevError(ExitCode.USAGE, 'usage', 'options --tree and --inactive are incompatible (as in virsh): --tree --all shows inactive devices in the tree');
-  }
-  if (opts.inactive && opts.all) {
-    throw new VirtMdevError(ExitCode.USAGE, 'usage', 'option --all is incompatible with --inactive (as in virsh): drop one of them');
-  }
-  const caps = parseCaps(opts.cap);
-  const view = nodedevView(hostRootOf(cmd));
-  warnStoreProblems(cmd, view.problems);
-  const devices = filterByState(view.devices, opts.all ? 'all' : opts.inactive ? 'inactive' : 'active');
-  const json = globals(cmd).json === true;
-  if (opts.tree) {
-    if (json) printJson(nodedevTreeJson(devices));
-    else out(renderTree(sortByName(devices)));
-    return;
-  }
-  const list = sortByName(filterByCaps(devices, caps));
-  if (json) printJson(list.map(nodedevJson));
-  else out(list.map((d) => d.name + '\n').join(''));
-}
-
-/** nodedev-dumpxml */
-export async function nodedevDumpxml(device: string, opts: { xpath?: string; wrap?: boolean; inactive?: boolean }, cmd: Command): Promise<void> {
-  if (opts.wrap && opts.xpath === undefined) {
-    throw new VirtMdevError(ExitCode.USAGE, 'usage', 'option --wrap needs --xpath');
-  }
-  const view = nodedevView(hostRootOf(cmd));
-  const mine = warnOtherStoreProblems(cmd, view.problems, device);
-  const found = orOwnProblem(mine, () => requireNodedev(view.devices, device));
-  const node = opts.inactive ? definitionView(found) : found;
-  const xml = formatNodedevXml(node);
-  const json = globals(cmd).json === true;
-  if (opts.xpath !== undefined) {
-    const { evalXpath } = await import('../../nodedev/xpath.js');
-    const text = await evalXpath(xml, opts.xpath, opts.wrap === true);
-    if (json) printJson({ name: node.name, xpath: opts.xpath, result: text });
-    else out(text);
-    return;
-  }
-  if (json) printJson({ ...nodedevJson(node), xml });
-  else out(xml);
-}
+import { out } from './nodedev-read-actions.js';
 
 /** nodedev-create */
 export async function nodedevCreate(file: string, _opts: unknown, cmd: Command): Promise<void> {

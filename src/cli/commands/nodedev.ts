@@ -1,11 +1,14 @@
 // nodedev-list, nodedev-dumpxml, nodedev-create, nodedev-destroy: `virsh nodedev-*` for mdevs,
 // against the host root (real sysfs or a simulated host), with the defined devices of mdevctl's store
 // merged in as libvirt shows them. Output matches virsh; --json is for scripts. The actions are in
-// ./nodedev-actions.ts, imported only when one of these commands runs.
+// ./nodedev-read-actions.ts, ./nodedev-dumpxml-action.ts and ./nodedev-actions.ts, imported only when
+// one of these commands runs.
 import type { Command } from 'commander';
 import { lazyAction } from '../context.js';
 
 const actions = (): Promise<typeof import('./nodedev-actions.js')> => import('./nodedev-actions.js');
+const listAction = (): Promise<typeof import('./nodedev-read-actions.js')> => import('./nodedev-read-actions.js');
+const dumpxmlAction = (): Promise<typeof import('./nodedev-dumpxml-action.js')> => import('./nodedev-dumpxml-action.js');
 
 export function registerNodedev(program: Command): void {
   program
@@ -15,7 +18,7 @@ export function registerNodedev(program: Command): void {
     .option('--cap <caps>', 'only devices with these capabilities (comma-separated): mdev_types, mdev, pci, css, ap_matrix, system')
     .option('--inactive', 'only defined devices that do not exist now')
     .option('--all', 'active and inactive devices')
-    .action(lazyAction(actions, 'nodedevList'));
+    .action(lazyAction(listAction, 'nodedevList'));
 
   program
     .command('nodedev-dumpxml')
@@ -24,7 +27,7 @@ export function registerNodedev(program: Command): void {
     .option('--xpath <expression>', 'print only what the XPath expression selects')
     .option('--wrap', 'with --xpath: wrap the results in a <nodes> element')
     .option('--inactive', "a defined device as its definition describes it (type, attributes), as later libvirt's flag")
-    .action(lazyAction(actions, 'nodedevDumpxml'));
+    .action(lazyAction(dumpxmlAction, 'nodedevDumpxml'));
 
   program
     .command('nodedev-create')
