@@ -1,14 +1,87 @@
 // The one place that loads libxml2-wasm. It is heavy (a wasm module), so it is imported lazily
 // by the commands that validate, never by the hook's hot path.
+//
+// libxml2-wasm keeps its wasm instance private; the compiled-schema cache (schema-cache.ts) needs its
+// linear memory, so the load watches WebAssembly.instantiate for the one instance it creates.
+import { createHash } from 'node:crypto';
+import * as v8 from 'node:v8';
 import type * as Libxml from 'libxml2-wasm';
 
 export type LibxmlModule = typeof Libxml;
 
-let loaded: Promise<LibxmlModule> | undefined;
+/** What the schema cache needs of libxml2-wasm's wasm instance. */
+export interface LibxmlInstance {
+  memory: WebAssembly.Memory;
+  malloc: (size: number) => number;
+  free: (ptr: number) => void;
+  /** sha256 of the wasm module's bytes: which libxml2 build lays out the memory */
+  wasmSha256: string;
+  table: WebAssembly.Table;
+  /** function-table length after libxml2-wasm's own set-up (its callbacks' table slots) */
+  tableLength: number;
+  /** a copy of the low memory right after set-up: data, stack and the allocator's state */
+  fresh: Uint8Array;
+}
 
-export function loadLibxml(): Promise<LibxmlModule> {
-  loaded ??= import('libxml2-wasm');
+/** memory copied at load: libxml2's data, stack and initial heap lie well inside it */
+export const FRESH_BYTES = 1024 * 1024;
+
+let loaded: Promise<LibxmlModule> | undefined;
+let instance: LibxmlInstance | undefined;
+
+export interface LoadOptions {
+  /**
+   * Run the wasm on V8's baseline compiler only. A short run (a few files) otherwise starts
+   * optimising compiles of libxml2's hot functions in the background that it never profits from, and
+   * the process's exit waits for them: on two cores that is most of a one-file run. Takes effect only
+   * on the load that compiles the module.
+   */
+  baselineOnly?: boolean;
+}
+
+export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
+  if (loaded) return loaded;
+  if (o.baselineOnly) v8.setFlagsFromString('--liftoff-only');
+  const instantiate = WebAssembly.instantiate;
+  const watch = async (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
+    const r = await (instantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
+    if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) watched(source, r);
+    return r;
+  };
+  WebAssembly.instantiate = watch as typeof WebAssembly.instantiate;
+  loaded = import('libxml2-wasm').then((lx) => {
+    // libxml2-wasm has finished its set-up once its module has evaluated: the memory is fresh now
+    if (instance) {
+      instance.fresh = new Uint8Array(instance.memory.buffer, 0, Math.min(FRESH_BYTES, instance.memory.buffer.byteLength)).slice();
+      instance.tableLength = instance.table.length;
+    }
+    return lx;
+  }).finally(() => {
+    if (WebAssembly.instantiate === watch) WebAssembly.instantiate = instantiate;
+  });
   return loaded;
+}
+
+function watched(source: ArrayBuffer | ArrayBufferView, r: unknown): void {
+  const inst = (r as { instance?: WebAssembly.Instance }).instance;
+  const e = inst?.exports;
+  if (instance || !e || !(e.memory instanceof WebAssembly.Memory) || typeof e.xmlRelaxNGParse !== 'function'
+    || typeof e.malloc !== 'function' || typeof e.free !== 'function' || !(e.__indirect_function_table instanceof WebAssembly.Table)) return;
+  const bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
+  instance = {
+    table: e.__indirect_function_table,
+    memory: e.memory,
+    malloc: e.malloc as (size: number) => number,
+    free: e.free as (ptr: number) => void,
+    wasmSha256: createHash('sha256').update(bytes).digest('hex'),
+    tableLength: 0,
+    fresh: new Uint8Array(0),
+  };
+}
+
+/** libxml2-wasm's wasm instance, when this process's load saw it being created. */
+export function libxmlInstance(): LibxmlInstance | undefined {
+  return instance && instance.fresh.length > 0 ? instance : undefined;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface RunOptions {
    * wasm costs tens of milliseconds, a third of a one-file run, for memory the exit frees anyway.
    */
   freeSchemas?: boolean;
+  /** use and fill the compiled-schema cache (src/schemas/schema-cache.ts) */
+  schemaCache?: boolean;
 }
 
 export async function validateInputs(lx: LibxmlModule, inputs: string[], opts: ValidateOptions,
@@ -25,6 +27,7 @@ export async function validateInputs(lx: LibxmlModule, inputs: string[], opts: V
   }
   const validator = new Validator(lx, opts);
   try {
+    validator.warmUp({ cache: o.schemaCache });
     return await validateAll(validator, inputs, onResult, hostNotes);
   } finally {
     if (o.freeSchemas !== false) validator.dispose();
@@ -34,7 +37,6 @@ export async function validateInputs(lx: LibxmlModule, inputs: string[], opts: V
 async function validateAll(validator: Validator, inputs: string[], onResult: (r: FileResult) => void,
   hostNotes: HostNotes | undefined): Promise<{ results: FileResult[]; exitCode: ExitCodeValue }> {
   const results: FileResult[] = [];
-  validator.warmUp();
   for (const input of inputs) {
     const name = input === '-' ? STDIN_NAME : input;
     const read: ReadResult = input === '-' ? await readBoundedStdin() : readBoundedFile(input);

@@ -4,6 +4,12 @@ import { Command, Option } from 'commander';
 import { ExitCode } from '../../util/errors.js';
 import { globals, hostRootOf } from '../context.js';
 
+/**
+ * Up to this many files, libxml2's wasm stays on V8's baseline compiler: optimising it pays off only
+ * over many documents (measured: see loadLibxml's baselineOnly).
+ */
+const BASELINE_ONLY_UP_TO = 50;
+
 interface ValidateCliOptions {
   format?: 'text' | 'json' | 'junit';
   libvirt?: boolean;
@@ -39,7 +45,7 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`)
         import('../../validate/run.js'),
         import('../../validate/report.js'),
       ]);
-      const lx = await loadLibxml();
+      const lx = await loadLibxml({ baselineOnly: files.length <= BASELINE_ONLY_UP_TO });
       const quiet = opts.quiet ?? false;
       const hostNotes = g.root !== undefined || (process.env.VIRT_MDEV_ROOT ?? '') !== ''
         ? (await import('../../transform/host-notes.js')).domainHostNotes(hostRootOf(cmd)) : undefined;
@@ -49,7 +55,7 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`)
           const lines = report.textLines(r, quiet);
           if (lines.length) process.stdout.write(lines.join('\n') + '\n');
         }
-      }, hostNotes, { freeSchemas: false });
+      }, hostNotes, { freeSchemas: false, schemaCache: true });
       if (format === 'json') process.stdout.write(JSON.stringify(report.jsonReport(results), null, 2) + '\n');
       else if (format === 'junit') process.stdout.write(report.junitReport(results));
       else if (!quiet && results.length > 1) {
