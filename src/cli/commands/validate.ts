@@ -55,7 +55,7 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`)
           const lines = report.textLines(r, quiet);
           if (lines.length) process.stdout.write(lines.join('\n') + '\n');
         }
-      }, hostNotes, { freeSchemas: false, schemaCache: true });
+      }, hostNotes, { freeSchemas: false, schemaCache: true, parallel: true });
       if (format === 'json') process.stdout.write(JSON.stringify(report.jsonReport(results), null, 2) + '\n');
       else if (format === 'junit') process.stdout.write(report.junitReport(results));
       else if (!quiet && results.length > 1) {
