@@ -40,12 +40,12 @@ Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`)
       // commander sets libvirt=true by default once --no-libvirt is declared; only an explicit flag counts
       const src = cmd.getOptionValueSource('libvirt');
       const libvirt = src === 'cli' ? opts.libvirt : undefined;
-      const [{ loadLibxml }, { validateInputs }, report] = await Promise.all([
-        import('../../schemas/libxml.js'),
+      // libxml2-wasm's load waits on file reads and on the wasm compile: the rest loads meanwhile
+      const [lx, { validateInputs }, report] = await Promise.all([
+        import('../../schemas/libxml.js').then((m) => m.loadLibxml({ baselineOnly: files.length <= BASELINE_ONLY_UP_TO })),
         import('../../validate/run.js'),
         import('../../validate/report.js'),
       ]);
-      const lx = await loadLibxml({ baselineOnly: files.length <= BASELINE_ONLY_UP_TO });
       const quiet = opts.quiet ?? false;
       const hostNotes = g.root !== undefined || (process.env.VIRT_MDEV_ROOT ?? '') !== ''
         ? (await import('../../transform/host-notes.js')).domainHostNotes(hostRootOf(cmd)) : undefined;
