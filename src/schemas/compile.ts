@@ -149,6 +149,12 @@ export class SchemaSet implements Disposable {
     return [...this.compiled.values()];
   }
 
+  /** Whether this libxml2-wasm has the internals adopt() and validatorAddress() rely on. */
+  canAdopt(): boolean {
+    return typeof (this.lx.RelaxNGValidator as unknown as Partial<ValidatorAt>).getInstance === 'function'
+      && this.all().every((c) => Number.isInteger(validatorAddress(c.validator)));
+  }
+
   /** Takes a schema compiled in another process and restored into this one's memory (schema-cache.ts). */
   adopt(schemaPath: string, ptr: number, sources: SchemaSource[]): void {
     if (this.disposed) throw new Error('SchemaSet used after dispose');

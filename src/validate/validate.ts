@@ -118,7 +118,7 @@ export class Validator implements Disposable {
   private warmUpFromCache(): void {
     const inst = libxmlInstance();
     // an image is only true of a libxml2 nothing else in this process has used yet
-    if (!inst || !untouched(inst)) return;
+    if (!inst || !untouched(inst) || !this.schemas.canAdopt()) return;
     const plan = this.schemaPlan();
     const cached = loadCachedSchemas(inst, plan);
     if (cached) {
@@ -134,7 +134,7 @@ export class Validator implements Disposable {
         complete = false;
       }
     }
-    if (!complete || !this.schemas.releaseProvider()) return;
+    if (!complete || !this.schemas.canAdopt() || !this.schemas.releaseProvider()) return;
     saveCachedSchemas(inst, this.schemas.all().map((c) => ({ path: c.path, ptr: validatorAddress(c.validator), sources: c.sources })));
   }
 
