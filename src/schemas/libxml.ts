@@ -11,6 +11,7 @@ export type LibxmlModule = typeof Libxml;
 
 /** What the schema cache needs of libxml2-wasm's wasm instance. */
 export interface LibxmlInstance {
+  module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   malloc: (size: number) => number;
   free: (ptr: number) => void;
@@ -37,6 +38,11 @@ export interface LoadOptions {
    * on the load that compiles the module.
    */
   baselineOnly?: boolean;
+  /**
+   * The module another thread compiled (a worker of parallel.ts): instantiated instead of compiling
+   * libxml2-wasm's bytes again when they are the same, so the threads share V8's compiled code.
+   */
+  compiled?: { module: WebAssembly.Module; wasmSha256: string };
 }
 
 export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
@@ -44,8 +50,13 @@ export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
   if (o.baselineOnly) v8.setFlagsFromString('--liftoff-only');
   const instantiate = WebAssembly.instantiate;
   const watch = async (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
-    const r = await (instantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
-    if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer) watched(source, r);
+    const bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+      : source instanceof ArrayBuffer ? new Uint8Array(source) : undefined;
+    const sha256 = bytes && createHash('sha256').update(bytes).digest('hex');
+    const r = o.compiled && sha256 === o.compiled.wasmSha256
+      ? { module: o.compiled.module, instance: await WebAssembly.instantiate(o.compiled.module, imports) }
+      : await (instantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
+    if (sha256) watched(sha256, r);
     return r;
   };
   WebAssembly.instantiate = watch as typeof WebAssembly.instantiate;
@@ -62,18 +73,18 @@ export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
   return loaded;
 }
 
-function watched(source: ArrayBuffer | ArrayBufferView, r: unknown): void {
-  const inst = (r as { instance?: WebAssembly.Instance }).instance;
+function watched(wasmSha256: string, r: unknown): void {
+  const { instance: inst, module } = r as { instance?: WebAssembly.Instance; module?: WebAssembly.Module };
   const e = inst?.exports;
-  if (instance || !e || !(e.memory instanceof WebAssembly.Memory) || typeof e.xmlRelaxNGParse !== 'function'
+  if (instance || !e || !(module instanceof WebAssembly.Module) || !(e.memory instanceof WebAssembly.Memory) || typeof e.xmlRelaxNGParse !== 'function'
     || typeof e.malloc !== 'function' || typeof e.free !== 'function' || !(e.__indirect_function_table instanceof WebAssembly.Table)) return;
-  const bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
   instance = {
+    module,
     table: e.__indirect_function_table,
     memory: e.memory,
     malloc: e.malloc as (size: number) => number,
     free: e.free as (ptr: number) => void,
-    wasmSha256: createHash('sha256').update(bytes).digest('hex'),
+    wasmSha256,
     tableLength: 0,
     fresh: new Uint8Array(0),
   };

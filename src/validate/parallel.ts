@@ -8,7 +8,7 @@
 // carries WORKER_MARK, it serves instead of being a library.
 import * as os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { loadLibxml } from '../schemas/libxml.js';
+import { libxmlInstance, loadLibxml } from '../schemas/libxml.js';
 import { fileResult } from './input-result.js';
 import { Validator, type FileResult, type ValidateOptions } from './validate.js';
 
@@ -27,6 +27,8 @@ export interface ParallelOptions {
 
 interface WorkerInit extends ParallelOptions {
   mark: typeof WORKER_MARK;
+  /** this thread's compiled libxml2 module, shared rather than compiled again */
+  wasm?: { module: WebAssembly.Module; wasmSha256: string };
   inputs: string[];
   /** Int32 [0]: the next input to take */
   next: SharedArrayBuffer;
@@ -43,7 +45,9 @@ export async function validateInParallel(validator: Validator, inputs: string[],
   const results: Array<FileResult | undefined> = new Array<FileResult | undefined>(inputs.length);
   const next = new SharedArrayBuffer(4);
   const counter = new Int32Array(next);
-  const running = startWorkers(Math.min(cores() - 1, MAX_WORKERS), { ...p, mark: WORKER_MARK, inputs, next }, results);
+  const inst = libxmlInstance();
+  const wasm = inst ? { module: inst.module, wasmSha256: inst.wasmSha256 } : undefined;
+  const running = startWorkers(Math.min(cores() - 1, MAX_WORKERS), { ...p, mark: WORKER_MARK, inputs, next, wasm }, results);
   let reported = 0;
   const report = (): void => {
     while (reported < inputs.length && results[reported]) onResult(results[reported++]!);
@@ -85,7 +89,7 @@ function startWorkers(count: number, init: WorkerInit, results: Array<FileResult
 }
 
 async function serve(init: WorkerInit): Promise<void> {
-  const lx = await loadLibxml();
+  const lx = await loadLibxml({ compiled: init.wasm });
   const validator = new Validator(lx, init.opts);
   validator.warmUp({ cache: init.schemaCache });
   const counter = new Int32Array(init.next);
