@@ -52,17 +52,23 @@ export async function validateInParallel(validator: Validator, inputs: string[],
   const report = (): void => {
     while (reported < inputs.length && results[reported]) onResult(results[reported++]!);
   };
-  for (let done = 1; ; done++) {
-    const i = Atomics.add(counter, 0, 1);
-    if (i >= inputs.length) break;
-    results[i] = fileResult(validator, inputs[i]!);
+  try {
+    for (let done = 1; ; done++) {
+      const i = Atomics.add(counter, 0, 1);
+      if (i >= inputs.length) break;
+      results[i] = fileResult(validator, inputs[i]!);
+      report();
+      if (done % YIELD_EVERY === 0 && running.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(running);
+    // what a failed worker took and did not finish
+    for (let i = 0; i < inputs.length; i++) results[i] ??= fileResult(validator, inputs[i]!);
     report();
-    if (done % YIELD_EVERY === 0 && running.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  } catch (e) {
+    // the run ends with this error: the workers take no more files, so the process need not wait for them
+    Atomics.store(counter, 0, inputs.length);
+    throw e;
   }
-  await Promise.all(running);
-  // what a failed worker took and did not finish
-  for (let i = 0; i < inputs.length; i++) results[i] ??= fileResult(validator, inputs[i]!);
-  report();
   return results as FileResult[];
 }
 
