@@ -2,6 +2,11 @@
 // for domain.rng (about 150 ms) once. Schema files may <include>/<externalRef> siblings; libxml2 in
 // wasm has no file access of its own, so an input provider serves exactly the .rng files under the
 // directories registered here and nothing else (no network, no arbitrary paths).
+//
+// Every byte libxml2 compiles is hashed on the way in (the schema file and each file it includes),
+// so the compiled-schema cache (schema-cache.ts) can tell later whether a cached schema still is what
+// the files on disk say.
+import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,25 +34,44 @@ function allowedPath(name: string): string | undefined {
   return undefined;
 }
 
+/** A file a compiled schema was made from, by the hash of the bytes libxml2 read. */
+export interface SchemaSource {
+  path: string;
+  sha256: string;
+}
+
+/** the files being read for the compile under way: fd → path and hash so far */
+const reading = new Map<number, { path: string; hash: Hash }>();
+/** what the compile under way has read in full */
+let readSources: SchemaSource[] = [];
+
 const rngProvider: Libxml.XmlInputProvider = {
   match: (name) => allowedPath(name) !== undefined,
   open: (name) => {
     const p = allowedPath(name);
     if (p === undefined) return undefined;
     try {
-      return fs.openSync(p, 'r');
+      const fd = fs.openSync(p, 'r');
+      reading.set(fd, { path: p, hash: createHash('sha256') });
+      return fd;
     } catch {
       return undefined;
     }
   },
   read: (fd, buf) => {
     try {
-      return fs.readSync(fd, buf, 0, buf.byteLength, null);
+      const n = fs.readSync(fd, buf, 0, buf.byteLength, null);
+      reading.get(fd)?.hash.update(buf.subarray(0, n));
+      return n;
     } catch {
+      reading.delete(fd);
       return -1;
     }
   },
   close: (fd) => {
+    const r = reading.get(fd);
+    reading.delete(fd);
+    if (r) readSources.push({ path: r.path, sha256: r.hash.digest('hex') });
     try {
       fs.closeSync(fd);
     } catch {
@@ -61,6 +85,17 @@ export interface CompiledSchema {
   /** absolute path of the schema file */
   path: string;
   validator: Libxml.RelaxNGValidator;
+  /** the schema file and every file it includes, as compiled */
+  sources: SchemaSource[];
+}
+
+/** libxml2-wasm's wrapper for a compiled schema at a known address (its public API has no such call) */
+type ValidatorAt = { getInstance(ptr: number): Libxml.RelaxNGValidator };
+/** libxml2-wasm's wrappers keep the libxml2 pointer here */
+type WithPtr = { _ptr: number };
+
+export function validatorAddress(v: Libxml.RelaxNGValidator): number {
+  return (v as unknown as WithPtr)._ptr;
 }
 
 export class SchemaSet implements Disposable {
@@ -89,10 +124,12 @@ export class SchemaSet implements Disposable {
     }
     const { XmlDocument, RelaxNGValidator } = this.lx;
     let doc: Libxml.XmlDocument | undefined;
+    readSources = [];
     try {
       doc = XmlDocument.fromBuffer(text, { url: abs, option: SAFE_PARSE_OPTIONS });
       const validator = RelaxNGValidator.fromDoc(doc);
-      const entry = { path: abs, validator };
+      const sources = [{ path: abs, sha256: createHash('sha256').update(text).digest('hex') }, ...readSources];
+      const entry = { path: abs, validator, sources };
       this.compiled.set(abs, entry);
       return entry;
     } catch (e) {
@@ -105,6 +142,40 @@ export class SchemaSet implements Disposable {
       // the compiled validator no longer needs the schema's tree
       doc?.dispose();
     }
+  }
+
+  /** Every schema compiled so far. */
+  all(): CompiledSchema[] {
+    return [...this.compiled.values()];
+  }
+
+  /** Whether this libxml2-wasm has the internals adopt() and validatorAddress() rely on. */
+  canAdopt(): boolean {
+    return typeof (this.lx.RelaxNGValidator as unknown as Partial<ValidatorAt>).getInstance === 'function'
+      && this.all().every((c) => Number.isInteger(validatorAddress(c.validator)));
+  }
+
+  /** Takes a schema compiled in another process and restored into this one's memory (schema-cache.ts). */
+  adopt(schemaPath: string, ptr: number, sources: SchemaSource[]): void {
+    if (this.disposed) throw new Error('SchemaSet used after dispose');
+    const abs = path.resolve(schemaPath);
+    const validator = (this.lx.RelaxNGValidator as unknown as ValidatorAt).getInstance(ptr);
+    this.compiled.set(abs, { path: abs, validator, sources });
+  }
+
+  /**
+   * Unregisters the input provider, as a memory image must be taken: libxml2 would otherwise keep
+   * function-table slots of this process's callbacks, which another process does not have. false
+   * when another SchemaSet still uses it. The next compile registers it again.
+   */
+  releaseProvider(): boolean {
+    if (!this.providerRegistered) return providerUsers === 0;
+    if (providerUsers !== 1) return false;
+    this.lx.xmlCleanupInputProvider();
+    allowedRoots.clear();
+    providerUsers = 0;
+    this.providerRegistered = false;
+    return true;
   }
 
   private allowDir(dir: string): void {

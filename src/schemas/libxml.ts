@@ -1,14 +1,98 @@
 // The one place that loads libxml2-wasm. It is heavy (a wasm module), so it is imported lazily
 // by the commands that validate, never by the hook's hot path.
+//
+// libxml2-wasm keeps its wasm instance private; the compiled-schema cache (schema-cache.ts) needs its
+// linear memory, so the load watches WebAssembly.instantiate for the one instance it creates.
+import { createHash } from 'node:crypto';
+import * as v8 from 'node:v8';
 import type * as Libxml from 'libxml2-wasm';
 
 export type LibxmlModule = typeof Libxml;
 
-let loaded: Promise<LibxmlModule> | undefined;
+/** What the schema cache needs of libxml2-wasm's wasm instance. */
+export interface LibxmlInstance {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  malloc: (size: number) => number;
+  free: (ptr: number) => void;
+  /** sha256 of the wasm module's bytes: which libxml2 build lays out the memory */
+  wasmSha256: string;
+  table: WebAssembly.Table;
+  /** function-table length after libxml2-wasm's own set-up (its callbacks' table slots) */
+  tableLength: number;
+  /** a copy of the low memory right after set-up: data, stack and the allocator's state */
+  fresh: Uint8Array;
+}
 
-export function loadLibxml(): Promise<LibxmlModule> {
-  loaded ??= import('libxml2-wasm');
+/** memory copied at load: libxml2's data, stack and initial heap lie well inside it */
+export const FRESH_BYTES = 1024 * 1024;
+
+let loaded: Promise<LibxmlModule> | undefined;
+let instance: LibxmlInstance | undefined;
+
+export interface LoadOptions {
+  /**
+   * Run the wasm on V8's baseline compiler only. A short run (a few files) otherwise starts
+   * optimising compiles of libxml2's hot functions in the background that it never profits from, and
+   * the process's exit waits for them: on two cores that is most of a one-file run. Takes effect only
+   * on the load that compiles the module.
+   */
+  baselineOnly?: boolean;
+  /**
+   * The module another thread compiled (a worker of parallel.ts): instantiated instead of compiling
+   * libxml2-wasm's bytes again when they are the same, so the threads share V8's compiled code.
+   */
+  compiled?: { module: WebAssembly.Module; wasmSha256: string };
+}
+
+export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
+  if (loaded) return loaded;
+  if (o.baselineOnly) v8.setFlagsFromString('--liftoff-only');
+  const instantiate = WebAssembly.instantiate;
+  const watch = async (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
+    const bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+      : source instanceof ArrayBuffer ? new Uint8Array(source) : undefined;
+    const sha256 = bytes && createHash('sha256').update(bytes).digest('hex');
+    const r = o.compiled && sha256 === o.compiled.wasmSha256
+      ? { module: o.compiled.module, instance: await WebAssembly.instantiate(o.compiled.module, imports) }
+      : await (instantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
+    if (sha256) watched(sha256, r);
+    return r;
+  };
+  WebAssembly.instantiate = watch as typeof WebAssembly.instantiate;
+  loaded = import('libxml2-wasm').then((lx) => {
+    // libxml2-wasm has finished its set-up once its module has evaluated: the memory is fresh now
+    if (instance) {
+      instance.fresh = new Uint8Array(instance.memory.buffer, 0, Math.min(FRESH_BYTES, instance.memory.buffer.byteLength)).slice();
+      instance.tableLength = instance.table.length;
+    }
+    return lx;
+  }).finally(() => {
+    if (WebAssembly.instantiate === watch) WebAssembly.instantiate = instantiate;
+  });
   return loaded;
+}
+
+function watched(wasmSha256: string, r: unknown): void {
+  const { instance: inst, module } = r as { instance?: WebAssembly.Instance; module?: WebAssembly.Module };
+  const e = inst?.exports;
+  if (instance || !e || !(module instanceof WebAssembly.Module) || !(e.memory instanceof WebAssembly.Memory) || typeof e.xmlRelaxNGParse !== 'function'
+    || typeof e.malloc !== 'function' || typeof e.free !== 'function' || !(e.__indirect_function_table instanceof WebAssembly.Table)) return;
+  instance = {
+    module,
+    table: e.__indirect_function_table,
+    memory: e.memory,
+    malloc: e.malloc as (size: number) => number,
+    free: e.free as (ptr: number) => void,
+    wasmSha256,
+    tableLength: 0,
+    fresh: new Uint8Array(0),
+  };
+}
+
+/** libxml2-wasm's wasm instance, when this process's load saw it being created. */
+export function libxmlInstance(): LibxmlInstance | undefined {
+  return instance && instance.fresh.length > 0 ? instance : undefined;
 }
 
 /**

@@ -3,12 +3,13 @@
 import { ExitCode, VirtMdevError, type ExitCodeValue } from '../util/errors.js';
 import type { LibxmlModule } from '../schemas/libxml.js';
 import { readBoundedFile, readBoundedStdin, type ReadResult } from './input.js';
+import { resultOf, type HostNotes } from './input-result.js';
+import { PARALLEL_FROM, validateInParallel, type ParallelOptions } from './parallel.js';
 import { Validator, type FileResult, type ValidateOptions } from './validate.js';
 
 export const STDIN_NAME = '<stdin>';
 
-/** Notes about a document against a host (validate with a host root); never changes the verdict. */
-export type HostNotes = (file: string, data: Buffer) => string[];
+export type { HostNotes };
 
 export interface RunOptions {
   /**
@@ -16,6 +17,10 @@ export interface RunOptions {
    * wasm costs tens of milliseconds, a third of a one-file run, for memory the exit frees anyway.
    */
   freeSchemas?: boolean;
+  /** use and fill the compiled-schema cache (src/schemas/schema-cache.ts) */
+  schemaCache?: boolean;
+  /** many files: validate on more than one core (parallel.ts) */
+  parallel?: boolean;
 }
 
 export async function validateInputs(lx: LibxmlModule, inputs: string[], opts: ValidateOptions,
@@ -25,30 +30,27 @@ export async function validateInputs(lx: LibxmlModule, inputs: string[], opts: V
   }
   const validator = new Validator(lx, opts);
   try {
-    return await validateAll(validator, inputs, onResult, hostNotes);
+    validator.warmUp({ cache: o.schemaCache });
+    return await validateAll(validator, inputs, onResult, hostNotes,
+      o.parallel ? { opts, schemaCache: o.schemaCache ?? false } : undefined);
   } finally {
     if (o.freeSchemas !== false) validator.dispose();
   }
 }
 
 async function validateAll(validator: Validator, inputs: string[], onResult: (r: FileResult) => void,
-  hostNotes: HostNotes | undefined): Promise<{ results: FileResult[]; exitCode: ExitCodeValue }> {
-  const results: FileResult[] = [];
-  validator.warmUp();
-  for (const input of inputs) {
-    const name = input === '-' ? STDIN_NAME : input;
-    const read: ReadResult = input === '-' ? await readBoundedStdin() : readBoundedFile(input);
-    let r: FileResult;
-    if (read.ok) {
-      r = validator.validate(name, read.data);
-      if (hostNotes && r.status !== 'error') r.notes.push(...hostNotes(name, read.data));
-    } else if (read.tooBig) {
-      r = { file: name, status: 'invalid', findings: [{ line: 1, col: 1, source: 'xml', message: read.message }], notes: [], schemas: [], libvirt: 'not-run', ms: 0 };
-    } else {
-      r = { file: name, status: 'error', findings: [], notes: [], schemas: [], libvirt: 'not-run', ioError: read.message, ms: 0 };
+  hostNotes: HostNotes | undefined, parallel: ParallelOptions | undefined): Promise<{ results: FileResult[]; exitCode: ExitCodeValue }> {
+  let results: FileResult[] = [];
+  if (parallel && !hostNotes && !inputs.includes('-') && inputs.length >= PARALLEL_FROM) {
+    results = await validateInParallel(validator, inputs, onResult, parallel);
+  } else {
+    for (const input of inputs) {
+      const name = input === '-' ? STDIN_NAME : input;
+      const read: ReadResult = input === '-' ? await readBoundedStdin() : readBoundedFile(input);
+      const r = resultOf(validator, name, read, hostNotes);
+      results.push(r);
+      onResult(r);
     }
-    results.push(r);
-    onResult(r);
   }
   const exitCode = results.some((r) => r.status === 'error') ? ExitCode.USAGE
     : results.some((r) => r.status === 'invalid') ? ExitCode.FAILURE : ExitCode.OK;

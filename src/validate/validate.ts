@@ -15,8 +15,10 @@ import * as path from 'node:path';
 import type * as Libxml from 'libxml2-wasm';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
-import { SchemaSet } from '../schemas/compile.js';
-import { SAFE_PARSE_OPTIONS, type LibxmlModule } from '../schemas/libxml.js';
+import { SchemaSet, validatorAddress } from '../schemas/compile.js';
+import { SAFE_PARSE_OPTIONS, libxmlInstance, type LibxmlModule } from '../schemas/libxml.js';
+import { untouched } from '../schemas/memory-image.js';
+import { loadCachedSchemas, saveCachedSchemas } from '../schemas/schema-cache.js';
 import { DEFAULT_LIBVIRT_SCHEMAS, LIBVIRT_SCHEMA, OUR_SCHEMA, fileExists, ourSchemaPath } from '../schemas/locate.js';
 import { explainDomain, isAuthoringHostdev } from './explain.js';
 import { explainPool } from './explain-pool.js';
@@ -93,9 +95,47 @@ export class Validator implements Disposable {
     return this.libvirtMode !== false && fileExists(path.join(this.libvirtDir, LIBVIRT_SCHEMA[kind]));
   }
 
-  /** Compile what every domain document needs before the first file, so a broken schema is a usage error up front. */
-  warmUp(): void {
+  /**
+   * Compile what every domain document needs before the first file, so a broken schema is a usage
+   * error up front. With `cache`, first try the compiled-schema cache (src/schemas/schema-cache.ts);
+   * on a miss, compile every schema this validator may apply and save them for the next run.
+   */
+  warmUp(o: { cache?: boolean } = {}): void {
+    if (o.cache) this.warmUpFromCache();
     this.schemas.get(ourSchemaPath(OUR_SCHEMA.domain));
+  }
+
+  /** Every schema this validator may apply, in its mode: what a cache entry holds. */
+  private schemaPlan(): string[] {
+    const plan = [ourSchemaPath(OUR_SCHEMA.domain), ourSchemaPath(OUR_SCHEMA.pool)];
+    if (fileExists(ourSchemaPath(OUR_SCHEMA.nodedev))) plan.push(ourSchemaPath(OUR_SCHEMA.nodedev));
+    for (const kind of ['domain', 'nodedev'] as const) {
+      if (this.libvirtAvailable(kind)) plan.push(path.join(this.libvirtDir, LIBVIRT_SCHEMA[kind]));
+    }
+    return plan;
+  }
+
+  private warmUpFromCache(): void {
+    const inst = libxmlInstance();
+    // an image is only true of a libxml2 nothing else in this process has used yet
+    if (!inst || !untouched(inst) || !this.schemas.canAdopt()) return;
+    const plan = this.schemaPlan();
+    const cached = loadCachedSchemas(inst, plan);
+    if (cached) {
+      for (const c of cached) this.schemas.adopt(c.path, c.ptr, c.sources);
+      return;
+    }
+    let complete = true;
+    for (const p of plan) {
+      try {
+        this.schemas.get(p);
+      } catch {
+        // reported when a document needs it, as without a cache; an incomplete set is not saved
+        complete = false;
+      }
+    }
+    if (!complete || !this.schemas.canAdopt() || !this.schemas.releaseProvider()) return;
+    saveCachedSchemas(inst, this.schemas.all().map((c) => ({ path: c.path, ptr: validatorAddress(c.validator), sources: c.sources })));
   }
 
   validate(file: string, data: Buffer): FileResult {

@@ -1,0 +1,182 @@
+// The compiled-schema cache. Compiling libxml2's RelaxNG form of libvirt's domain.rng costs most of a
+// one-file `validate`, and libxml2-wasm cannot save a compiled schema. So a run that compiles its
+// schemas saves libxml2's whole memory right after (memory-image.ts), and a later run with the same
+// libxml2 build and the same schema files restores it instead of compiling.
+//
+// A cache file is used only when everything that made it is unchanged: this format, the wasm module's
+// bytes, libxml2-wasm's set-up, Node's V8 and architecture, the schema paths, and the content of every
+// file compiled (each schema and everything it includes). Its payload carries a checksum; a cache file
+// that is missing, stale, another user's, truncated or corrupted is ignored and the schemas are
+// compiled as without a cache. Saving is best-effort: an unwritable cache directory means no cache.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
+import type { SchemaSource } from './compile.js';
+import type { LibxmlInstance } from './libxml.js';
+import { PAGE, captureImage, restoreImage, type MemoryImage } from './memory-image.js';
+
+const FORMAT = 'virt-mdev relaxng memory image 1';
+const MAGIC = Buffer.from('VMRNGIMG1\n');
+const SUFFIX = '.rngcache';
+/** cache files kept per directory: one per set of schema paths in use (libvirt or not, other dirs) */
+const KEEP = 8;
+/** a header larger than this is not ours */
+const MAX_HEADER = 1024 * 1024;
+
+export interface CachedSchema {
+  path: string;
+  /** libxml2's xmlRelaxNGPtr in the image */
+  ptr: number;
+  sources: SchemaSource[];
+}
+
+interface Header {
+  key: Record<string, unknown>;
+  schemas: CachedSchema[];
+  size: number;
+  pages: number[];
+  sha256: string;
+}
+
+/**
+ * Where the cache lives: $XDG_CACHE_HOME/virt-mdev, else /var/cache/virt-mdev for root and
+ * ~/.cache/virt-mdev for anyone else. Never under a --root: it caches this machine's files as read
+ * from their real paths. VIRT_MDEV_SCHEMA_CACHE=off turns the cache off.
+ */
+export function schemaCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.VIRT_MDEV_SCHEMA_CACHE === 'off') return undefined;
+  if (env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'virt-mdev');
+  if (process.getuid?.() === 0) return '/var/cache/virt-mdev';
+  const home = env.HOME || os.homedir();
+  return home && path.isAbsolute(home) ? path.join(home, '.cache', 'virt-mdev') : undefined;
+}
+
+function keyOf(inst: LibxmlInstance, schemaPaths: string[]): Record<string, unknown> {
+  return {
+    format: FORMAT,
+    wasm: inst.wasmSha256,
+    table: inst.tableLength,
+    memory: inst.fresh.length,
+    v8: process.versions.v8,
+    arch: process.arch,
+    schemas: [...schemaPaths].sort(),
+  };
+}
+
+function fileFor(dir: string, key: Record<string, unknown>): string {
+  return path.join(dir, `relaxng-${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 32)}${SUFFIX}`);
+}
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+function sourceUnchanged(s: SchemaSource): boolean {
+  try {
+    return sha256(fs.readFileSync(s.path)) === s.sha256;
+  } catch {
+    return false;
+  }
+}
+
+/** The cache file's header and image, when it is whole and ours; undefined otherwise. */
+function readCacheFile(file: string): { header: Header; image: MemoryImage } | undefined {
+  let buf: Buffer;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const st = fs.fstatSync(fd);
+      // another user's file could make us trust schemas we did not compile
+      if (!st.isFile() || (process.getuid && st.uid !== process.getuid())) return undefined;
+      buf = fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const hl = buf.readUInt32LE(MAGIC.length);
+  const start = MAGIC.length + 4 + hl;
+  if (hl > MAX_HEADER || start > buf.length) return undefined;
+  let header: Header;
+  try {
+    header = JSON.parse(buf.subarray(MAGIC.length + 4, start).toString('utf8')) as Header;
+  } catch {
+    return undefined;
+  }
+  const data = buf.subarray(start);
+  if (!wellFormed(header, data.length) || sha256(data) !== header.sha256) return undefined;
+  return { header, image: { size: header.size, pages: header.pages, data } };
+}
+
+function wellFormed(h: Header, dataLength: number): boolean {
+  if (typeof h !== 'object' || h === null || !Array.isArray(h.pages) || !Array.isArray(h.schemas)) return false;
+  if (!Number.isInteger(h.size) || h.size <= 0 || h.size % PAGE !== 0 || dataLength !== h.pages.length * PAGE) return false;
+  for (let i = 0; i < h.pages.length; i++) {
+    const p = h.pages[i];
+    if (!Number.isInteger(p) || p! < 0 || p! >= h.size / PAGE || (i > 0 && p! <= h.pages[i - 1]!)) return false;
+  }
+  return h.schemas.every((s) => typeof s?.path === 'string' && Number.isInteger(s.ptr) && s.ptr > 0 && s.ptr < h.size
+    && Array.isArray(s.sources) && s.sources.every((x) => typeof x?.path === 'string' && typeof x.sha256 === 'string'));
+}
+
+/**
+ * Restores the compiled schemas for exactly these schema paths into an untouched libxml2, when a
+ * cache file for them is there and still true. undefined (libxml2 untouched) otherwise.
+ */
+export function loadCachedSchemas(inst: LibxmlInstance, schemaPaths: string[], dir = schemaCacheDir()): CachedSchema[] | undefined {
+  if (!dir) return undefined;
+  const key = keyOf(inst, schemaPaths);
+  const read = readCacheFile(fileFor(dir, key));
+  if (!read) return undefined;
+  const { header, image } = read;
+  if (JSON.stringify(header.key) !== JSON.stringify(key)) return undefined;
+  const want = new Set(schemaPaths);
+  if (header.schemas.length !== want.size || !header.schemas.every((s) => want.has(s.path))) return undefined;
+  if (!header.schemas.every((s) => s.sources.every(sourceUnchanged))) return undefined;
+  return restoreImage(inst, image) ? header.schemas : undefined;
+}
+
+/**
+ * Saves libxml2's memory, holding these compiled schemas, for later runs. Call it between
+ * compiling and the first document, with no input provider registered. Never throws.
+ */
+export function saveCachedSchemas(inst: LibxmlInstance, schemas: CachedSchema[], dir = schemaCacheDir()): boolean {
+  if (!dir) return false;
+  try {
+    const key = keyOf(inst, schemas.map((s) => s.path));
+    const image = captureImage(inst);
+    const header: Header = { key, schemas, size: image.size, pages: image.pages, sha256: sha256(image.data) };
+    const head = Buffer.from(JSON.stringify(header));
+    const hl = Buffer.alloc(4);
+    hl.writeUInt32LE(head.length);
+    const file = fileFor(dir, key);
+    // a cache needs no fsync: a torn or lost file is only a miss
+    writeFileAtomic(file, Buffer.concat([MAGIC, hl, head, image.data]), 0o644, { durable: false });
+    pruneOld(dir, file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Keeps the newest KEEP cache files: schema upgrades leave old ones behind. */
+function pruneOld(dir: string, keep: string): void {
+  const files = fs.readdirSync(dir).filter((f) => f.startsWith('relaxng-') && f.endsWith(SUFFIX)).map((f) => path.join(dir, f));
+  if (files.length <= KEEP) return;
+  const byAge = files.filter((f) => f !== keep).map((f) => {
+    try {
+      return { f, t: fs.statSync(f).mtimeMs };
+    } catch {
+      return { f, t: 0 };
+    }
+  }).sort((a, b) => a.t - b.t);
+  for (const { f } of byAge.slice(0, files.length - KEEP)) {
+    try {
+      fs.unlinkSync(f);
+    } catch {
+      // another run pruned it first
+    }
+  }
+}
