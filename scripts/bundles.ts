@@ -32,6 +32,13 @@ const common = {
   metafile: true,
 } satisfies esbuild.BuildOptions;
 
+/**
+ * The processes a host starts are CommonJS: Node loads a .cjs main without its ES module loader (a
+ * few ms of every hook call). Their sources are ES modules; the one that reads its own URL
+ * (src/util/package-layout.ts) gets it from __filename.
+ */
+const CJS_BANNER = "'use strict';\nconst __virtMdevImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+
 /** The processes a host starts: one file each, only Node built-ins left outside (saxes inlined). */
 export const SINGLE_FILE_ENTRIES = {
   hook: 'src/hook/main.ts',
@@ -45,7 +52,10 @@ export const CLI_ENTRY = { 'virt-mdev': 'src/cli/main.ts' } as const;
 export function bundleOptions(repoRoot: string): esbuild.BuildOptions[] {
   const base = { ...common, absWorkingDir: repoRoot, outdir: 'dist/app' };
   return [
-    { ...base, entryPoints: SINGLE_FILE_ENTRIES, splitting: false },
+    {
+      ...base, entryPoints: SINGLE_FILE_ENTRIES, splitting: false, format: 'cjs', outExtension: { '.js': '.cjs' },
+      define: { ...DEFINE, 'import.meta.url': '__virtMdevImportMetaUrl' }, banner: { js: CJS_BANNER },
+    },
     {
       ...base, entryPoints: CLI_ENTRY, splitting: true, chunkNames: 'chunks/[name]-[hash]',
       banner: { js: REQUIRE_BANNER },
