@@ -55,6 +55,8 @@ export function bundleOptions(repoRoot: string): esbuild.BuildOptions[] {
     {
       ...base, entryPoints: SINGLE_FILE_ENTRIES, splitting: false, format: 'cjs', outExtension: { '.js': '.cjs' },
       define: { ...DEFINE, 'import.meta.url': '__virtMdevImportMetaUrl' }, banner: { js: CJS_BANNER },
+      // import() of a built-in as require(): a real import() would start the ES module loader after all
+      supported: { 'dynamic-import': false },
     },
     {
       ...base, entryPoints: CLI_ENTRY, splitting: true, chunkNames: 'chunks/[name]-[hash]',
