@@ -252,12 +252,7 @@ class SysfsMdevBus implements MdevBus {
     checkParentName(parentName);
     const typeId = checkTypeId(typeIdIn);
     const uuid = canonicalUuid(uuidIn);
-    const parent = this.getParent(parentName);
-    if (!parent.types.some((t) => t.id === typeId)) {
-      const have = parent.types.map((t) => t.id);
-      throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-type',
-        `parent ${parentName} has no mdev type '${typeId}': ${have.length ? `its types are ${have.join(', ')}` : 'it offers no types'}`);
-    }
+    const parentSysfs = this.typeDirOf(parentName, typeId) ?? this.parentOffering(parentName, typeId);
     const createPath = `/sys/class/mdev_bus/${parentName}/mdev_supported_types/${typeId}/create`;
     try {
       await sysfsWrite(this.root, createPath, uuid);
@@ -269,10 +264,39 @@ class SysfsMdevBus implements MdevBus {
       const dev = this.findDevice(uuid);
       if (dev && dev.typeId) return dev;
       if (Date.now() >= deadline) {
-        return dev ?? { uuid, parent: parentName, typeId, sysfsPath: `${parent.sysfsPath}/${uuid}` };
+        return dev ?? { uuid, parent: parentName, typeId, sysfsPath: `${parentSysfs}/${uuid}` };
       }
       await sleep(POLL_MS);
     }
+  }
+
+  /**
+   * The parent's host path when it is registered and offers typeId (what a create needs, without
+   * reading every type's attributes); undefined otherwise.
+   */
+  private typeDirOf(parentName: string, typeId: string): string | undefined {
+    if (!safeEntry(parentName) || !safeEntry(typeId)) return undefined;
+    let real: string;
+    try {
+      real = this.resolveInside(path.join(this.root.mdevBusClass, parentName), 'mdev parent link');
+    } catch (e) {
+      if (e instanceof VirtMdevError) throw e;
+      return undefined;
+    }
+    const typeDir = path.join(real, 'mdev_supported_types', typeId);
+    this.checkInside(typeDir, 'mdev type directory');
+    return fs.existsSync(typeDir) ? this.hostPath(real) : undefined;
+  }
+
+  /** The slow way, for what typeDirOf did not find: getParent's refusals, or the parent's path when it lists the type after all. */
+  private parentOffering(parentName: string, typeId: string): string {
+    const parent = this.getParent(parentName);
+    if (!parent.types.some((t) => t.id === typeId)) {
+      const have = parent.types.map((t) => t.id);
+      throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-type',
+        `parent ${parentName} has no mdev type '${typeId}': ${have.length ? `its types are ${have.join(', ')}` : 'it offers no types'}`);
+    }
+    return parent.sysfsPath;
   }
 
   private createError(e: unknown, parent: string, typeId: string, uuid: string, createPath: string): unknown {

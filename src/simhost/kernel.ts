@@ -17,7 +17,7 @@ import { availableInstances, type Usage } from './accounting.js';
 import { sysError } from './errno.js';
 import { asCleanWrite, forgetClean, needsRepair } from './clean-stamp.js';
 import { simLockDir, withSimLock } from './lockname.js';
-import { existsNoFollow, putFile, putLink, readdirQuiet, readlinkQuiet, unlinkQuiet } from './layout.js';
+import { existsNoFollow, newFile, newLink, readdirQuiet, readlinkQuiet, unlinkQuiet } from './layout.js';
 import { writeParentTypes } from './parent-layout.js';
 import type { SimParentDef } from './profiles.js';
 import { parentsWithTypes, readSimState, requireSimState, writeSimState, type SimState } from './state.js';
@@ -178,38 +178,42 @@ function lowestFree(dir: string, rel: string, prefix: string): number {
 function buildDevice(dir: string, p: SimParentDef, typeId: string, uuid: string): void {
   const rel = `${p.path}/${uuid}`;
   fs.mkdirSync(path.join(dir, rel));
-  putFile(dir, `${rel}/uevent`, `DRIVER=${p.mdevDriver}\n`, 0o644);
-  putFile(dir, `${rel}/remove`, '', 0o200);
-  putFile(dir, `${rel}/power/control`, 'auto\n', 0o644);
-  for (const [f, c] of Object.entries(p.childAttrs ?? {})) putFile(dir, `${rel}/${f}`, c.replaceAll('{uuid}', uuid), c === '' ? 0o644 : 0o444);
-  putLink(dir, `${rel}/mdev_type`, `${p.path}/mdev_supported_types/${typeId}`);
-  putLink(dir, `${rel}/subsystem`, 'sys/bus/mdev');
-  putLink(dir, `${rel}/driver`, `sys/bus/mdev/drivers/${p.mdevDriver}`);
+  // everything below is new: each directory is made once, each file and link written once
+  const made = new Set([path.join(dir, rel)]);
+  const putFile = (r: string, content: string, mode = 0o444): void => newFile(dir, r, content, mode, made);
+  const putLink = (r: string, target: string): void => newLink(dir, r, target, made);
+  putFile(`${rel}/uevent`, `DRIVER=${p.mdevDriver}\n`, 0o644);
+  putFile(`${rel}/remove`, '', 0o200);
+  putFile(`${rel}/power/control`, 'auto\n', 0o644);
+  for (const [f, c] of Object.entries(p.childAttrs ?? {})) putFile(`${rel}/${f}`, c.replaceAll('{uuid}', uuid), c === '' ? 0o644 : 0o444);
+  putLink(`${rel}/mdev_type`, `${p.path}/mdev_supported_types/${typeId}`);
+  putLink(`${rel}/subsystem`, 'sys/bus/mdev');
+  putLink(`${rel}/driver`, `sys/bus/mdev/drivers/${p.mdevDriver}`);
   // 6.x: the vendor probe registers an emulated IOMMU device, which gets a fresh group (lowest free number)
   const g = `sys/kernel/iommu_groups/${lowestFree(dir, 'sys/kernel/iommu_groups', '')}`;
-  putFile(dir, `${g}/name`, 'vfio-noiommu\n');
+  putFile(`${g}/name`, 'vfio-noiommu\n');
   // the group's type is writable (0644) on the real kernel: measured on 6.1 by test/real
-  putFile(dir, `${g}/type`, 'unknown\n', 0o644);
-  putFile(dir, `${g}/reserved_regions`, '');
-  putLink(dir, `${g}/devices/${uuid}`, rel);
-  putLink(dir, `${rel}/iommu_group`, g);
+  putFile(`${g}/type`, 'unknown\n', 0o644);
+  putFile(`${g}/reserved_regions`, '');
+  putLink(`${g}/devices/${uuid}`, rel);
+  putLink(`${rel}/iommu_group`, g);
   // the VFIO group device (/dev/vfio/<group>) and the device's vfio-dev node, as vfio_register_*_dev makes them
   const group = path.basename(g);
   const vg = `sys/devices/virtual/vfio/${group}`;
-  putFile(dir, `${vg}/dev`, `246:${group}\n`);
-  putFile(dir, `${vg}/uevent`, `MAJOR=246\nMINOR=${group}\nDEVNAME=vfio/${group}\n`, 0o644);
-  putLink(dir, `${vg}/subsystem`, 'sys/class/vfio');
-  putLink(dir, `sys/class/vfio/${group}`, vg);
+  putFile(`${vg}/dev`, `246:${group}\n`);
+  putFile(`${vg}/uevent`, `MAJOR=246\nMINOR=${group}\nDEVNAME=vfio/${group}\n`, 0o644);
+  putLink(`${vg}/subsystem`, 'sys/class/vfio');
+  putLink(`sys/class/vfio/${group}`, vg);
   const vd = `${rel}/vfio-dev/vfio${lowestFree(dir, 'sys/class/vfio-dev', 'vfio')}`;
-  putFile(dir, `${vd}/uevent`, '', 0o644);
-  putFile(dir, `${vd}/power/control`, 'auto\n', 0o644);
-  putLink(dir, `${vd}/device`, rel);
-  putLink(dir, `${vd}/subsystem`, 'sys/class/vfio-dev');
-  putLink(dir, `sys/class/vfio-dev/${path.basename(vd)}`, vd);
-  putLink(dir, `${p.path}/mdev_supported_types/${typeId}/devices/${uuid}`, rel);
-  putLink(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/${uuid}`, rel);
+  putFile(`${vd}/uevent`, '', 0o644);
+  putFile(`${vd}/power/control`, 'auto\n', 0o644);
+  putLink(`${vd}/device`, rel);
+  putLink(`${vd}/subsystem`, 'sys/class/vfio-dev');
+  putLink(`sys/class/vfio-dev/${path.basename(vd)}`, vd);
+  putLink(`${p.path}/mdev_supported_types/${typeId}/devices/${uuid}`, rel);
+  putLink(`sys/bus/mdev/drivers/${p.mdevDriver}/${uuid}`, rel);
   // commit point: from here on the device exists
-  putLink(dir, `${BUS_DEVICES}/${uuid}`, rel);
+  putLink(`${BUS_DEVICES}/${uuid}`, rel);
 }
 
 /** Remove a device and give its share back. */

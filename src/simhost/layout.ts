@@ -47,6 +47,42 @@ export function putLink(rootDir: string, linkRel: string, targetRel: string): vo
   fs.symlinkSync(want, abs);
 }
 
+/** mkdir -p of an absolute directory, once per `made` (the directories this caller made or found) */
+function ensureDir(absDir: string, made: Set<string>): void {
+  if (made.has(absDir)) return;
+  fs.mkdirSync(absDir, { recursive: true });
+  made.add(absDir);
+}
+
+/**
+ * putFile for a file that does not exist yet (a device being built): each directory is made once per
+ * `made`; a file that does exist after all is replaced as putFile does.
+ */
+export function newFile(rootDir: string, rel: string, content: string, mode: number, made: Set<string>): void {
+  const abs = path.join(rootDir, rel);
+  ensureDir(path.dirname(abs), made);
+  try {
+    fs.writeFileSync(abs, content, { mode, flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    putFile(rootDir, rel, content, mode);
+    return;
+  }
+  fs.chmodSync(abs, mode); // the umask may have taken bits
+}
+
+/** putLink for a link that does not exist yet: one symlink(2) when nothing is in the way */
+export function newLink(rootDir: string, linkRel: string, targetRel: string, made: Set<string>): void {
+  const abs = path.join(rootDir, linkRel);
+  ensureDir(path.dirname(abs), made);
+  try {
+    fs.symlinkSync(relTarget(linkRel, targetRel), abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    putLink(rootDir, linkRel, targetRel);
+  }
+}
+
 export function unlinkQuiet(abs: string): void {
   try { fs.unlinkSync(abs); } catch { /* already gone */ }
 }
