@@ -68,7 +68,7 @@ class SysfsMdevBus implements MdevBus {
 
   /** realpath of abs, refused when it leaves the host root (a crafted link in a simulated tree) */
   private resolveInside(abs: string, what: string): string {
-    const real = fs.realpathSync(abs);
+    const real = fs.realpathSync.native(abs);
     if (!this.root.contains(real)) throw outsideRootError(this.root, what, abs, real);
     return real;
   }

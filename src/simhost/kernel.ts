@@ -236,12 +236,12 @@ function classify(dir: string, st: SimState, abs: string): { target: Target; rea
   const base = path.basename(abs);
   let realDir: string;
   try {
-    realDir = fs.realpathSync(path.dirname(abs));
+    realDir = fs.realpathSync.native(path.dirname(abs));
   } catch {
     throw sysError('ENOENT', 'open', abs);
   }
   const real = path.join(realDir, base);
-  const rootReal = fs.realpathSync(dir);
+  const rootReal = fs.realpathSync.native(dir);
   if (realDir !== rootReal && !realDir.startsWith(rootReal + path.sep)) throw sysError('EACCES', 'open', abs);
   if (!existsNoFollow(real)) throw sysError('ENOENT', 'open', abs);
   const relDir = path.relative(rootReal, realDir);
