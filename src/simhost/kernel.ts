@@ -17,7 +17,7 @@ import { availableInstances, type Usage } from './accounting.js';
 import { sysError } from './errno.js';
 import { asCleanWrite, forgetClean, needsRepair } from './clean-stamp.js';
 import { simLockDir, withSimLock } from './lockname.js';
-import { existsNoFollow, newFile, newLink, readdirQuiet, readlinkQuiet, unlinkQuiet } from './layout.js';
+import { existsNoFollow, newFile, newLink, readdirQuiet, readlinkQuiet, removeTree, unlinkQuiet } from './layout.js';
 import { writeParentTypes } from './parent-layout.js';
 import type { SimParentDef } from './profiles.js';
 import { parentsWithTypes, readSimState, requireSimState, writeSimState, type SimState } from './state.js';
@@ -76,12 +76,12 @@ function teardown(dir: string, p: SimParentDef, uuid: string): void {
   const g = readlinkQuiet(path.join(dir, rel, 'iommu_group'));
   if (g) {
     unlinkQuiet(path.join(dir, 'sys/class/vfio', path.basename(g)));
-    fs.rmSync(path.join(dir, 'sys/devices/virtual/vfio', path.basename(g)), { recursive: true, force: true });
+    removeTree(path.join(dir, 'sys/devices/virtual/vfio', path.basename(g)));
     const gdir = path.join(dir, 'sys/kernel/iommu_groups', path.basename(g));
     unlinkQuiet(path.join(gdir, 'devices', uuid));
-    if (readdirQuiet(path.join(gdir, 'devices')).length === 0) fs.rmSync(gdir, { recursive: true, force: true });
+    if (readdirQuiet(path.join(gdir, 'devices')).length === 0) removeTree(gdir);
   }
-  fs.rmSync(path.join(dir, rel), { recursive: true, force: true });
+  removeTree(path.join(dir, rel));
 }
 
 function refreshAvailable(dir: string, p: SimParentDef, usage: Usage): void {

@@ -83,6 +83,38 @@ export function newLink(rootDir: string, linkRel: string, targetRel: string, mad
   }
 }
 
+/**
+ * rm -rf of a directory the simulated kernel made, with one rmdir(2) per directory and no lstat per
+ * entry (fs.rmSync tries rmdir first and stats every entry). A link or file at abs is unlinked, never
+ * followed; anything unusual (an entry of unknown type, an error) is left to fs.rmSync.
+ */
+export function removeTree(abs: string): void {
+  let top: fs.Stats;
+  try {
+    top = fs.lstatSync(abs);
+  } catch {
+    return; // gone already
+  }
+  if (!top.isDirectory()) {
+    unlinkQuiet(abs);
+    return;
+  }
+  const clear = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) clear(p);
+      else if (e.isFile() || e.isSymbolicLink()) fs.unlinkSync(p);
+      else fs.rmSync(p, { recursive: true, force: true });
+    }
+    fs.rmdirSync(dir);
+  };
+  try {
+    clear(abs);
+  } catch {
+    fs.rmSync(abs, { recursive: true, force: true });
+  }
+}
+
 export function unlinkQuiet(abs: string): void {
   try { fs.unlinkSync(abs); } catch { /* already gone */ }
 }
