@@ -12,6 +12,7 @@ import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { entryScript } from '../util/package-layout.js';
 import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '../util/validate.js';
 import { errnoOfRemoveExit, removeExitStatusOf } from './remove-status.js';
+import { parseShReport, SH_REMOVER_SCRIPT, shRemoverCommand } from './sh-remover.js';
 import { sysfsWrite } from './sysfs-write.js';
 import type { MdevBus, MdevDevice, MdevParent, MdevType, RemoveOptions, RemoveOutcome } from './types.js';
 
@@ -31,6 +32,16 @@ interface RemoverReport {
   status?: number | null;
   spawnError?: Error;
   deadline: number;
+}
+
+/** One line of the Node remover (remove-child.ts): {"uuid", "status"} */
+function parseNodeReport(line: string): { uuid: string; status: number } | undefined {
+  try {
+    const r = JSON.parse(line) as { uuid?: unknown; status?: unknown };
+    return typeof r.uuid === 'string' && typeof r.status === 'number' ? { uuid: r.uuid, status: r.status } : undefined;
+  } catch {
+    return undefined; // not a report
+  }
 }
 
 function safeEntry(name: string): boolean {
@@ -419,15 +430,25 @@ class SysfsMdevBus implements MdevBus {
 
   /**
    * One detached remover process for all the devices: it reports each write's status as it returns
-   * (remove-child.ts). Resolves at the latest at the deadline, with what was reported by then; a
+   * (sh-remover.ts on a real kernel, remove-child.ts on a simulated host). Resolves at the latest at the deadline, with what was reported by then; a
    * missing report is a write still blocked (or a remover that died: see outcomeOf).
    */
   private runRemover(uuids: string[], deadline: number): Promise<Map<string, RemoverReport>> {
     const reports = new Map<string, RemoverReport>();
     return new Promise((resolve) => {
-      // a blocked remove holds one libuv pool thread: one thread per device, so none waits for another's
-      const env = { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(1024, Math.max(4, uuids.length + 1))) };
-      const child = spawn(process.execPath, [REMOVE_CHILD, this.root.dir, ...uuids], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env });
+      // a real kernel's removes need no Node: a /bin/sh and dd (sh-remover.ts); a simulated host's need
+      // our emulation of the kernel, in the Node remover
+      const sh = this.root.isSimulated ? undefined : shRemoverCommand();
+      const parse = sh ? parseShReport : parseNodeReport;
+      const child = sh
+        // C locale: dd's error texts name the errno (sh-remover.ts)
+        ? spawn(sh.file, ['-c', SH_REMOVER_SCRIPT, 'virt-mdev-remover', sh.dd, this.root.dir, ...uuids],
+          { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { LC_ALL: 'C', PATH: '/usr/bin:/bin' } })
+        // a blocked remove holds one libuv pool thread: one thread per device, so none waits for another's
+        : spawn(process.execPath, [REMOVE_CHILD, this.root.dir, ...uuids], {
+          detached: true, stdio: ['ignore', 'pipe', 'ignore'],
+          env: { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(1024, Math.max(4, uuids.length + 1))) },
+        });
       let timer: NodeJS.Timeout | undefined;
       let done = false;
       const finish = (): void => {
@@ -448,10 +469,8 @@ class SysfsMdevBus implements MdevBus {
         while ((nl = buffered.indexOf('\n')) >= 0) {
           const line = buffered.slice(0, nl);
           buffered = buffered.slice(nl + 1);
-          try {
-            const r = JSON.parse(line) as { uuid?: unknown; status?: unknown };
-            if (typeof r.uuid === 'string' && typeof r.status === 'number' && uuids.includes(r.uuid)) reports.set(r.uuid, { status: r.status, deadline });
-          } catch { /* not a report */ }
+          const r = parse(line);
+          if (r && uuids.includes(r.uuid)) reports.set(r.uuid, { status: r.status, deadline });
         }
         if (reports.size === uuids.length) finish();
       });
