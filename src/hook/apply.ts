@@ -24,13 +24,18 @@ function intentEntry(domain: DomainRef, s: ManagedStep): LedgerEntry {
   };
 }
 
+/** A create step and its intent entry in the ledger */
+interface PlannedCreate {
+  s: ManagedStep;
+  entry: LedgerEntry;
+}
+
 /**
- * One create, whose intent is committed already. `intents` holds the UUIDs whose entry is only an
+ * One create, whose intent is committed already. `intents` holds the entries that are only an
  * intent (no device made): this one leaves it once the kernel has made the device.
  */
-async function create(ctx: HookContext, txn: LedgerTxn, s: ManagedStep, touched: Touched[], intents: Set<string>): Promise<void> {
+async function create(ctx: HookContext, txn: LedgerTxn, { s, entry }: PlannedCreate, touched: Touched[], intents: Set<LedgerEntry>): Promise<void> {
   const { m, type, what } = s;
-  const entry = findEntry(txn.ledger, m.uuid)!;
   for (let i = 0; i < s.candidates.length; i++) {
     if (i > 0) {
       // the intent must name the parent written to: a crash after this create still leaves its record
@@ -40,7 +45,7 @@ async function create(ctx: HookContext, txn: LedgerTxn, s: ManagedStep, touched:
     ctx.kill('prepare-intent');
     try {
       await ctx.bus.create(entry.parent, type, m.uuid);
-      intents.delete(m.uuid);
+      intents.delete(entry);
       touched.push({ uuid: m.uuid, kind: 'created' });
       ctx.kill('prepare-created');
       ctx.log.log('create', { uuid: m.uuid, parent: entry.parent, type, hostdev: m.n });
@@ -71,8 +76,8 @@ function prelude(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, s: Managed
  * The ledger side of the steps other than draws, in order, in memory: reuses and adoptions are
  * recorded, and each create's intent. Returns the creates, for the kernel.
  */
-function record(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, steps: ManagedStep[], touched: Touched[]): ManagedStep[] {
-  const creates: ManagedStep[] = [];
+function record(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, steps: ManagedStep[], touched: Touched[]): PlannedCreate[] {
+  const creates: PlannedCreate[] = [];
   for (const s of steps) {
     const { m } = s;
     prelude(ctx, txn, domain, s);
@@ -87,8 +92,9 @@ function record(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, steps: Mana
       touched.push({ uuid: m.uuid, kind: 'adopted' });
       ctx.log.log('adopt', { uuid: m.uuid, parent: s.parent, type: s.type, hostdev: m.n });
     } else {
-      txn.ledger.devices.push(intentEntry(domain, s));
-      creates.push(s);
+      const intent = intentEntry(domain, s);
+      txn.ledger.devices.push(intent);
+      creates.push({ s, entry: intent });
     }
   }
   return creates;
@@ -131,7 +137,7 @@ function hold(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, holds: Member
 /** Apply the steps in order; on the first failure undo them and rethrow. The caller holds the lock. */
 export async function applyManaged(ctx: HookContext, txn: LedgerTxn, domain: DomainRef, steps: ManagedStep[], holds: MemberHold[] = []): Promise<void> {
   const touched: Touched[] = [];
-  let intents = new Set<string>();
+  let intents = new Set<LedgerEntry>();
   const draws = steps.filter((s) => s.action === 'draw');
   try {
     hold(ctx, txn, domain, holds, touched);
@@ -139,19 +145,22 @@ export async function applyManaged(ctx: HookContext, txn: LedgerTxn, domain: Dom
     for (const s of draws) prelude(ctx, txn, domain, s);
     await drawAll(ctx, txn, domain, draws, new Set(), (s) => touched.push({ uuid: s.m.uuid, kind: 'drawn' }));
     const creates = record(ctx, txn, domain, steps.filter((s) => s.action !== 'draw'), touched);
-    intents = new Set(creates.map((s) => s.m.uuid));
+    intents = new Set(creates.map((c) => c.entry));
     if (creates.length > 0) {
       // intent first, ONE commit for every create: a crash after any of them still leaves its record
       txn.commit();
       // one batch for the kernel's writes (on a simulated host, one hold of its lock); no remove in it
       const run = async (): Promise<void> => {
-        for (const s of creates) await create(ctx, txn, s, touched, intents);
+        for (const c of creates) await create(ctx, txn, c, touched, intents);
       };
       await (ctx.bus.writeBatch ? ctx.bus.writeBatch(run) : run());
     }
   } catch (e) {
     // intents of creates that failed or never ran: no device behind them
-    for (const u of intents) dropEntry(txn.ledger, u);
+    for (const e of intents) {
+      const i = txn.ledger.devices.indexOf(e);
+      if (i >= 0) txn.ledger.devices.splice(i, 1);
+    }
     await rollback(ctx, txn, touched);
     throw e;
   }
