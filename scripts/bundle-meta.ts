@@ -1,5 +1,5 @@
 // esbuild's metafile of the last build: which sources each file in dist/app holds. Tests that record
-// the modules a process loads see only dist/app/*.mjs for a bundle; this names what those hold.
+// the modules a process loads see only dist/app/*.mjs and *.cjs for a bundle; this names what those hold.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';

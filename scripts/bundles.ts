@@ -34,6 +34,13 @@ const common = {
   metafile: true,
 } satisfies esbuild.BuildOptions;
 
+/**
+ * The processes a host starts, and the CLI's launcher, are CommonJS: Node loads a .cjs main without
+ * its ES module loader (a few ms of every call). Their sources are ES modules (strict); the one that
+ * reads its own URL (src/util/package-layout.ts) gets it from __filename.
+ */
+const CJS_BANNER = "'use strict';\nconst __virtMdevImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+
 /** The processes a host starts: one file each, only Node built-ins left outside (saxes inlined). */
 export const SINGLE_FILE_ENTRIES = {
   hook: 'src/hook/main.ts',
@@ -52,8 +59,6 @@ export const CLI_ENTRY = { 'virt-mdev': 'src/cli/main.ts' } as const;
 export const LAUNCHER_ENTRY = { 'virt-mdev': 'src/cli/launcher.ts' } as const;
 export const FAST_ENTRY = { 'nodedev-read': 'src/cli/fast-run.ts' } as const;
 
-/** CommonJS has no import.meta: src/util/package-layout.ts finds the installation from this file's URL all the same */
-const IMPORT_META_URL_BANNER = "var __virtMdevImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
 
 /**
  * Node built-ins the CommonJS files load only when first used: the read-only node-device commands
@@ -86,7 +91,7 @@ const lazyBuiltins: esbuild.Plugin = {
 export async function bundleOptions(repoRoot: string): Promise<esbuild.BuildOptions[]> {
   const base = { ...common, absWorkingDir: repoRoot, outdir: 'dist/app' };
   const cjs = {
-    ...base, format: 'cjs', outExtension: { '.js': '.cjs' }, splitting: false, banner: { js: IMPORT_META_URL_BANNER },
+    ...base, format: 'cjs', outExtension: { '.js': '.cjs' }, splitting: false, banner: { js: CJS_BANNER },
     define: { ...DEFINE, 'import.meta.url': '__virtMdevImportMetaUrl' },
   } satisfies esbuild.BuildOptions;
   return [
@@ -95,12 +100,24 @@ export async function bundleOptions(repoRoot: string): Promise<esbuild.BuildOpti
       define: { ...cjs.define, VIRT_MDEV_QUICK_ANSWERS: JSON.stringify(await quickAnswers(repoRoot)) },
     },
     { ...cjs, entryPoints: FAST_ENTRY, plugins: [lazyBuiltins] },
-    { ...base, entryPoints: SINGLE_FILE_ENTRIES, splitting: false },
+    // import() of a built-in as require(): a real import() would start the ES module loader after all
+    { ...cjs, entryPoints: SINGLE_FILE_ENTRIES, supported: { 'dynamic-import': false } },
     {
       ...base, entryPoints: CLI_ENTRY, splitting: true, chunkNames: 'chunks/[name]-[hash]',
       banner: { js: REQUIRE_BANNER },
     },
   ];
+}
+
+/**
+ * esbuild turns each `import * as fs from 'node:fs'` of a CommonJS bundle into a fresh copy of the
+ * module's properties (__toESM), one per importing source file: some 40 copies in the hook, about
+ * 3 ms of every call. A built-in's namespace is the module object itself, so those imports take it
+ * as it is. Default imports (`import_*` variables, which read `.default`) keep the wrapper.
+ */
+export function plainBuiltinNamespaces(js: string): string {
+  // `var fs = …` at the top, `fs = …` in the lazy initialiser of a module reached by import()
+  return js.replace(/^(\s*(?:var )?)(?!import_)([\w$]+ = )__toESM\((require\("node:[\w/]+"\)), 1\);$/gm, '$1$2$3;');
 }
 
 export interface BuiltFile {
@@ -118,7 +135,8 @@ export async function buildBundles(repoRoot: string): Promise<{ files: BuiltFile
     const r = await esbuild.build({ ...o, write: false });
     for (const f of r.outputFiles) {
       if (!f.path.startsWith(appDir)) throw new Error(`bundle output outside dist/app: ${f.path}`);
-      files.push({ path: f.path.slice(appDir.length), contents: f.contents });
+      const contents = f.path.endsWith('.cjs') ? new TextEncoder().encode(plainBuiltinNamespaces(f.text)) : f.contents;
+      files.push({ path: f.path.slice(appDir.length), contents });
     }
     Object.assign(metafile.inputs, r.metafile?.inputs);
     Object.assign(metafile.outputs, r.metafile?.outputs);

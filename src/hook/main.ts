@@ -27,10 +27,14 @@ function writeStdout(s: string): Promise<void> {
 // the write's callback reports the error: without a listener Node would also throw it, with a stack trace
 process.stdout.on('error', () => undefined);
 
-process.exitCode = await runHook({
+// No top-level await: the hook runs as a CommonJS bundle (scripts/bundles.ts), which Node loads
+// without its ES module loader. Until runHook settles, the status is the one Node gives an unsettled
+// top-level await (13): a hook whose work never finished must not look like a success to libvirt.
+process.exitCode = 13;
+void runHook({
   argv: process.argv.slice(2),
   env: process.env,
   stdin: readStdin,
   stdout: writeStdout,
   stderr: (s) => { process.stderr.write(s); },
-});
+}).then((code) => { process.exitCode = code; });

@@ -40,7 +40,7 @@ export class HostRoot {
    */
   get realDir(): string {
     try {
-      return fs.realpathSync(this.dir);
+      return fs.realpathSync.native(this.dir);
     } catch {
       return this.dir; // a root that vanished: the caller reports it
     }

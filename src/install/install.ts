@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
-import { packageFile } from '../util/package-layout.js';
+import { bundleName, packageFile } from '../util/package-layout.js';
 
 export const WRAPPER_NAME = '50-virt-mdev';
 export const WRAPPER_MARK = '# virt-mdev-hook-wrapper v1';
@@ -148,7 +148,7 @@ export function installHook(hooksDir: string, w: WrapperInfo): InstallResult {
     }
   }
   // hooks/qemu runs the hook's bundle beside it
-  const main = path.resolve(path.dirname(w.hookPath), '../dist/app/hook.mjs');
+  const main = path.resolve(path.dirname(w.hookPath), '../dist/app', bundleName('hook'));
   if (!fs.existsSync(main)) {
     throw new VirtMdevError(ExitCode.HOST, 'not-built', `${main} is missing: build virt-mdev first ('npm ci && npm run build' in ${path.resolve(path.dirname(w.hookPath), '..')})`);
   }

@@ -7,11 +7,12 @@ import * as path from 'node:path';
 import { outsideRootError, readHostFile } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import { linuxErrnoName } from '../simhost/errno.js';
-import { withSimLock } from '../simhost/lockname.js';
+import { withSimLock, withSimLockHeld } from '../simhost/lockname.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { entryScript } from '../util/package-layout.js';
 import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '../util/validate.js';
-import { errnoOfRemoveExit } from './remove-status.js';
+import { errnoOfRemoveExit, removeExitStatusOf } from './remove-status.js';
+import { parseShReport, SH_REMOVER_SCRIPT, shRemoverCommand } from './sh-remover.js';
 import { sysfsWrite } from './sysfs-write.js';
 import type { MdevBus, MdevDevice, MdevParent, MdevType, RemoveOptions, RemoveOutcome } from './types.js';
 
@@ -40,6 +41,16 @@ interface RemoverReport {
  */
 function sub(dir: string, name: string): string {
   return `${dir}/${name}`;
+}
+
+/** One line of the Node remover (remove-child.ts): {"uuid", "status"} */
+function parseNodeReport(line: string): { uuid: string; status: number } | undefined {
+  try {
+    const r = JSON.parse(line) as { uuid?: unknown; status?: unknown };
+    return typeof r.uuid === 'string' && typeof r.status === 'number' ? { uuid: r.uuid, status: r.status } : undefined;
+  } catch {
+    return undefined; // not a report
+  }
 }
 
 function safeEntry(name: string): boolean {
@@ -270,12 +281,7 @@ class SysfsMdevBus implements MdevBus {
     checkParentName(parentName);
     const typeId = checkTypeId(typeIdIn);
     const uuid = canonicalUuid(uuidIn);
-    const parent = this.getParent(parentName);
-    if (!parent.types.some((t) => t.id === typeId)) {
-      const have = parent.types.map((t) => t.id);
-      throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-type',
-        `parent ${parentName} has no mdev type '${typeId}': ${have.length ? `its types are ${have.join(', ')}` : 'it offers no types'}`);
-    }
+    const parentSysfs = this.typeDirOf(parentName, typeId) ?? this.parentOffering(parentName, typeId);
     const createPath = `/sys/class/mdev_bus/${parentName}/mdev_supported_types/${typeId}/create`;
     try {
       await sysfsWrite(this.root, createPath, uuid);
@@ -287,10 +293,39 @@ class SysfsMdevBus implements MdevBus {
       const dev = this.findDevice(uuid);
       if (dev && dev.typeId) return dev;
       if (Date.now() >= deadline) {
-        return dev ?? { uuid, parent: parentName, typeId, sysfsPath: `${parent.sysfsPath}/${uuid}` };
+        return dev ?? { uuid, parent: parentName, typeId, sysfsPath: `${parentSysfs}/${uuid}` };
       }
       await sleep(POLL_MS);
     }
+  }
+
+  /**
+   * The parent's host path when it is registered and offers typeId (what a create needs, without
+   * reading every type's attributes); undefined otherwise.
+   */
+  private typeDirOf(parentName: string, typeId: string): string | undefined {
+    if (!safeEntry(parentName) || !safeEntry(typeId)) return undefined;
+    let real: string;
+    try {
+      real = this.resolveInside(path.join(this.root.mdevBusClass, parentName), 'mdev parent link');
+    } catch (e) {
+      if (e instanceof VirtMdevError) throw e;
+      return undefined;
+    }
+    const typeDir = path.join(real, 'mdev_supported_types', typeId);
+    this.checkInside(typeDir, 'mdev type directory');
+    return fs.existsSync(typeDir) ? this.hostPath(real) : undefined;
+  }
+
+  /** The slow way, for what typeDirOf did not find: getParent's refusals, or the parent's path when it lists the type after all. */
+  private parentOffering(parentName: string, typeId: string): string {
+    const parent = this.getParent(parentName);
+    if (!parent.types.some((t) => t.id === typeId)) {
+      const have = parent.types.map((t) => t.id);
+      throw new VirtMdevError(ExitCode.NOT_FOUND, 'no-type',
+        `parent ${parentName} has no mdev type '${typeId}': ${have.length ? `its types are ${have.join(', ')}` : 'it offers no types'}`);
+    }
+    return parent.sysfsPath;
   }
 
   private createError(e: unknown, parent: string, typeId: string, uuid: string, createPath: string): unknown {
@@ -377,7 +412,9 @@ class SysfsMdevBus implements MdevBus {
       results.set(u, waiting === undefined ? Promise.resolve('absent') : this.awaitGone(waiting, deadline));
     }
     if (dirs.size > 0) {
-      const reports = await this.runRemover([...dirs.keys()], deadline);
+      const reports = this.root.isSimulated ? await this.removeUnblocking([...dirs.keys()], deadline) : new Map<string, RemoverReport>();
+      const rest = [...dirs.keys()].filter((u) => !reports.has(u));
+      if (rest.length > 0) for (const [u, r] of await this.runRemover(rest, deadline)) reports.set(u, r);
       for (const [u, dir] of dirs) results.set(u, this.outcomeOf(u, dir, reports.get(u)));
     }
     const settled = new Map<string, RemoveOutcome | Error>();
@@ -386,16 +423,55 @@ class SysfsMdevBus implements MdevBus {
   }
 
   /**
+   * On a simulated host, the removes no write can block: devices no simulated VM holds, all written
+   * here under one hold of the emulation's lock (the emulation answers them at once; checked under
+   * that lock, so no hold begins meanwhile). A held device is left out, for the remover process,
+   * whose write blocks as the kernel's would and outlives this process if need be.
+   */
+  private async removeUnblocking(uuids: string[], deadline: number): Promise<Map<string, RemoverReport>> {
+    const reports = new Map<string, RemoverReport>();
+    const { heldSimDevices } = await import('../simhost/kernel.js');
+    try {
+      await withSimLockHeld(this.rootReal, async () => {
+        const held = heldSimDevices(this.root);
+        for (const u of uuids) {
+          if (held.includes(u)) continue;
+          try {
+            await sysfsWrite(this.root, `/sys/bus/mdev/devices/${u}/remove`, '1');
+            reports.set(u, { status: 0, deadline });
+          } catch (e) {
+            reports.set(u, { status: removeExitStatusOf(e), deadline });
+          }
+        }
+      }, { timeoutMs: Math.max(1000, deadline - Date.now()) });
+    } catch {
+      // the emulation's lock stayed busy (or its state unreadable): what is not done yet goes to the
+      // remover process, which waits for the lock on its own, past this call's bound if need be
+    }
+    return reports;
+  }
+
+  /**
    * One detached remover process for all the devices: it reports each write's status as it returns
-   * (remove-child.ts). Resolves at the latest at the deadline, with what was reported by then; a
+   * (sh-remover.ts on a real kernel, remove-child.ts on a simulated host). Resolves at the latest at the deadline, with what was reported by then; a
    * missing report is a write still blocked (or a remover that died: see outcomeOf).
    */
   private runRemover(uuids: string[], deadline: number): Promise<Map<string, RemoverReport>> {
     const reports = new Map<string, RemoverReport>();
     return new Promise((resolve) => {
-      // a blocked remove holds one libuv pool thread: one thread per device, so none waits for another's
-      const env = { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(1024, Math.max(4, uuids.length + 1))) };
-      const child = spawn(process.execPath, [REMOVE_CHILD, this.root.dir, ...uuids], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env });
+      // a real kernel's removes need no Node: a /bin/sh and dd (sh-remover.ts); a simulated host's need
+      // our emulation of the kernel, in the Node remover
+      const sh = this.root.isSimulated ? undefined : shRemoverCommand();
+      const parse = sh ? parseShReport : parseNodeReport;
+      const child = sh
+        // C locale: dd's error texts name the errno (sh-remover.ts)
+        ? spawn(sh.file, ['-c', SH_REMOVER_SCRIPT, 'virt-mdev-remover', sh.dd, this.root.dir, ...uuids],
+          { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { LC_ALL: 'C', PATH: '/usr/bin:/bin' } })
+        // a blocked remove holds one libuv pool thread: one thread per device, so none waits for another's
+        : spawn(process.execPath, [REMOVE_CHILD, this.root.dir, ...uuids], {
+          detached: true, stdio: ['ignore', 'pipe', 'ignore'],
+          env: { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(1024, Math.max(4, uuids.length + 1))) },
+        });
       let timer: NodeJS.Timeout | undefined;
       let done = false;
       const finish = (): void => {
@@ -416,10 +492,8 @@ class SysfsMdevBus implements MdevBus {
         while ((nl = buffered.indexOf('\n')) >= 0) {
           const line = buffered.slice(0, nl);
           buffered = buffered.slice(nl + 1);
-          try {
-            const r = JSON.parse(line) as { uuid?: unknown; status?: unknown };
-            if (typeof r.uuid === 'string' && typeof r.status === 'number' && uuids.includes(r.uuid)) reports.set(r.uuid, { status: r.status, deadline });
-          } catch { /* not a report */ }
+          const r = parse(line);
+          if (r && uuids.includes(r.uuid)) reports.set(r.uuid, { status: r.status, deadline });
         }
         if (reports.size === uuids.length) finish();
       });
@@ -469,6 +543,10 @@ class SysfsMdevBus implements MdevBus {
   private async settled(outcome: RemoveOutcome): Promise<RemoveOutcome> {
     await this.settle();
     return outcome;
+  }
+
+  async writeBatch<T>(fn: () => Promise<T>): Promise<T> {
+    return this.root.isSimulated ? withSimLockHeld(this.rootReal, fn) : fn();
   }
 
   /** On a simulated host, let a removal that has left the bus finish its teardown (it runs under the lock). */

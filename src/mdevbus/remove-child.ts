@@ -44,4 +44,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// no top-level await: this runs as a CommonJS bundle (scripts/bundles.ts). Until main settles the
+// status is the one Node gives an unsettled top-level await, never a silent success.
+process.exitCode = 13;
+void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -9,6 +9,11 @@ const REMOVE_EXIT_ERRNO_BASE = 100;
 export function removeExitStatusOf(e: unknown): number {
   const err = e as NodeJS.ErrnoException;
   const n = typeof err?.errno === 'number' ? Math.abs(err.errno) : err?.code ? LINUX_ERRNO[err.code] : undefined;
+  return errnoExitStatus(n);
+}
+
+/** The status for a write that failed with errno number n (1 when there is none to name). */
+export function errnoExitStatus(n: number | undefined): number {
   return n !== undefined && n > 0 && n < 150 ? REMOVE_EXIT_ERRNO_BASE + n : 1;
 }
 

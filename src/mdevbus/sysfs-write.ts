@@ -1,7 +1,7 @@
 // The one way virt-mdev writes a sysfs attribute. On a real root it is a single open(2)+write(2),
 // exactly what the kernel ABI expects; on a simulated host the write goes to the kernel emulation,
 // which gives the same effects and the same errors.
-import * as fsp from 'node:fs/promises';
+import type * as fsp from 'node:fs/promises';
 import { constants } from 'node:fs';
 import type { HostRoot } from '../host/root.js';
 import { normaliseSysError } from '../simhost/errno.js';
@@ -20,10 +20,12 @@ export async function sysfsWrite(root: HostRoot, hostPath: string, data: string 
     return;
   }
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  // loaded here, not with the module: the hook on a simulated host never needs it (memory, start-up)
+  const { open } = await import('node:fs/promises');
   let fh: fsp.FileHandle;
   try {
     // no O_CREAT: a missing attribute must fail with ENOENT, never create a regular file
-    fh = await fsp.open(root.p(hostPath), constants.O_WRONLY);
+    fh = await open(root.p(hostPath), constants.O_WRONLY);
   } catch (e) {
     throw normaliseSysError(e);
   }

@@ -17,7 +17,7 @@ import { availableInstances, type Usage } from './accounting.js';
 import { sysError } from './errno.js';
 import { asCleanWrite, forgetClean, needsRepair } from './clean-stamp.js';
 import { simLockDir, withSimLock } from './lockname.js';
-import { existsNoFollow, putFile, putLink, readdirQuiet, readlinkQuiet, unlinkQuiet } from './layout.js';
+import { existsNoFollow, newFile, newLink, readdirQuiet, readlinkQuiet, removeTree, unlinkQuiet } from './layout.js';
 import { writeParentTypes } from './parent-layout.js';
 import type { SimParentDef } from './profiles.js';
 import { parentsWithTypes, readSimState, requireSimState, writeSimState, type SimState } from './state.js';
@@ -76,12 +76,12 @@ function teardown(dir: string, p: SimParentDef, uuid: string): void {
   const g = readlinkQuiet(path.join(dir, rel, 'iommu_group'));
   if (g) {
     unlinkQuiet(path.join(dir, 'sys/class/vfio', path.basename(g)));
-    fs.rmSync(path.join(dir, 'sys/devices/virtual/vfio', path.basename(g)), { recursive: true, force: true });
+    removeTree(path.join(dir, 'sys/devices/virtual/vfio', path.basename(g)));
     const gdir = path.join(dir, 'sys/kernel/iommu_groups', path.basename(g));
     unlinkQuiet(path.join(gdir, 'devices', uuid));
-    if (readdirQuiet(path.join(gdir, 'devices')).length === 0) fs.rmSync(gdir, { recursive: true, force: true });
+    if (readdirQuiet(path.join(gdir, 'devices')).length === 0) removeTree(gdir);
   }
-  fs.rmSync(path.join(dir, rel), { recursive: true, force: true });
+  removeTree(path.join(dir, rel));
 }
 
 function refreshAvailable(dir: string, p: SimParentDef, usage: Usage): void {
@@ -178,38 +178,42 @@ function lowestFree(dir: string, rel: string, prefix: string): number {
 function buildDevice(dir: string, p: SimParentDef, typeId: string, uuid: string): void {
   const rel = `${p.path}/${uuid}`;
   fs.mkdirSync(path.join(dir, rel));
-  putFile(dir, `${rel}/uevent`, `DRIVER=${p.mdevDriver}\n`, 0o644);
-  putFile(dir, `${rel}/remove`, '', 0o200);
-  putFile(dir, `${rel}/power/control`, 'auto\n', 0o644);
-  for (const [f, c] of Object.entries(p.childAttrs ?? {})) putFile(dir, `${rel}/${f}`, c.replaceAll('{uuid}', uuid), c === '' ? 0o644 : 0o444);
-  putLink(dir, `${rel}/mdev_type`, `${p.path}/mdev_supported_types/${typeId}`);
-  putLink(dir, `${rel}/subsystem`, 'sys/bus/mdev');
-  putLink(dir, `${rel}/driver`, `sys/bus/mdev/drivers/${p.mdevDriver}`);
+  // everything below is new: each directory is made once, each file and link written once
+  const made = new Set([path.join(dir, rel)]);
+  const putFile = (r: string, content: string, mode = 0o444): void => newFile(dir, r, content, mode, made);
+  const putLink = (r: string, target: string): void => newLink(dir, r, target, made);
+  putFile(`${rel}/uevent`, `DRIVER=${p.mdevDriver}\n`, 0o644);
+  putFile(`${rel}/remove`, '', 0o200);
+  putFile(`${rel}/power/control`, 'auto\n', 0o644);
+  for (const [f, c] of Object.entries(p.childAttrs ?? {})) putFile(`${rel}/${f}`, c.replaceAll('{uuid}', uuid), c === '' ? 0o644 : 0o444);
+  putLink(`${rel}/mdev_type`, `${p.path}/mdev_supported_types/${typeId}`);
+  putLink(`${rel}/subsystem`, 'sys/bus/mdev');
+  putLink(`${rel}/driver`, `sys/bus/mdev/drivers/${p.mdevDriver}`);
   // 6.x: the vendor probe registers an emulated IOMMU device, which gets a fresh group (lowest free number)
   const g = `sys/kernel/iommu_groups/${lowestFree(dir, 'sys/kernel/iommu_groups', '')}`;
-  putFile(dir, `${g}/name`, 'vfio-noiommu\n');
+  putFile(`${g}/name`, 'vfio-noiommu\n');
   // the group's type is writable (0644) on the real kernel: measured on 6.1 by test/real
-  putFile(dir, `${g}/type`, 'unknown\n', 0o644);
-  putFile(dir, `${g}/reserved_regions`, '');
-  putLink(dir, `${g}/devices/${uuid}`, rel);
-  putLink(dir, `${rel}/iommu_group`, g);
+  putFile(`${g}/type`, 'unknown\n', 0o644);
+  putFile(`${g}/reserved_regions`, '');
+  putLink(`${g}/devices/${uuid}`, rel);
+  putLink(`${rel}/iommu_group`, g);
   // the VFIO group device (/dev/vfio/<group>) and the device's vfio-dev node, as vfio_register_*_dev makes them
   const group = path.basename(g);
   const vg = `sys/devices/virtual/vfio/${group}`;
-  putFile(dir, `${vg}/dev`, `246:${group}\n`);
-  putFile(dir, `${vg}/uevent`, `MAJOR=246\nMINOR=${group}\nDEVNAME=vfio/${group}\n`, 0o644);
-  putLink(dir, `${vg}/subsystem`, 'sys/class/vfio');
-  putLink(dir, `sys/class/vfio/${group}`, vg);
+  putFile(`${vg}/dev`, `246:${group}\n`);
+  putFile(`${vg}/uevent`, `MAJOR=246\nMINOR=${group}\nDEVNAME=vfio/${group}\n`, 0o644);
+  putLink(`${vg}/subsystem`, 'sys/class/vfio');
+  putLink(`sys/class/vfio/${group}`, vg);
   const vd = `${rel}/vfio-dev/vfio${lowestFree(dir, 'sys/class/vfio-dev', 'vfio')}`;
-  putFile(dir, `${vd}/uevent`, '', 0o644);
-  putFile(dir, `${vd}/power/control`, 'auto\n', 0o644);
-  putLink(dir, `${vd}/device`, rel);
-  putLink(dir, `${vd}/subsystem`, 'sys/class/vfio-dev');
-  putLink(dir, `sys/class/vfio-dev/${path.basename(vd)}`, vd);
-  putLink(dir, `${p.path}/mdev_supported_types/${typeId}/devices/${uuid}`, rel);
-  putLink(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/${uuid}`, rel);
+  putFile(`${vd}/uevent`, '', 0o644);
+  putFile(`${vd}/power/control`, 'auto\n', 0o644);
+  putLink(`${vd}/device`, rel);
+  putLink(`${vd}/subsystem`, 'sys/class/vfio-dev');
+  putLink(`sys/class/vfio-dev/${path.basename(vd)}`, vd);
+  putLink(`${p.path}/mdev_supported_types/${typeId}/devices/${uuid}`, rel);
+  putLink(`sys/bus/mdev/drivers/${p.mdevDriver}/${uuid}`, rel);
   // commit point: from here on the device exists
-  putLink(dir, `${BUS_DEVICES}/${uuid}`, rel);
+  putLink(`${BUS_DEVICES}/${uuid}`, rel);
 }
 
 /** Remove a device and give its share back. */
@@ -232,12 +236,12 @@ function classify(dir: string, st: SimState, abs: string): { target: Target; rea
   const base = path.basename(abs);
   let realDir: string;
   try {
-    realDir = fs.realpathSync(path.dirname(abs));
+    realDir = fs.realpathSync.native(path.dirname(abs));
   } catch {
     throw sysError('ENOENT', 'open', abs);
   }
   const real = path.join(realDir, base);
-  const rootReal = fs.realpathSync(dir);
+  const rootReal = fs.realpathSync.native(dir);
   if (realDir !== rootReal && !realDir.startsWith(rootReal + path.sep)) throw sysError('EACCES', 'open', abs);
   if (!existsNoFollow(real)) throw sysError('ENOENT', 'open', abs);
   const relDir = path.relative(rootReal, realDir);

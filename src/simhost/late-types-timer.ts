@@ -34,4 +34,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// no top-level await: this runs as a CommonJS bundle (scripts/bundles.ts); 13 until main settles, as
+// Node gives an unsettled top-level await
+process.exitCode = 13;
+void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

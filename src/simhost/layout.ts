@@ -47,6 +47,74 @@ export function putLink(rootDir: string, linkRel: string, targetRel: string): vo
   fs.symlinkSync(want, abs);
 }
 
+/** mkdir -p of an absolute directory, once per `made` (the directories this caller made or found) */
+function ensureDir(absDir: string, made: Set<string>): void {
+  if (made.has(absDir)) return;
+  fs.mkdirSync(absDir, { recursive: true });
+  made.add(absDir);
+}
+
+/**
+ * putFile for a file that does not exist yet (a device being built): each directory is made once per
+ * `made`; a file that does exist after all is replaced as putFile does.
+ */
+export function newFile(rootDir: string, rel: string, content: string, mode: number, made: Set<string>): void {
+  const abs = path.join(rootDir, rel);
+  ensureDir(path.dirname(abs), made);
+  try {
+    fs.writeFileSync(abs, content, { mode, flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    putFile(rootDir, rel, content, mode);
+    return;
+  }
+  fs.chmodSync(abs, mode); // the umask may have taken bits
+}
+
+/** putLink for a link that does not exist yet: one symlink(2) when nothing is in the way */
+export function newLink(rootDir: string, linkRel: string, targetRel: string, made: Set<string>): void {
+  const abs = path.join(rootDir, linkRel);
+  ensureDir(path.dirname(abs), made);
+  try {
+    fs.symlinkSync(relTarget(linkRel, targetRel), abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    putLink(rootDir, linkRel, targetRel);
+  }
+}
+
+/**
+ * rm -rf of a directory the simulated kernel made, with one rmdir(2) per directory and no lstat per
+ * entry (fs.rmSync tries rmdir first and stats every entry). A link or file at abs is unlinked, never
+ * followed; anything unusual (an entry of unknown type, an error) is left to fs.rmSync.
+ */
+export function removeTree(abs: string): void {
+  let top: fs.Stats;
+  try {
+    top = fs.lstatSync(abs);
+  } catch {
+    return; // gone already
+  }
+  if (!top.isDirectory()) {
+    unlinkQuiet(abs);
+    return;
+  }
+  const clear = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) clear(p);
+      else if (e.isFile() || e.isSymbolicLink()) fs.unlinkSync(p);
+      else fs.rmSync(p, { recursive: true, force: true });
+    }
+    fs.rmdirSync(dir);
+  };
+  try {
+    clear(abs);
+  } catch {
+    fs.rmSync(abs, { recursive: true, force: true });
+  }
+}
+
 export function unlinkQuiet(abs: string): void {
   try { fs.unlinkSync(abs); } catch { /* already gone */ }
 }

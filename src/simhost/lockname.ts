@@ -6,11 +6,35 @@ import { withLock } from '../util/lock.js';
 
 export const SIM_LOCK = 'simkernel';
 
+/** real paths of the simulated hosts whose kernel lock this process holds for a batch (withSimLockHeld) */
+const held = new Set<string>();
+
 export function simLockDir(rootReal: string): string {
   return path.join(rootReal, SIM_LOCK_DIR);
 }
 
-/** Run fn under the simulated kernel's lock of the simulated host whose real path is rootReal. */
+/**
+ * Run fn under the simulated kernel's lock of the simulated host whose real path is rootReal. Inside
+ * withSimLockHeld of the same host the lock is already ours: fn just runs.
+ */
 export function withSimLock<T>(rootReal: string, fn: () => Promise<T> | T, opts: { timeoutMs?: number } = {}): Promise<T> {
+  if (held.has(rootReal)) return Promise.resolve().then(fn);
   return withLock(rootReal, SIM_LOCK, fn, { ...opts, dir: simLockDir(rootReal) });
+}
+
+/**
+ * One hold of the lock across several writes of this process (each a complete kernel operation, as
+ * under its own lock): one lock round trip instead of one per write. fn must not wait for another
+ * process that takes this lock (a remover child): it would wait for fn.
+ */
+export function withSimLockHeld<T>(rootReal: string, fn: () => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+  if (held.has(rootReal)) return fn();
+  return withLock(rootReal, SIM_LOCK, async () => {
+    held.add(rootReal);
+    try {
+      return await fn();
+    } finally {
+      held.delete(rootReal);
+    }
+  }, { ...opts, dir: simLockDir(rootReal) });
 }

@@ -1,6 +1,6 @@
 // Where this installation's own files are. The code runs in one of two built layouts: tsc's
 // `<package>/dist/src/<area>/<file>.js` (a checkout's tests) and the bundles' `<package>/dist/app/*.mjs`
-// with their chunks in `dist/app/chunks/` (what ships: `npm pack`, the Debian package, the hook).
+// with their chunks in `dist/app/chunks/` and `*.cjs` (what ships: `npm pack`, the Debian package, the hook).
 // Both keep `<package>/schemas`, `<package>/hooks` and `<package>/samples` beside `dist/`, so every
 // path is derived here from this module's own URL, and nowhere else.
 import * as path from 'node:path';
@@ -26,12 +26,17 @@ export function packageFile(rel: string): string {
 /** The Node entry points virt-mdev starts as processes of their own, in either layout. */
 const ENTRIES = {
   cli: { bundle: 'virt-mdev.mjs', tsc: 'cli/main.js' },
-  hook: { bundle: 'hook.mjs', tsc: 'hook/main.js' },
-  'remove-child': { bundle: 'remove-child.mjs', tsc: 'mdevbus/remove-child.js' },
-  'late-types-timer': { bundle: 'late-types-timer.mjs', tsc: 'simhost/late-types-timer.js' },
+  hook: { bundle: 'hook.cjs', tsc: 'hook/main.js' },
+  'remove-child': { bundle: 'remove-child.cjs', tsc: 'mdevbus/remove-child.js' },
+  'late-types-timer': { bundle: 'late-types-timer.cjs', tsc: 'simhost/late-types-timer.js' },
 } as const;
 
 export type EntryName = keyof typeof ENTRIES;
+
+/** the bundle's file name in dist/app: `hook.cjs`, … */
+export function bundleName(name: EntryName): string {
+  return ENTRIES[name].bundle;
+}
 
 /** the entry as this very layout has it: a bundle starts bundles, tsc's output starts tsc's output */
 export function entryScript(name: EntryName): string {

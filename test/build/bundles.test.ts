@@ -36,7 +36,7 @@ test("the build's metafile is this build's (tests read it to see what a bundle h
 test('the hook, the remover and the late-types timer are one file each: our sources and saxes inlined, only Node built-ins outside', async (t) => {
   const { metafile } = await built;
   for (const name of Object.keys(SINGLE_FILE_ENTRIES)) {
-    const out = metafile.outputs[`dist/app/${name}.mjs`];
+    const out = metafile.outputs[`dist/app/${name}.cjs`];
     t.truthy(out, name);
     t.deepEqual(out!.imports.filter((i) => !(i.external && isBuiltin(i.path))), [], `${name} imports only Node built-ins`);
     const foreign = Object.keys(out!.inputs).filter((i) => !i.startsWith('src/') && !/node_modules\/(saxes|xmlchars)\//.test(i));
@@ -51,7 +51,7 @@ test('the CLI bundle needs no node_modules: every import outside dist/app is a N
     .flatMap(([o, out]) => out.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => `${o} → ${i.path}`));
   t.deepEqual(external, []);
   // libxml2-wasm carries its wasm inside its JavaScript: no asset to ship beside the chunks
-  t.deepEqual(filesUnder(appDir).filter((f) => !f.endsWith('.mjs')).sort(), [...Object.keys(FAST_ENTRY), ...Object.keys(LAUNCHER_ENTRY)].map((n) => `${n}.cjs`).sort());
+  t.deepEqual(filesUnder(appDir).filter((f) => !f.endsWith('.mjs')).sort(), [...Object.keys(FAST_ENTRY), ...Object.keys(LAUNCHER_ENTRY), ...Object.keys(SINGLE_FILE_ENTRIES)].map((n) => `${n}.cjs`).sort());
 });
 
 test('the launcher and the node-device reports are one CommonJS file each: our sources only, no XML library, no commander', async (t) => {

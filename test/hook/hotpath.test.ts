@@ -1,13 +1,13 @@
 // The hook runs on every VM start and stop: its module graph must stay small. Records every module
 // URL the hook's node process resolves (an ESM loader hook) during a real prepare and release of
-// the hook as it ships (dist/app/hook.mjs, the bundle hooks/qemu runs), with the sources each bundle
+// the hook as it ships (dist/app/hook.cjs, the bundle hooks/qemu runs), with the sources each bundle
 // holds (from the build's metafile).
 import test from 'ava';
 import { execa } from 'execa';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { moduleRecorder, repoRoot, tempDir } from '../helpers/cli.js';
-import { domainXml, HOOK_ENV, simHost, uuid } from './helpers.js';
+import { cli, domainXml, HOOK_ENV, simHost, uuid } from './helpers.js';
 
 const FORBIDDEN = ['libxml2-wasm', '@xmldom', '/xpath/', '/execa/', '/commander/', '.wasm'];
 
@@ -17,18 +17,22 @@ test('prepare and release load one file each (hook, remover) holding only saxes 
   const rec = tempDir('virt-mdev-loads-');
   t.teardown(rec.cleanup);
   const recorder = moduleRecorder(rec.dir);
-  const xml = domainXml('hot', uuid(), [{ uuid: uuid(), type: 'mtty-2' }]);
+  const held = uuid();
+  const xml = domainXml('hot', uuid(), [{ uuid: uuid(), type: 'mtty-2' }, { uuid: held, type: 'mtty-2' }]);
   for (const [op, sub] of [['prepare', 'begin'], ['release', 'end'], ['reconnect', 'begin'], ['migrate', 'begin']]) {
+    // a device still open: on a simulated host only its remove goes to the remover process (one no
+    // write can block is done in the hook), whose write then blocks until the host is deleted
+    if (op === 'release') t.is((await cli(sim.dir, ['simulate', 'hold', held])).exitCode, 0);
     // NODE_OPTIONS, not argv: the detached remover that release starts inherits it and is recorded too
-    const r = await execa(process.execPath, [path.join(repoRoot, 'dist/app/hook.mjs'), 'hot', op, sub, '-'], {
-      input: xml, env: { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir, NODE_OPTIONS: recorder.importFlag }, extendEnv: false, reject: false,
+    const r = await execa(process.execPath, [path.join(repoRoot, 'dist/app/hook.cjs'), 'hot', op, sub, '-'], {
+      input: xml, env: { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir, VIRT_MDEV_REMOVE_TIMEOUT: '2', NODE_OPTIONS: recorder.importFlag }, extendEnv: false, reject: false,
     });
     t.is(r.exitCode, 0, `${op}: ${r.stderr}`);
   }
   const urls = recorder.loaded();
   // one file per process: every module loaded is a Node built-in or one of the two bundles
   t.deepEqual(urls.filter((u) => u.includes(':') && !u.startsWith('node:')).map((u) => path.relative(repoRoot, new URL(u).pathname)).sort(),
-    ['dist/app/hook.mjs', 'dist/app/remove-child.mjs']);
+    ['dist/app/hook.cjs', 'dist/app/remove-child.cjs']);
   t.true(urls.includes('src/hook/run.ts'), 'the recorder saw the hook');
   t.true(urls.includes('src/mdevbus/remove-child.ts'), 'the recorder saw the remover child');
   t.true(urls.includes('src/simhost/kernel.ts'), 'and the kernel emulation its writes load');

@@ -71,7 +71,7 @@ test('the package holds the bundled code, the hook as a symlink, units, rule, lo
   const b = await build();
   const expected = [
     '/usr/bin/virt-mdev', '/usr/sbin/virt-mdev-qemu-hook',
-    '/usr/lib/virt-mdev/dist/app/virt-mdev.mjs', '/usr/lib/virt-mdev/dist/app/hook.mjs', '/usr/lib/virt-mdev/dist/app/remove-child.mjs',
+    '/usr/lib/virt-mdev/dist/app/virt-mdev.mjs', '/usr/lib/virt-mdev/dist/app/hook.cjs', '/usr/lib/virt-mdev/dist/app/remove-child.cjs',
     '/usr/lib/virt-mdev/hooks/qemu', '/usr/lib/virt-mdev/schemas/domain-mdev.rng', '/usr/lib/virt-mdev/schemas/pool.rng',
     '/lib/systemd/system/virt-mdev-autostart.service', '/lib/systemd/system/virt-mdev-autostart@.service',
     '/lib/systemd/system/virt-mdev-metrics.service', '/lib/systemd/system/virt-mdev-metrics.timer', '/lib/udev/rules.d/61-virt-mdev.rules',
@@ -197,7 +197,7 @@ test('the packaged chain qemu.d link → /usr/sbin wrapper → hooks/qemu passes
   const xml = domainXml('vmdeb', uuid(), [{ uuid: u, type: 'mtty-2' }]);
   let r = await run('prepare', xml);
   t.is(r.exitCode, 0, String(r.stderr));
-  t.deepEqual(devices(sim.dir), [u], 'the staged hook.mjs created the device: hooks/qemu found its code by its absolute path');
+  t.deepEqual(devices(sim.dir), [u], 'the staged hook.cjs created the device: hooks/qemu found its code by its absolute path');
   r = await run('release', xml);
   t.is(r.exitCode, 0, String(r.stderr));
   t.deepEqual(devices(sim.dir), []);

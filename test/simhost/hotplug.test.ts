@@ -20,7 +20,7 @@ function timerProcesses(dir: string): string[] {
   for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (args.some((a) => /late-types-timer\.m?js$/.test(a)) && args.includes(dir)) out.push(args.join(' '));
+      if (args.some((a) => /late-types-timer\.[mc]?js$/.test(a)) && args.includes(dir)) out.push(args.join(' '));
     } catch { /* exited meanwhile */ }
   }
   return out;

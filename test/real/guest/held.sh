@@ -99,7 +99,7 @@ vm nodedev-destroy "mdev_${UB//-/_}_mtty" --force --timeout 5
 echo "nodedev-destroy --force took $(since "$t0") s"
 expect "held B: nodedev-destroy --force --timeout 5 of a held device exits TIMEOUT, not success (rc $rc)" bash -c '[ $0 -ne 0 ] && grep -qi "still in use" "$1"' "$rc" "$T/err"
 snap "B: after nodedev-destroy" "$UB"
-RB=$(pgrep -f "remove-child\.m?js .* $UB" | head -1)
+RB=$(pgrep -f "dd of=.*$UB/remove|remove-child\.[mc]?js .* $UB" | head -1)
 echo "abandoned remover: ${RB:-none} state $( [ -n "$RB" ] && pstate "$RB")"
 expect "held B: the abandoned remover waits in the kernel" [ -n "$RB" ]
 vm nodedev-list --cap mdev
@@ -139,7 +139,7 @@ expect "held C: the hook's release returns 0 within its bound (remove_timeout 5)
 snap "C: after release" "$UC"
 vm ledger
 expect "held C: the ledger marks $UC abandoned" bash -c 'grep -q "$0" "$1" && grep -qi abandon "$1"' "$UC" "$T/out"
-RC=$(pgrep -f "remove-child\.m?js .* $UC" | head -1)
+RC=$(pgrep -f "dd of=.*$UC/remove|remove-child\.[mc]?js .* $UC" | head -1)
 echo "abandoned remover: ${RC:-none} state $( [ -n "$RC" ] && pstate "$RC") wchan $( [ -n "$RC" ] && cat /proc/$RC/wchan)"
 expect "held C: the abandoned remover still waits in the kernel" [ -n "$RC" ]
 vm gc
