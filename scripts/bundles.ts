@@ -6,6 +6,8 @@ import * as esbuild from 'esbuild';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import { WASM_FILE, wasmBeside, wasmLoader } from './wasm-beside.js';
+
 export { METAFILE } from './bundle-meta.js';
 
 /** Node 18.19 is the oldest Node a host runs (Debian 12, Ubuntu 24.04) */
@@ -88,7 +90,7 @@ const lazyBuiltins: esbuild.Plugin = {
   },
 };
 
-export async function bundleOptions(repoRoot: string): Promise<esbuild.BuildOptions[]> {
+export async function bundleOptions(repoRoot: string, wasm: { wasm?: Uint8Array } = {}): Promise<esbuild.BuildOptions[]> {
   const base = { ...common, absWorkingDir: repoRoot, outdir: 'dist/app' };
   const cjs = {
     ...base, format: 'cjs', outExtension: { '.js': '.cjs' }, splitting: false, banner: { js: CJS_BANNER },
@@ -104,7 +106,7 @@ export async function bundleOptions(repoRoot: string): Promise<esbuild.BuildOpti
     { ...cjs, entryPoints: SINGLE_FILE_ENTRIES, supported: { 'dynamic-import': false } },
     {
       ...base, entryPoints: CLI_ENTRY, splitting: true, chunkNames: 'chunks/[name]-[hash]',
-      banner: { js: REQUIRE_BANNER },
+      banner: { js: REQUIRE_BANNER }, plugins: [wasmBeside(wasm)],
     },
   ];
 }
@@ -131,8 +133,12 @@ export async function buildBundles(repoRoot: string): Promise<{ files: BuiltFile
   const files: BuiltFile[] = [];
   const metafile: esbuild.Metafile = { inputs: {}, outputs: {} };
   const appDir = `${repoRoot}/dist/app/`;
-  for (const o of await bundleOptions(repoRoot)) {
+  const wasm: { wasm?: Uint8Array } = {};
+  for (const o of await bundleOptions(repoRoot, wasm)) {
     const r = await esbuild.build({ ...o, write: false });
+    // libxml2-wasm's module, beside the output file that reads it (scripts/wasm-beside.ts)
+    const loader = r.metafile && wasmLoader(r.metafile);
+    if (loader && wasm.wasm) files.push({ path: path.join(path.dirname(path.relative('dist/app', loader)), WASM_FILE), contents: wasm.wasm });
     for (const f of r.outputFiles) {
       if (!f.path.startsWith(appDir)) throw new Error(`bundle output outside dist/app: ${f.path}`);
       const contents = f.path.endsWith('.cjs') ? new TextEncoder().encode(plainBuiltinNamespaces(f.text)) : f.contents;

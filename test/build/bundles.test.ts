@@ -6,6 +6,7 @@ import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildBundles, CLI_ENTRY, FAST_ENTRY, LAUNCHER_ENTRY, METAFILE, SINGLE_FILE_ENTRIES } from '../../scripts/bundles.js';
+import { WASM_FILE } from '../../scripts/wasm-beside.js';
 import { repoRoot } from '../helpers/cli.js';
 
 const appDir = path.join(repoRoot, 'dist/app');
@@ -50,8 +51,10 @@ test('the CLI bundle needs no node_modules: every import outside dist/app is a N
   const external = Object.entries(metafile.outputs)
     .flatMap(([o, out]) => out.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => `${o} → ${i.path}`));
   t.deepEqual(external, []);
-  // libxml2-wasm carries its wasm inside its JavaScript: no asset to ship beside the chunks
-  t.deepEqual(filesUnder(appDir).filter((f) => !f.endsWith('.mjs')).sort(), [...Object.keys(FAST_ENTRY), ...Object.keys(LAUNCHER_ENTRY), ...Object.keys(SINGLE_FILE_ENTRIES)].map((n) => `${n}.cjs`).sort());
+  // beside the bundles, only libxml2-wasm's module, next to the chunk that reads it (scripts/wasm-beside.ts)
+  t.deepEqual(filesUnder(appDir).filter((f) => !f.endsWith('.mjs')).sort(),
+    [...[...Object.keys(FAST_ENTRY), ...Object.keys(LAUNCHER_ENTRY), ...Object.keys(SINGLE_FILE_ENTRIES)].map((n) => `${n}.cjs`), `chunks/${WASM_FILE}`].sort());
+  t.is(Buffer.from(fs.readFileSync(path.join(appDir, 'chunks', WASM_FILE))).subarray(0, 4).toString('latin1'), '\0asm');
 });
 
 test('the launcher and the node-device reports are one CommonJS file each: our sources only, no XML library, no commander', async (t) => {
