@@ -51,7 +51,7 @@ export const SINGLE_FILE_ENTRIES = {
 } as const;
 
 /** The CLI: split, because libxml2-wasm's top-level await cannot be inlined (such a bundle never settles) */
-export const CLI_ENTRY = { 'virt-mdev': 'src/cli/main.ts' } as const;
+export const CLI_ENTRY = { 'virt-mdev': 'src/cli/main.ts', 'validate-fast': 'src/cli/validate-fast.ts' } as const;
 
 /**
  * The bin: a CommonJS launcher (src/cli/launcher.ts) that answers --help and --version without loading

@@ -64,3 +64,52 @@ export function parseFastCommand(argv: readonly string[]): FastCommand | undefin
   if (command === 'nodedev-dumpxml' && positional.length === 1) return { command, device: positional[0]!, opts, globals };
   return undefined;
 }
+
+export interface FastValidate {
+  files: string[];
+  opts: { quiet?: true; libvirt?: boolean; format?: 'text' | 'json' | 'junit'; libvirtSchemas?: string };
+  globals: FastGlobals;
+}
+
+const FORMATS: readonly string[] = ['text', 'json', 'junit'];
+
+/**
+ * `validate FILE…` with -q/--quiet, --libvirt or --no-libvirt, --format text|json|junit,
+ * --libvirt-schemas DIR and the program's --root/--json, each at most once; files that cannot be
+ * mistaken for options ('-', stdin, goes to the full CLI). Anything else: undefined.
+ */
+export function parseFastValidate(argv: readonly string[]): FastValidate | undefined {
+  const globals: FastGlobals = {};
+  const opts: FastValidate['opts'] = {};
+  const files: string[] = [];
+  const seen = new Set<string>();
+  let command = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-')) {
+      if (command) files.push(a);
+      else if (a === 'validate') command = true;
+      else return undefined;
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const key = name === '-q' ? '--quiet' : name === '--no-libvirt' ? '--libvirt' : name;
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    if (eq < 0 && (name === '--json' || (command && ['-q', '--quiet', '--libvirt', '--no-libvirt'].includes(name)))) {
+      if (name === '--json') globals.json = true;
+      else if (name === '--libvirt' || name === '--no-libvirt') opts.libvirt = name === '--libvirt';
+      else opts.quiet = true;
+      continue;
+    }
+    if (name !== '--root' && !(command && (name === '--format' || name === '--libvirt-schemas'))) return undefined;
+    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (!plainValue(value)) return undefined;
+    if (name === '--root') globals.root = value;
+    else if (name === '--libvirt-schemas') opts.libvirtSchemas = value;
+    else if (FORMATS.includes(value)) opts.format = value as FastValidate['opts']['format'];
+    else return undefined;
+  }
+  return command && files.length > 0 ? { files, opts, globals } : undefined;
+}

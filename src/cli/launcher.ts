@@ -3,11 +3,12 @@
 // faster than an ES module and this one loads nothing else for the answers it knows. `--help`, `-h`,
 // `--version`, `-V` and a bare `virt-mdev` print what commander itself printed for them at build
 // time (scripts/bundles.ts; test/cli/launcher.test.ts compares both byte for byte); plain
-// nodedev-list and nodedev-dumpxml command lines run from ./nodedev-read.cjs (./fast-path.ts says
-// which); every other command line goes to the ES-module CLI (./virt-mdev.mjs), unchanged.
+// nodedev-list and nodedev-dumpxml command lines run from ./nodedev-read.cjs and plain validate
+// command lines from ./validate-fast.mjs (./fast-path.ts says which); every other command line goes to
+// the ES-module CLI (./virt-mdev.mjs), unchanged.
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseFastCommand } from './fast-path.js';
+import { parseFastCommand, parseFastValidate } from './fast-path.js';
 import { writeStdout } from './stdout-errors.js';
 
 /** What commander printed for each of these exact command lines (joined by a space), put here by the build. */
@@ -18,6 +19,7 @@ const argv = process.argv.slice(2);
 const quick = argv.length <= 1 && Object.prototype.hasOwnProperty.call(VIRT_MDEV_QUICK_ANSWERS, argv.join(' '))
   ? VIRT_MDEV_QUICK_ANSWERS[argv.join(' ')] : undefined;
 const fast = quick ? undefined : parseFastCommand(argv);
+const validate = quick || fast ? undefined : parseFastValidate(argv);
 if (quick) {
   if (quick.out !== '') writeStdout(quick.out);
   if (quick.err !== '') process.stderr.write(quick.err);
@@ -25,6 +27,10 @@ if (quick) {
   // not bundled in: --help never loads it
   const { runFast } = require(path.join(__dirname, 'nodedev-read.cjs')) as typeof import('./fast-run.js');
   process.exitCode = runFast(fast);
+} else if (validate) {
+  // an ES module beside the CLI's (libxml2-wasm's top-level await), without commander
+  void (import(pathToFileURL(path.join(__dirname, 'validate-fast.mjs')).href) as Promise<typeof import('./validate-fast.js')>)
+    .then((m) => m.runFastValidate(validate));
 } else {
   // a file URL: import() of a bare path would be a package name
   void import(pathToFileURL(path.join(__dirname, 'virt-mdev.mjs')).href);

@@ -1,6 +1,6 @@
 // The bin is a CommonJS launcher (src/cli/launcher.ts): it prints commander's --help/--version text
-// made at build time, runs plain nodedev-list/-dumpxml command lines itself (src/cli/fast-path.ts)
-// and hands everything else to the ES-module CLI. Whatever path it takes, what it prints and its exit
+// made at build time, runs plain nodedev-list/-dumpxml and validate command lines itself
+// (src/cli/fast-path.ts) and hands everything else to the ES-module CLI. Whatever path it takes, what it prints and its exit
 // code must be the CLI's, byte for byte: each case here runs both and compares.
 import test from 'ava';
 import { execa } from 'execa';
@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HostRoot } from '../../src/host/root.js';
 import { openMdevBus } from '../../src/mdevbus/bus.js';
-import { parseFastCommand } from '../../src/cli/fast-path.js';
+import { parseFastCommand, parseFastValidate } from '../../src/cli/fast-path.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { binPath as launcherPath, cliPath, repoRoot, tempDir } from '../helpers/cli.js';
 import { simHost } from '../hook/helpers.js';
@@ -118,6 +118,40 @@ test('random command lines from the words of these commands: the launcher and th
     const [a, b] = await Promise.all([run(launcherPath, args), run(cliPath, args)]);
     if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${JSON.stringify(args)}: launcher ${JSON.stringify(a)}, CLI ${JSON.stringify(b)}`);
   }), 40);
+});
+
+test('which validate command lines the launcher runs itself', (t) => {
+  const fast: [string[], unknown][] = [
+    [['validate', 'a.xml'], { files: ['a.xml'], opts: {}, globals: {} }],
+    [['--root', '/h', 'validate', '-q', 'a.xml', 'b.xml', '--no-libvirt'], { files: ['a.xml', 'b.xml'], opts: { quiet: true, libvirt: false }, globals: { root: '/h' } }],
+    [['validate', '--format=junit', '--libvirt', '--libvirt-schemas', '/s', 'a.xml', '--json'], { files: ['a.xml'], opts: { format: 'junit', libvirt: true, libvirtSchemas: '/s' }, globals: { json: true } }],
+  ];
+  for (const [args, want] of fast) t.deepEqual(parseFastValidate(args), want, args.join(' '));
+  for (const args of [['validate'], ['validate', '-'], ['validate', '--libvirt', '--no-libvirt', 'a'], ['validate', '-q', '--quiet', 'a'], ['validate', '--format', 'yaml', 'a'],
+    ['validate', '--format', 'a'], ['validate', '-h', 'a'], ['validate', '--', 'a'], ['-q', 'validate', 'a'], ['validate', '-qx', 'a'], ['transform', 'a'], ['validate', '--xpath', '/', 'a']]) {
+    t.is(parseFastValidate(args), undefined, args.join(' '));
+  }
+});
+
+/** junit reports carry timings: everything else must be the same bytes */
+const untimed = (o: Outcome): Outcome => ({ ...o, stdout: o.stdout.replace(/ time="[0-9.]+"/g, '') });
+
+test('validate through the launcher: the CLI\'s reports, errors and exit codes', async (t) => {
+  const h = await busyHost();
+  t.teardown(h.cleanup);
+  const valid = path.join(repoRoot, 'samples/domains/validate/valid/libvirt-dumpxml.xml');
+  const authoring = path.join(repoRoot, 'samples/domains/managed-type-only.xml');
+  const invalid = fs.readdirSync(path.join(repoRoot, 'samples/domains/invalid')).filter((f) => f.endsWith('.xml')).map((f) => path.join(repoRoot, 'samples/domains/invalid', f)).slice(0, 2);
+  const cases = [
+    ['validate', valid], ['validate', '-q', valid, authoring], ['--json', 'validate', valid, ...invalid], ['validate', '--format', 'json', authoring],
+    ['validate', '--format=junit', valid, ...invalid], ['validate', '--no-libvirt', ...invalid], ['validate', '--libvirt', authoring], ['validate', '/nonexistent.xml'],
+    ['validate', '--libvirt-schemas', '/nonexistent', valid], ['--root', h.dir, 'validate', authoring], ['validate', '--json', '/nonexistent.xml', valid],
+  ];
+  for (const args of cases) {
+    t.truthy(parseFastValidate(args), args.join(' '));
+    const [a, b] = await Promise.all([run(launcherPath, args), run(cliPath, args)]);
+    t.deepEqual(untimed(a), untimed(b), JSON.stringify(args));
+  }
 });
 
 test('a reader that went away: the launcher ends as quietly as the CLI (exit 1, no error line)', async (t) => {

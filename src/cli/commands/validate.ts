@@ -1,14 +1,7 @@
 // `virt-mdev validate FILE…`: RelaxNG validation for CI. libxml2-wasm is loaded inside the action
 // only, so other commands (and the hook) never pay for the wasm module.
 import { Command, Option } from 'commander';
-import { ExitCode } from '../../util/errors.js';
 import { globals, hostRootOf } from '../context.js';
-
-/**
- * Up to this many files, libxml2's wasm stays on V8's baseline compiler: optimising it pays off only
- * over many documents (measured: see loadLibxml's baselineOnly).
- */
-const BASELINE_ONLY_UP_TO = 50;
 
 interface ValidateCliOptions {
   format?: 'text' | 'json' | 'junit';
@@ -39,32 +32,12 @@ turns that off. Many files (64 or more) are validated on every core, reported in
 Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`)
     .action(async (files: string[], opts: ValidateCliOptions, cmd: Command) => {
       const g = globals(cmd);
-      const format = g.json ? 'json' : opts.format ?? 'text';
       // commander sets libvirt=true by default once --no-libvirt is declared; only an explicit flag counts
-      const src = cmd.getOptionValueSource('libvirt');
-      const libvirt = src === 'cli' ? opts.libvirt : undefined;
-      // libxml2-wasm's load waits on file reads and on the wasm compile: the rest loads meanwhile
-      const [lx, { validateInputs }, report] = await Promise.all([
-        import('../../schemas/libxml.js').then((m) => m.loadLibxml({ baselineOnly: files.length <= BASELINE_ONLY_UP_TO })),
-        import('../../validate/run.js'),
-        import('../../validate/report.js'),
-      ]);
-      const quiet = opts.quiet ?? false;
-      const hostNotes = g.root !== undefined || (process.env.VIRT_MDEV_ROOT ?? '') !== ''
-        ? (await import('../../transform/host-notes.js')).domainHostNotes(hostRootOf(cmd)) : undefined;
-      const { results, exitCode } = await validateInputs(lx, files, { libvirt, libvirtSchemasDir: opts.libvirtSchemas }, (r) => {
-        if (r.status === 'error') process.stderr.write(`virt-mdev: ${r.ioError}\n`);
-        else if (format === 'text') {
-          const lines = report.textLines(r, quiet);
-          if (lines.length) process.stdout.write(lines.join('\n') + '\n');
-        }
-      }, hostNotes, { freeSchemas: false, schemaCache: true, parallel: true });
-      if (format === 'json') process.stdout.write(JSON.stringify(report.jsonReport(results), null, 2) + '\n');
-      else if (format === 'junit') process.stdout.write(report.junitReport(results));
-      else if (!quiet && results.length > 1) {
-        const bad = results.filter((r) => r.status !== 'valid').length;
-        process.stdout.write(`${results.length - bad} of ${results.length} valid\n`);
-      }
-      if (exitCode !== ExitCode.OK) process.exitCode = exitCode;
+      const libvirt = cmd.getOptionValueSource('libvirt') === 'cli' ? opts.libvirt : undefined;
+      const { runValidate } = await import('./validate-run.js');
+      await runValidate(files, {
+        format: g.json ? 'json' : opts.format ?? 'text', libvirt, libvirtSchemas: opts.libvirtSchemas, quiet: opts.quiet ?? false,
+        host: g.root !== undefined || (process.env.VIRT_MDEV_ROOT ?? '') !== '' ? () => hostRootOf(cmd) : undefined,
+      });
     });
 }

@@ -1,0 +1,21 @@
+// `virt-mdev validate` in its plain forms, run by the launcher (./launcher.ts) without commander and
+// without the CLI's registration of every command: what editors and pre-commit hooks call once per
+// file. An ES module (libxml2-wasm's top-level await), bundled beside the CLI and sharing its chunks.
+import type { FastValidate } from './fast-path.js';
+import { runValidate } from './commands/validate-run.js';
+import { resolveHostRoot } from '../host/root.js';
+import { reportError } from './run.js';
+import { onStdoutError } from './stdout-errors.js';
+
+export async function runFastValidate(c: FastValidate): Promise<void> {
+  onStdoutError();
+  const json = c.globals.json === true;
+  try {
+    await runValidate(c.files, {
+      format: json ? 'json' : c.opts.format ?? 'text', libvirt: c.opts.libvirt, libvirtSchemas: c.opts.libvirtSchemas, quiet: c.opts.quiet === true,
+      host: c.globals.root !== undefined || (process.env.VIRT_MDEV_ROOT ?? '') !== '' ? () => resolveHostRoot(c.globals.root) : undefined,
+    });
+  } catch (e) {
+    process.exitCode = reportError(e, json);
+  }
+}
