@@ -1,10 +1,11 @@
 // Reads a libvirt domain document: every form of an mdev hostdev, and our <metadata> entries, with
 // exact offsets so that transform and the hook can edit single attribute values without touching any
 // other byte. On the hook's hot path: imports only saxes and Node built-ins (and our small utils).
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import type { SaxesTagNS } from 'saxes';
 import { ExitCode, VirtMdevError, isVirtMdevError, type ExitCodeValue } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkPoolName, checkTypeId, printable, sysfsParentName } from '../util/validate.js';
 import { xmlShapeProblem } from '../util/xml-limits.js';
+import { newSaxesParser } from './fast-saxes.js';
 import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS } from './namespace.js';
 import { LineIndex, attr, scanStartTag, type AttrLoc, type ElementLoc } from './scan.js';
 import type { DomainDoc, GuestModel, HostdevForm, MdevHostdev, MetadataEntry, Span } from './types.js';
@@ -147,7 +148,7 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   let sawRoot = false;
   let elements = 0;
 
-  const parser = new SaxesParser({ xmlns: true, position: true });
+  const parser = newSaxesParser({ xmlns: true, position: true });
   parser.on('error', (e) => {
     if (isVirtMdevError(e)) throw e;
     const msg = e.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').replace(/\.$/, '');
