@@ -85,15 +85,16 @@ export function transformDomainXml(text: string, file = '<stdin>'): TransformRes
 }
 
 function quoteOf(el: ElementLoc): string {
-  return el.attrs[0]?.quote ?? "'";
+  return el.quote ?? "'";
 }
 
 /** libvirt's form: type='mdev' model=… <source><address uuid=…/></source>; guest <address> untouched. */
 function hostdevEdits(h: MdevHostdev, lay: HostdevLayout, uuid: string, edits: Edit[]): void {
-  const typeA = attr(lay.el, 'type')!;
+  const el = lay.el;
+  const typeA = attr(el, 'type')!;
   const q = typeA.quote;
   if (typeA.value !== 'mdev') edits.push({ start: typeA.valueStart, end: typeA.valueEnd, text: 'mdev' });
-  if (!attr(lay.el, 'model')) {
+  if (!attr(el, 'model')) {
     const at = typeA.valueEnd + 1;
     edits.push({ start: at, end: at, text: ` model=${q}${h.model}${q}` });
   }

@@ -1,0 +1,94 @@
+// Where the elements the parse keeps sit in the text, as numbers outside the JavaScript heap while
+// saxes reads. A domain with 10,000 hostdevs has some 40,000 such elements: as objects with
+// attribute records they were live through the whole parse, and the garbage collector copied and
+// promoted them again and again, which made a large document cost more per hostdev than a small one.
+// Element records (ElementLoc, with attribute spans) are made afterwards, for the elements asked for.
+import { IntList } from './int-list.js';
+import { firstQuote, scanStartTag, type ElementLoc } from './scan.js';
+
+const FIELDS = 5; // start, startTagEnd, end, endTagStart, self-closing (1 or 0)
+const AMP = 0x26;
+
+/**
+ * The elements a parse keeps, by id (the order they were added). Attribute values are read from the
+ * text; the few that saxes decoded to something else (entity and character references, whitespace
+ * characters, which XML turns into spaces) are noted while saxes still has them.
+ */
+export class ElementTable {
+  private readonly cols = new IntList();
+  /** decoded attribute values that differ from their raw text, by the offset where the raw value starts */
+  private readonly decoded = new Map<number, string>();
+
+  /** an attribute's value as saxes decoded it, by its raw span (made once: records are made by the thousand) */
+  private readonly valueAt: (name: string, valueStart: number, valueEnd: number) => string;
+
+  constructor(private readonly text: string) {
+    this.valueAt = (_name, valueStart, valueEnd) => this.decoded.get(valueStart) ?? text.slice(valueStart, valueEnd);
+  }
+
+  /**
+   * A start tag text[start, startTagEnd) that saxes has read, with the attributes saxes decoded (by
+   * qualified name). A self-closing element is complete; any other is completed by close().
+   */
+  add(start: number, startTagEnd: number, selfClosing: boolean, attributes: Record<string, { value: string }>): number {
+    const id = this.cols.length / FIELDS;
+    this.cols.push(start);
+    this.cols.push(startTagEnd);
+    this.cols.push(startTagEnd);
+    this.cols.push(startTagEnd - 2);
+    this.cols.push(selfClosing ? 1 : 0);
+    if (this.mayHaveDecodedValues(start, startTagEnd)) {
+      for (const a of scanStartTag(this.text, start, startTagEnd, (name) => attributes[name]?.value ?? '')) {
+        if (a.value !== this.text.slice(a.valueStart, a.valueEnd)) this.decoded.set(a.valueStart, a.value);
+      }
+    }
+    return id;
+  }
+
+  /** [end of the end tag, its '<') of a non-self-closing element */
+  close(id: number, end: number, endTagStart: number): void {
+    this.cols.set(id * FIELDS + 2, end);
+    this.cols.set(id * FIELDS + 3, endTagStart);
+  }
+
+  selfClosing(id: number): boolean {
+    return this.cols.get(id * FIELDS + 4) === 1;
+  }
+
+  /** The element's record, with the attributes named in `wanted` (all when undefined). */
+  loc(id: number, wanted?: readonly string[]): ElementLoc {
+    const start = this.cols.get(id * FIELDS);
+    const startTagEnd = this.cols.get(id * FIELDS + 1);
+    return {
+      qname: qnameAt(this.text, start),
+      start,
+      startTagEnd,
+      end: this.cols.get(id * FIELDS + 2),
+      endTagStart: this.cols.get(id * FIELDS + 3),
+      selfClosing: this.selfClosing(id),
+      attrs: wanted?.length === 0 ? [] : scanStartTag(this.text, start, startTagEnd, this.valueAt, wanted),
+      quote: firstQuote(this.text, start, startTagEnd),
+    };
+  }
+
+  /** saxes changes a raw value only at '&', tab, line feed and carriage return */
+  private mayHaveDecodedValues(start: number, end: number): boolean {
+    const { text } = this;
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === AMP || c === 0x09 || c === 0x0a || c === 0x0d) return true;
+    }
+    return false;
+  }
+}
+
+/** The qualified name of the start tag at `start`, as written (saxes has accepted it). */
+export function qnameAt(text: string, start: number): string {
+  let i = start + 1;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x3e /* > */ || c === 0x2f /* / */ || Number.isNaN(c)) break;
+    i++;
+  }
+  return text.slice(start + 1, i);
+}
