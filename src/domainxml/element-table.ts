@@ -4,7 +4,7 @@
 // promoted them again and again, which made a large document cost more per hostdev than a small one.
 // Element records (ElementLoc, with attribute spans) are made afterwards, for the elements asked for.
 import { IntList } from './int-list.js';
-import { firstQuote, scanStartTag, type ElementLoc } from './scan.js';
+import { firstQuote, scanStartTag, type AttrLoc, type ElementLoc } from './scan.js';
 
 const FIELDS = 5; // start, startTagEnd, end, endTagStart, self-closing (1 or 0)
 const AMP = 0x26;
@@ -23,7 +23,8 @@ export class ElementTable {
   private readonly valueAt: (name: string, valueStart: number, valueEnd: number) => string;
 
   constructor(private readonly text: string) {
-    this.valueAt = (_name, valueStart, valueEnd) => this.decoded.get(valueStart) ?? text.slice(valueStart, valueEnd);
+    this.valueAt = (_name, valueStart, valueEnd) =>
+      this.decoded.get(valueStart) ?? commonValue(text, valueStart, valueEnd) ?? text.slice(valueStart, valueEnd);
   }
 
   /**
@@ -66,7 +67,7 @@ export class ElementTable {
       end: this.cols.get(id * FIELDS + 2),
       endTagStart: this.cols.get(id * FIELDS + 3),
       selfClosing: this.selfClosing(id),
-      attrs: wanted?.length === 0 ? [] : scanStartTag(this.text, start, startTagEnd, this.valueAt, wanted),
+      attrs: wanted?.length === 0 ? NO_ATTRS : scanStartTag(this.text, start, startTagEnd, this.valueAt, wanted),
       quote: firstQuote(this.text, start, startTagEnd),
     };
   }
@@ -82,6 +83,22 @@ export class ElementTable {
   }
 }
 
+/** the attributes of a record made without any (shared: records are made by the thousand; nobody adds to them) */
+const NO_ATTRS = Object.freeze([]) as unknown as AttrLoc[];
+
+/** values written on every hostdev: one string each, rather than a new one for each element read */
+const COMMON_VALUES = ['mdev', 'pci', 'ccw', 'ap', 'subsystem', 'yes', 'no', 'on', 'off', 'vfio-pci', 'vfio-ccw', 'vfio-ap'];
+
+function commonValue(text: string, start: number, end: number): string | undefined {
+  const n = end - start;
+  if (n > 9) return undefined;
+  for (const v of COMMON_VALUES) if (v.length === n && text.startsWith(v, start)) return v;
+  return undefined;
+}
+
+/** names of the elements a domain parse keeps: one string each, rather than a new one for each record */
+const COMMON_NAMES = ['hostdev', 'source', 'address', 'mdev', 'domain', 'name', 'uuid', 'metadata'];
+
 /** The qualified name of the start tag at `start`, as written (saxes has accepted it). */
 export function qnameAt(text: string, start: number): string {
   let i = start + 1;
@@ -90,5 +107,6 @@ export function qnameAt(text: string, start: number): string {
     if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x3e /* > */ || c === 0x2f /* / */ || Number.isNaN(c)) break;
     i++;
   }
+  for (const n of COMMON_NAMES) if (n.length === i - start - 1 && text.startsWith(n, start + 1)) return n;
   return text.slice(start + 1, i);
 }

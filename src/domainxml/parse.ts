@@ -27,6 +27,8 @@ const ADDRESS_OF_MODEL: Record<GuestModel, string | undefined> = { 'vfio-pci': '
 /**
  * Where each hostdev sits in the text, parallel to DomainDoc.hostdevs. Each read of a field makes a
  * new record from the text: a large document keeps no records per hostdev while it is worked on.
+ * Their attrs are those edits look at: the hostdev's type and model, the UUID and request of the
+ * <source> child, a guest address's type.
  */
 export interface HostdevLayout {
   readonly el: ElementLoc;
@@ -97,6 +99,8 @@ const HOSTDEV_ATTRS = ['type', 'mode', 'managed', 'model', 'display', 'ramfb'];
 /** a <source> child and a metadata entry: the UUID and the create request */
 const DEVICE_ATTRS = ['uuid', 'type', 'parent', 'pool'];
 const GUEST_ADDRESS_ATTRS = ['type'];
+/** what transform looks at in the hostdev's start tag */
+const EDITED_HOSTDEV_ATTRS = ['type', 'model'];
 const PART_ATTRS: Record<number, readonly string[]> = {};
 
 // A hostdev's parts while saxes reads, as numbers: the element ids of its first two <source>s,
@@ -156,7 +160,7 @@ class HostdevParts {
 
 class HostdevAt implements HostdevLayout {
   constructor(private readonly parts: HostdevParts, private readonly table: ElementTable, private readonly h: number) {}
-  get el(): ElementLoc { return this.table.loc(this.parts.first(this.h, PART_EL), HOSTDEV_ATTRS); }
+  get el(): ElementLoc { return this.table.loc(this.parts.first(this.h, PART_EL), EDITED_HOSTDEV_ATTRS); }
   get source(): ElementLoc | undefined { return this.loc(PART_SOURCES); }
   get sourceChild(): ElementLoc | undefined { return this.loc(PART_CHILDREN); }
   get guestAddress(): ElementLoc | undefined { return this.loc(PART_GUESTS); }
@@ -333,7 +337,10 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   if (nameText !== undefined) doc.name = nameText.trim();
   if (uuidText !== undefined) doc.uuid = wrapValue(() => canonicalUuid(uuidText!, 'domain <uuid>'), where(head.uuid!.start), '<uuid>');
 
-  const span = (el: ElementLoc): Span => ({ start: el.start, end: el.end, ...lines.at(el.start) });
+  const span = (el: ElementLoc): Span => {
+    const { line, col } = lines.at(el.start);
+    return { start: el.start, end: el.end, line, col };
+  };
 
   // metadata first: hostdevs of the libvirt form find their request there
   const metaByUuid = new Map<string, MetadataEntry>();
@@ -504,13 +511,13 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
     fail(ExitCode.BAD_VALUE, 'missing-type', el.start, "<hostdev>: missing type='mdev'");
   }
 
-  const requestAttrs = mdevChild ? ['type', 'parent', 'pool'].filter((n) => attr(mdevChild, n)) : [];
   let form: HostdevForm;
   if (localName(child.qname) === 'address') form = 'libvirt';
   else if (attr(child, 'type') || attr(child, 'pool')) form = 'managed';
   else form = hostdevType === 'mdev' ? 'rfc-mdev' : 'rfc-guest-type';
 
   if (form === 'managed' && !managedYes) {
+    const requestAttrs = mdevChild ? ['type', 'parent', 'pool'].filter((n) => attr(mdevChild, n)) : [];
     fail(ExitCode.BAD_VALUE, 'not-managed', managedA ? managedA.valueStart : el.start,
       `<hostdev${managedA ? ` managed='${managedA.value}'` : ''}>: <source><mdev ${requestAttrs.join('/')}=…> asks virt-mdev to create the device; add managed='yes' (or give only uuid='…' for an existing device)`);
   }

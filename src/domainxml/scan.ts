@@ -98,6 +98,8 @@ export function firstQuote(text: string, start: number, startTagEnd: number): '"
 export class LineIndex {
   /** offsets where lines 2, 3, … start */
   private readonly starts = new IntList();
+  /** the line of the last offset asked about */
+  private last = 1;
   constructor(text: string) {
     if (!text.includes('\r')) {
       for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
@@ -121,6 +123,13 @@ export class LineIndex {
   }
   /** the line `offset` is on */
   private lineOf(offset: number): number {
+    // documents are read front to back: look a few lines on from the last answer before searching
+    let line = this.last;
+    if (line > 1 && this.starts.get(line - 2) > offset) line = 1;
+    for (let steps = 0; steps < 16; steps++) {
+      if (line - 1 < this.starts.length && this.starts.get(line - 1) <= offset) line++;
+      else return this.last = line;
+    }
     let lo = 0;
     let hi = this.starts.length;
     // lines 1..n: count the line starts at or before offset
@@ -129,6 +138,6 @@ export class LineIndex {
       if (this.starts.get(mid) <= offset) lo = mid + 1;
       else hi = mid;
     }
-    return lo + 1;
+    return this.last = lo + 1;
   }
 }

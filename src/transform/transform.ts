@@ -96,13 +96,23 @@ function hostdevEdits(h: MdevHostdev, lay: HostdevLayout, uuid: string, edits: E
   if (typeA.value !== 'mdev') edits.push({ start: typeA.valueStart, end: typeA.valueEnd, text: 'mdev' });
   if (!attr(el, 'model')) {
     const at = typeA.valueEnd + 1;
-    edits.push({ start: at, end: at, text: ` model=${q}${h.model}${q}` });
+    edits.push({ start: at, end: at, text: modelAttrText(h.model, q) });
   }
   if (h.form !== 'libvirt') {
     const child = lay.sourceChild!;
     const cq = quoteOf(child);
     edits.push({ start: child.start, end: child.end, text: `<address uuid=${cq}${uuid}${cq}/>` });
   }
+}
+
+/** ` model='…'` for each model and quote: one string each, however many hostdevs gain it */
+const MODEL_ATTR_TEXT = new Map<string, string>();
+
+function modelAttrText(model: GuestModel, q: string): string {
+  const key = q + model;
+  let t = MODEL_ATTR_TEXT.get(key);
+  if (t === undefined) MODEL_ATTR_TEXT.set(key, t = ` model=${q}${model}${q}`);
+  return t;
 }
 
 function sameEntries(doc: DomainDoc, wanted: MetaWant[]): boolean {
