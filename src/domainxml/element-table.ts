@@ -52,6 +52,10 @@ export class ElementTable {
     this.cols.set(id * FIELDS + 3, endTagStart);
   }
 
+  start(id: number): number {
+    return this.cols.get(id * FIELDS);
+  }
+
   selfClosing(id: number): boolean {
     return this.cols.get(id * FIELDS + 4) === 1;
   }

@@ -87,7 +87,9 @@ interface Frame {
 /** A hostdev's parts; each list holds the first two only (enough to name the second in an error) */
 interface HostdevRaw {
   el: ElementLoc;
-  sources: ElementLoc[];
+  sourceCount: number;
+  /** where a second <source> starts */
+  secondSource: number;
   /** children of the first <source> named mdev or address */
   sourceChildren: ElementLoc[];
   guestAddresses: ElementLoc[];
@@ -145,16 +147,23 @@ class HostdevParts {
   }
 
   raw(h: number, table: ElementTable): HostdevRaw {
-    const locs = (list: number): ElementLoc[] => {
-      const at = h * PART_FIELDS + list;
-      const out: ElementLoc[] = [];
-      for (let i = 0; i < Math.min(2, this.cols.get(at)); i++) out.push(table.loc(this.cols.get(at + 1 + i), PART_ATTRS[list]));
-      return out;
-    };
+    const at = h * PART_FIELDS;
+    const sourceCount = this.cols.get(at + PART_SOURCES);
     return {
-      el: table.loc(this.cols.get(h * PART_FIELDS + PART_EL), HOSTDEV_ATTRS),
-      sources: locs(PART_SOURCES), sourceChildren: locs(PART_CHILDREN), guestAddresses: locs(PART_GUESTS),
+      el: table.loc(this.cols.get(at + PART_EL), HOSTDEV_ATTRS),
+      sourceCount,
+      secondSource: sourceCount > 1 ? table.start(this.cols.get(at + PART_SOURCES + 2)) : -1,
+      sourceChildren: this.locs(at + PART_CHILDREN, DEVICE_ATTRS, table),
+      guestAddresses: this.locs(at + PART_GUESTS, GUEST_ADDRESS_ATTRS, table),
     };
+  }
+
+  /** the records of a list at `at` (its count, then its first two ids), in an exact-size array */
+  private locs(at: number, wanted: readonly string[], table: ElementTable): ElementLoc[] {
+    const n = this.cols.get(at);
+    if (n === 0) return [];
+    const first = table.loc(this.cols.get(at + 1), wanted);
+    return n === 1 ? [first] : [first, table.loc(this.cols.get(at + 2), wanted)];
   }
 }
 
@@ -476,8 +485,8 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   const mdevChild = srcChildren.find((c) => localName(c.qname) === 'mdev');
   if (hostdevType !== 'mdev' && !mdevChild) return undefined;
 
-  if (raw.sources.length > 1) fail(ExitCode.BAD_VALUE, 'two-sources', raw.sources[1].start, '<source>: a hostdev has one <source>; remove the second');
-  if (raw.sources.length === 0 || srcChildren.length === 0) {
+  if (raw.sourceCount > 1) fail(ExitCode.BAD_VALUE, 'two-sources', raw.secondSource, '<source>: a hostdev has one <source>; remove the second');
+  if (raw.sourceCount === 0 || srcChildren.length === 0) {
     fail(ExitCode.BAD_VALUE, 'missing-source', el.start,
       "<hostdev type='mdev'>: missing <source><address uuid='…'/></source> (or <source><mdev type='…'/></source> with managed='yes')");
   }

@@ -56,7 +56,7 @@ const SQUOTE = 0x27;
  */
 export function scanStartTag(text: string, start: number, startTagEnd: number,
   decoded: (name: string, valueStart: number, valueEnd: number) => string, wanted?: readonly string[]): AttrLoc[] {
-  const out: AttrLoc[] = [];
+  let n = 0;
   let i = start + 1;
   while (i < startTagEnd && !isSpace(text.charCodeAt(i)) && text.charCodeAt(i) !== GT && text.charCodeAt(i) !== SLASH) i++;
   for (;;) {
@@ -71,11 +71,20 @@ export function scanStartTag(text: string, start: number, startTagEnd: number,
     const quote = text.charCodeAt(i) === DQUOTE ? '"' : "'";
     const valueStart = i + 1;
     const valueEnd = text.indexOf(quote, valueStart);
-    if (name !== undefined) out.push({ name, value: decoded(name, valueStart, valueEnd), quote, nameStart, valueStart, valueEnd });
+    if (name !== undefined) scratch[n++] = { name, value: decoded(name, valueStart, valueEnd), quote, nameStart, valueStart, valueEnd };
     i = valueEnd + 1;
   }
-  return out;
+  const found = scratch.slice(0, n);
+  scratch.fill(undefined, 0, n);
+  return found as AttrLoc[];
 }
+
+/**
+ * scanStartTag collects here and returns an exact-size copy: an array grown from [] by push has room
+ * for 16, and records are made by the thousand. Emptied after each use (its values hold slices of the
+ * text); never shortened, which would give its room back. The callback never scans: no call is nested.
+ */
+const scratch: Array<AttrLoc | undefined> = [];
 
 /** the one of `wanted` that text[start, end) spells, without making a string of it */
 function wantedName(text: string, start: number, end: number, wanted: readonly string[]): string | undefined {
