@@ -76,6 +76,11 @@ export class ElementTable {
     };
   }
 
+  /** The first of `wanted` the element's start tag has, alone (no record of the element is made). */
+  attr(id: number, wanted: readonly string[]): AttrLoc | undefined {
+    return scanStartTag(this.text, this.cols.get(id * FIELDS), this.cols.get(id * FIELDS + 1), this.valueAt, wanted)[0];
+  }
+
   /** saxes changes a raw value only at '&', tab, line feed and carriage return */
   private mayHaveDecodedValues(start: number, end: number): boolean {
     const { text } = this;

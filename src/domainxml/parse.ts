@@ -36,6 +36,8 @@ export interface HostdevLayout {
   /** the <mdev> or <address> inside <source> */
   readonly sourceChild?: ElementLoc;
   readonly guestAddress?: ElementLoc;
+  /** one attribute of the <hostdev> start tag: made alone, without a record of the element */
+  attr(name: 'type' | 'model'): AttrLoc | undefined;
 }
 
 export interface DomainLayout {
@@ -103,6 +105,8 @@ const DEVICE_ATTRS = ['uuid', 'type', 'parent', 'pool'];
 const GUEST_ADDRESS_ATTRS = ['type'];
 /** what transform looks at in the hostdev's start tag */
 const EDITED_HOSTDEV_ATTRS = ['type', 'model'];
+const TYPE_ONLY = ['type'];
+const MODEL_ONLY = ['model'];
 const PART_ATTRS: Record<number, readonly string[]> = {};
 
 // A hostdev's parts while saxes reads, as numbers: the element ids of its first two <source>s,
@@ -173,6 +177,9 @@ class HostdevAt implements HostdevLayout {
   get source(): ElementLoc | undefined { return this.loc(PART_SOURCES); }
   get sourceChild(): ElementLoc | undefined { return this.loc(PART_CHILDREN); }
   get guestAddress(): ElementLoc | undefined { return this.loc(PART_GUESTS); }
+  attr(name: 'type' | 'model'): AttrLoc | undefined {
+    return this.table.attr(this.parts.first(this.h, PART_EL), name === 'type' ? TYPE_ONLY : MODEL_ONLY);
+  }
   private loc(list: number): ElementLoc | undefined {
     const id = this.parts.first(this.h, list);
     return id < 0 ? undefined : this.table.loc(id, PART_ATTRS[list]);

@@ -3,7 +3,7 @@
 import { applyEdits, type Edit } from '../domainxml/edits.js';
 import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS, VIRT_MDEV_PREFIX } from '../domainxml/namespace.js';
 import { parseDomainXmlWithLayout, type DomainLayout, type HostdevLayout } from '../domainxml/parse.js';
-import { attr, type ElementLoc } from '../domainxml/scan.js';
+import type { ElementLoc } from '../domainxml/scan.js';
 import type { DomainDoc, GuestModel, HostdevForm, MdevHostdev } from '../domainxml/types.js';
 import { deriveMdevUuid } from '../domainxml/uuid5.js';
 
@@ -90,11 +90,10 @@ function quoteOf(el: ElementLoc): string {
 
 /** libvirt's form: type='mdev' model=… <source><address uuid=…/></source>; guest <address> untouched. */
 function hostdevEdits(h: MdevHostdev, lay: HostdevLayout, uuid: string, edits: Edit[]): void {
-  const el = lay.el;
-  const typeA = attr(el, 'type')!;
+  const typeA = lay.attr('type')!;
   const q = typeA.quote;
   if (typeA.value !== 'mdev') edits.push({ start: typeA.valueStart, end: typeA.valueEnd, text: 'mdev' });
-  if (!attr(el, 'model')) {
+  if (!lay.attr('model')) {
     const at = typeA.valueEnd + 1;
     edits.push({ start: at, end: at, text: modelAttrText(h.model, q) });
   }
