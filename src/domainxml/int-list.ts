@@ -3,7 +3,8 @@
 
 /** A growing list of int32 (text offsets, counts, element ids), kept in one typed array. */
 export class IntList {
-  private a = new Int32Array(256);
+  // 16 values fit inside a small on-heap typed array: a small document allocates nothing outside the heap
+  private a = new Int32Array(16);
   length = 0;
 
   push(v: number): number {
