@@ -1,12 +1,16 @@
 // Reads a libvirt domain document: every form of an mdev hostdev, and our <metadata> entries, with
 // exact offsets so that transform and the hook can edit single attribute values without touching any
 // other byte. On the hook's hot path: imports only saxes and Node built-ins (and our small utils).
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import type { SaxesTagNS } from 'saxes';
 import { ExitCode, VirtMdevError, isVirtMdevError, type ExitCodeValue } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkPoolName, checkTypeId, printable, sysfsParentName } from '../util/validate.js';
 import { xmlShapeProblem } from '../util/xml-limits.js';
+import { newSaxesParser } from './fast-saxes.js';
 import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS } from './namespace.js';
-import { LineIndex, attr, scanStartTag, type AttrLoc, type ElementLoc } from './scan.js';
+import { ElementTable } from './element-table.js';
+import { DEVICE_ATTRS, HostdevAt, HostdevParts, NO_ATTRS, PART_CHILDREN, PART_GUESTS, PART_SOURCES, type HostdevLayout, type HostdevRaw } from './hostdev-parts.js';
+import { IntList } from './int-list.js';
+import { LineIndex, attr, type AttrLoc, type ElementLoc } from './scan.js';
 import type { DomainDoc, GuestModel, HostdevForm, MdevHostdev, MetadataEntry, Span } from './types.js';
 
 export { rewriteUuids } from './rewrite-uuids.js';
@@ -21,14 +25,7 @@ const MODEL_OF_GUEST_TYPE: Record<string, GuestModel> = { pci: 'vfio-pci', ccw: 
 /** which guest <address type> each model accepts (libvirt's post-parse rules); vfio-ap takes none */
 const ADDRESS_OF_MODEL: Record<GuestModel, string | undefined> = { 'vfio-pci': 'pci', 'vfio-ccw': 'ccw', 'vfio-ap': undefined };
 
-/** Where each hostdev sits in the text, parallel to DomainDoc.hostdevs. */
-export interface HostdevLayout {
-  el: ElementLoc;
-  source?: ElementLoc;
-  /** the <mdev> or <address> inside <source> */
-  sourceChild?: ElementLoc;
-  guestAddress?: ElementLoc;
-}
+export type { HostdevLayout } from './hostdev-parts.js';
 
 export interface DomainLayout {
   text: string;
@@ -72,15 +69,8 @@ interface Frame {
   role: Role;
   qname: string;
   start: number;
-  loc?: ElementLoc;
-}
-
-interface HostdevRaw {
-  el: ElementLoc;
-  sources: ElementLoc[];
-  /** children of the first <source> named mdev or address */
-  sourceChildren: ElementLoc[];
-  guestAddresses: ElementLoc[];
+  /** the element's id in the ElementTable, -1 when not kept */
+  id: number;
 }
 
 /** Roles whose element positions we keep (their start tags get scanned for attribute spans). */
@@ -129,13 +119,15 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
 
   const stack: Frame[] = [];
   const elementPath = (): string => stack.length === 0 ? 'the prolog' : `<${stack[stack.length - 1].qname}>`;
-  let domain: ElementLoc | undefined;
-  const head: DomainLayout['head'] = {};
-  let metadata: ElementLoc | undefined;
-  let mdevEl: ElementLoc | undefined;
-  const entries: ElementLoc[] = [];
-  const hostdevRaws: HostdevRaw[] = [];
-  let current: HostdevRaw | undefined;
+  const table = new ElementTable(text);
+  let domainId = -1;
+  const headIds: Partial<Record<keyof DomainLayout['head'], number>> = {};
+  let metadataId = -1;
+  let mdevId = -1;
+  const entryIds = new IntList();
+  const parts = new HostdevParts();
+  /** the open hostdev's index in parts, -1 outside hostdevs */
+  let current = -1;
   let hasGraphics = false;
   let nameText: string | undefined;
   let uuidText: string | undefined;
@@ -147,7 +139,7 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   let sawRoot = false;
   let elements = 0;
 
-  const parser = new SaxesParser({ xmlns: true, position: true });
+  const parser = newSaxesParser({ xmlns: true, position: true });
   parser.on('error', (e) => {
     if (isVirtMdevError(e)) throw e;
     const msg = e.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').replace(/\.$/, '');
@@ -190,45 +182,30 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
       }
     }
     const role = roleOf(parent, tag.uri, tag.local);
-    let loc: ElementLoc | undefined;
-    if (LOCATED.has(role)) {
-      const startTagEnd = parser.position;
-      loc = {
-        qname: tag.name,
-        start: tagStart,
-        startTagEnd,
-        end: startTagEnd,
-        endTagStart: startTagEnd - 2,
-        selfClosing: tag.isSelfClosing,
-        attrs: scanStartTag(text, tagStart, startTagEnd, (n) => tag.attributes[n]?.value ?? ''),
-      };
-    }
+    const id = LOCATED.has(role) ? table.add(tagStart, parser.position, tag.isSelfClosing, tag.attributes) : -1;
     pendingTag = undefined;
-    stack.push({ role, qname: tag.name, start: tagStart, loc });
+    stack.push({ role, qname: tag.name, start: tagStart, id });
     switch (role) {
-      case 'domain': domain = loc; break;
+      case 'domain': domainId = id; break;
       case 'name': case 'uuid': case 'genid': case 'title': case 'description':
-        if (!head[role]) head[role] = loc;
+        headIds[role] ??= id;
         break;
       case 'metadata':
-        if (metadata) fail(ExitCode.BAD_VALUE, 'duplicate-metadata', tagStart, '<metadata>: the domain has two <metadata> elements; merge them');
-        metadata = loc;
+        if (metadataId >= 0) fail(ExitCode.BAD_VALUE, 'duplicate-metadata', tagStart, '<metadata>: the domain has two <metadata> elements; merge them');
+        metadataId = id;
         break;
       case 'mdev':
-        if (mdevEl) {
+        if (mdevId >= 0) {
           fail(ExitCode.BAD_VALUE, 'duplicate-metadata', tagStart,
             `<${tag.name}>: <metadata> holds two virt-mdev elements (namespace ${VIRT_MDEV_NS}); keep one`);
         }
-        mdevEl = loc;
+        mdevId = id;
         break;
-      case 'entry': entries.push(loc!); break;
-      case 'hostdev':
-        current = { el: loc!, sources: [], sourceChildren: [], guestAddresses: [] };
-        hostdevRaws.push(current);
-        break;
-      case 'source': current!.sources.push(loc!); break;
-      case 'source-child': if (current!.sources.length === 1) current!.sourceChildren.push(loc!); break;
-      case 'guest-address': current!.guestAddresses.push(loc!); break;
+      case 'entry': entryIds.push(id); break;
+      case 'hostdev': current = parts.open(id); break;
+      case 'source': parts.add(current, PART_SOURCES, id); break;
+      case 'source-child': if (parts.sources(current) === 1) parts.add(current, PART_CHILDREN, id); break;
+      case 'guest-address': parts.add(current, PART_GUESTS, id); break;
       case 'graphics': hasGraphics = true; break;
       default: break;
     }
@@ -236,29 +213,37 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   // libvirt reads an element's text with CDATA sections in it (libxml2's node content): so do we
   const onText = (t: string): void => {
     const top = stack[stack.length - 1];
-    if (top?.role === 'name' && top.loc === head.name) nameText = (nameText ?? '') + t;
-    else if (top?.role === 'uuid' && top.loc === head.uuid) uuidText = (uuidText ?? '') + t;
+    if (top?.role === 'name' && top.id === headIds.name) nameText = (nameText ?? '') + t;
+    else if (top?.role === 'uuid' && top.id === headIds.uuid) uuidText = (uuidText ?? '') + t;
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
   parser.on('closetag', () => {
     const f = stack.pop()!;
     lastClosed = f;
-    if (f.loc && !f.loc.selfClosing) {
-      f.loc.end = parser.position;
-      f.loc.endTagStart = text.lastIndexOf('</', parser.position - 1);
-    }
-    if (f.role === 'hostdev') current = undefined;
+    if (f.id >= 0 && !table.selfClosing(f.id)) table.close(f.id, parser.position, text.lastIndexOf('</', parser.position - 1));
+    if (f.role === 'hostdev') current = -1;
   });
 
   parser.write(text).close();
-  if (!domain) fail(ExitCode.BAD_XML, 'not-domain', 0, 'not a libvirt domain document: no <domain> element');
+  if (domainId < 0) fail(ExitCode.BAD_XML, 'not-domain', 0, 'not a libvirt domain document: no <domain> element');
+  const loc = (id: number | undefined): ElementLoc | undefined => id === undefined || id < 0 ? undefined : table.loc(id, NO_ATTRS);
+  const domain = table.loc(domainId, NO_ATTRS);
+  const head: DomainLayout['head'] = {};
+  for (const k of ['name', 'uuid', 'genid', 'title', 'description'] as const) if (headIds[k] !== undefined) head[k] = loc(headIds[k]);
+  const metadata = loc(metadataId);
+  const mdevEl = loc(mdevId);
+  const entries: ElementLoc[] = [];
+  for (let i = 0; i < entryIds.length; i++) entries.push(table.loc(entryIds.get(i), DEVICE_ATTRS));
 
   const doc: DomainDoc = { hostdevs: [], metadata: [], warnings: [] };
   if (nameText !== undefined) doc.name = nameText.trim();
   if (uuidText !== undefined) doc.uuid = wrapValue(() => canonicalUuid(uuidText!, 'domain <uuid>'), where(head.uuid!.start), '<uuid>');
 
-  const span = (el: ElementLoc): Span => ({ start: el.start, end: el.end, ...lines.at(el.start) });
+  const span = (el: ElementLoc): Span => {
+    const { line, col } = lines.at(el.start);
+    return { start: el.start, end: el.end, line, col };
+  };
 
   // metadata first: hostdevs of the libvirt form find their request there
   const metaByUuid = new Map<string, MetadataEntry>();
@@ -277,8 +262,10 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   const seenUuid = new Map<string, number>();
   let ramfbOnLine: number | undefined;
   let apLine: number | undefined;
-  for (const raw of hostdevRaws) {
-    const h = readHostdev(raw, doc.hostdevs.length, { where, fail, span, metaByUuid, hasGraphics, warnings: doc.warnings, file, lines, libvirtRules });
+  const cx: HostdevContext = { where, fail, span, metaByUuid, hasGraphics, warnings: doc.warnings, file, lines, libvirtRules };
+  for (let i = 0; i < parts.count; i++) {
+    const raw = parts.raw(i, table);
+    const h = readHostdev(raw, doc.hostdevs.length, cx);
     if (!h) continue;
     if (h.uuid) {
       const prev = seenUuid.get(h.uuid);
@@ -304,12 +291,12 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
       apLine = h.span.line;
     }
     doc.hostdevs.push(h);
-    layoutHostdevs.push({ el: raw.el, source: raw.sources[0], sourceChild: raw.sourceChildren[0], guestAddress: raw.guestAddresses[0] });
+    layoutHostdevs.push(new HostdevAt(parts, table, i));
   }
 
   return {
     doc,
-    layout: { text, file, lines, domain: domain!, head, metadata, mdev: mdevEl, entries, hostdevs: layoutHostdevs },
+    layout: { text, file, lines, domain, head, metadata, mdev: mdevEl, entries, hostdevs: layoutHostdevs },
   };
 }
 
@@ -327,15 +314,30 @@ function wrapValue<T>(f: () => T, place: string, element: string): T {
   }
 }
 
+/** wrapValue for an attribute value: the place and element are spelled only for an error */
+function checkAttr<T>(check: (value: string) => T, a: AttrLoc, el: ElementLoc, where: (o: number) => string): T {
+  try {
+    return check(a.value);
+  } catch (e) {
+    if (isVirtMdevError(e)) {
+      throw new VirtMdevError(e.exitCode, e.reason, `${where(a.valueStart)}: <${el.qname} ${a.name}>: ${e.message}`, { details: e.details });
+    }
+    throw e;
+  }
+}
+
+const checkEntryUuid = (v: string): string => canonicalUuid(v);
+const checkMdevUuid = (v: string): string => canonicalUuid(v, 'mdev UUID');
+
 /** type/parent/pool of a create request, as our metadata entry and the authoring <source><mdev> both spell it */
 function readRequest(el: ElementLoc, where: (o: number) => string): { type?: string; parent?: string; pool?: string } {
   const request: { type?: string; parent?: string; pool?: string } = {};
   const t = attr(el, 'type');
   const p = attr(el, 'parent');
   const pool = attr(el, 'pool');
-  if (t) request.type = wrapValue(() => checkTypeId(t.value), where(t.valueStart), `<${el.qname} type>`);
-  if (p) request.parent = sysfsParentName(wrapValue(() => checkParentName(p.value), where(p.valueStart), `<${el.qname} parent>`));
-  if (pool) request.pool = wrapValue(() => checkPoolName(pool.value), where(pool.valueStart), `<${el.qname} pool>`);
+  if (t) request.type = checkAttr(checkTypeId, t, el, where);
+  if (p) request.parent = sysfsParentName(checkAttr(checkParentName, p, el, where));
+  if (pool) request.pool = checkAttr(checkPoolName, pool, el, where);
   return request;
 }
 
@@ -345,7 +347,7 @@ function readEntry(el: ElementLoc, where: (o: number) => string, span: Span): Me
     throw new VirtMdevError(ExitCode.BAD_VALUE, 'missing-uuid',
       `${where(el.start)}: <${el.qname}>: a virt-mdev metadata entry needs uuid='…' (the UUID in the hostdev's <source><address>)`);
   }
-  const e: MetadataEntry = { uuid: wrapValue(() => canonicalUuid(u.value), where(u.valueStart), `<${el.qname} uuid>`), span };
+  const e: MetadataEntry = { uuid: checkAttr(checkEntryUuid, u, el, where), span };
   Object.assign(e, readRequest(el, where));
   if (!e.type && !e.pool) {
     throw new VirtMdevError(ExitCode.BAD_VALUE, 'no-type-or-pool',
@@ -377,8 +379,8 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   const mdevChild = srcChildren.find((c) => localName(c.qname) === 'mdev');
   if (hostdevType !== 'mdev' && !mdevChild) return undefined;
 
-  if (raw.sources.length > 1) fail(ExitCode.BAD_VALUE, 'two-sources', raw.sources[1].start, '<source>: a hostdev has one <source>; remove the second');
-  if (raw.sources.length === 0 || srcChildren.length === 0) {
+  if (raw.sourceCount > 1) fail(ExitCode.BAD_VALUE, 'two-sources', raw.secondSource, '<source>: a hostdev has one <source>; remove the second');
+  if (raw.sourceCount === 0 || srcChildren.length === 0) {
     fail(ExitCode.BAD_VALUE, 'missing-source', el.start,
       "<hostdev type='mdev'>: missing <source><address uuid='…'/></source> (or <source><mdev type='…'/></source> with managed='yes')");
   }
@@ -412,13 +414,13 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
     fail(ExitCode.BAD_VALUE, 'missing-type', el.start, "<hostdev>: missing type='mdev'");
   }
 
-  const requestAttrs = mdevChild ? ['type', 'parent', 'pool'].filter((n) => attr(mdevChild, n)) : [];
   let form: HostdevForm;
   if (localName(child.qname) === 'address') form = 'libvirt';
   else if (attr(child, 'type') || attr(child, 'pool')) form = 'managed';
   else form = hostdevType === 'mdev' ? 'rfc-mdev' : 'rfc-guest-type';
 
   if (form === 'managed' && !managedYes) {
+    const requestAttrs = mdevChild ? ['type', 'parent', 'pool'].filter((n) => attr(mdevChild, n)) : [];
     fail(ExitCode.BAD_VALUE, 'not-managed', managedA ? managedA.valueStart : el.start,
       `<hostdev${managedA ? ` managed='${managedA.value}'` : ''}>: <source><mdev ${requestAttrs.join('/')}=…> asks virt-mdev to create the device; add managed='yes' (or give only uuid='…' for an existing device)`);
   }
@@ -430,7 +432,7 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   // UUID
   const uA = attr(child, 'uuid');
   let uuid: string | undefined;
-  if (uA) uuid = wrapValue(() => canonicalUuid(uA.value, 'mdev UUID'), where(uA.valueStart), `<${child.qname} uuid>`);
+  if (uA) uuid = checkAttr(checkMdevUuid, uA, child, where);
   else if (form !== 'managed' && managedYes && mdevChild) {
     fail(ExitCode.BAD_VALUE, 'no-type-or-pool', child.start,
       `<${child.qname}> in <hostdev managed='yes'>: a managed device needs type='…' (an mdev type id) or pool='…'`);

@@ -3,7 +3,7 @@
 import { applyEdits, type Edit } from '../domainxml/edits.js';
 import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS, VIRT_MDEV_PREFIX } from '../domainxml/namespace.js';
 import { parseDomainXmlWithLayout, type DomainLayout, type HostdevLayout } from '../domainxml/parse.js';
-import { attr, type ElementLoc } from '../domainxml/scan.js';
+import type { ElementLoc } from '../domainxml/scan.js';
 import type { DomainDoc, GuestModel, HostdevForm, MdevHostdev } from '../domainxml/types.js';
 import { deriveMdevUuid } from '../domainxml/uuid5.js';
 
@@ -85,23 +85,33 @@ export function transformDomainXml(text: string, file = '<stdin>'): TransformRes
 }
 
 function quoteOf(el: ElementLoc): string {
-  return el.attrs[0]?.quote ?? "'";
+  return el.quote ?? "'";
 }
 
 /** libvirt's form: type='mdev' model=… <source><address uuid=…/></source>; guest <address> untouched. */
 function hostdevEdits(h: MdevHostdev, lay: HostdevLayout, uuid: string, edits: Edit[]): void {
-  const typeA = attr(lay.el, 'type')!;
+  const typeA = lay.attr('type')!;
   const q = typeA.quote;
   if (typeA.value !== 'mdev') edits.push({ start: typeA.valueStart, end: typeA.valueEnd, text: 'mdev' });
-  if (!attr(lay.el, 'model')) {
+  if (!lay.attr('model')) {
     const at = typeA.valueEnd + 1;
-    edits.push({ start: at, end: at, text: ` model=${q}${h.model}${q}` });
+    edits.push({ start: at, end: at, text: modelAttrText(h.model, q) });
   }
   if (h.form !== 'libvirt') {
     const child = lay.sourceChild!;
     const cq = quoteOf(child);
     edits.push({ start: child.start, end: child.end, text: `<address uuid=${cq}${uuid}${cq}/>` });
   }
+}
+
+/** ` model='…'` for each model and quote: one string each, however many hostdevs gain it */
+const MODEL_ATTR_TEXT = new Map<string, string>();
+
+function modelAttrText(model: GuestModel, q: string): string {
+  const key = q + model;
+  let t = MODEL_ATTR_TEXT.get(key);
+  if (t === undefined) MODEL_ATTR_TEXT.set(key, t = ` model=${q}${model}${q}`);
+  return t;
 }
 
 function sameEntries(doc: DomainDoc, wanted: MetaWant[]): boolean {
