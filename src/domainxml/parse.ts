@@ -13,7 +13,6 @@ import { IntList } from './int-list.js';
 import { LineIndex, attr, type AttrLoc, type ElementLoc } from './scan.js';
 import type { DomainDoc, GuestModel, HostdevForm, MdevHostdev, MetadataEntry, Span } from './types.js';
 
-export { rewriteUuids } from './rewrite-uuids.js';
 export type { AttrLoc, ElementLoc } from './scan.js';
 
 /** Domain documents are small; anything larger is refused before parsing (memory and time bound). */

@@ -6,7 +6,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import * as fs from 'node:fs';
-import { parseDomainXml, rewriteUuids } from '../../src/domainxml/parse.js';
+import { parseDomainXml } from '../../src/domainxml/parse.js';
+import { rewriteUuids } from '../../src/domainxml/rewrite-uuids.js';
 import { parseNameArg } from '../../src/nodedev/names.js';
 import { transformDomainXml } from '../../src/transform/transform.js';
 import { ExitCode, isVirtMdevError } from '../../src/util/errors.js';

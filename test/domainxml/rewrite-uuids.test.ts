@@ -1,6 +1,7 @@
 // The hook's migrate/restore filter: only the UUID values change, every other byte stays.
 import test from 'ava';
-import { parseDomainXml, rewriteUuids } from '../../src/domainxml/parse.js';
+import { parseDomainXml } from '../../src/domainxml/parse.js';
+import { rewriteUuids } from '../../src/domainxml/rewrite-uuids.js';
 import { readCorpus } from './corpus.js';
 
 test('rewriteUuids changes the hostdev source UUID and our metadata entry, nothing else', (t) => {
