@@ -1,16 +1,25 @@
 // Node entry of the qemu hook, started by hooks/qemu (a POSIX sh script that finds node, since
 // libvirt gives hooks only LC_ALL=C PATH=/bin:/sbin HOME=/). Hot path: imports saxes and Node
 // built-ins only, no CLI framework, no wasm.
+import * as v8 from 'node:v8';
 import { readStreamBounded } from '../util/bounded-read.js';
 import { describeSystemError, ExitCode, VirtMdevError } from '../util/errors.js';
 import { decodeXmlDocument } from '../util/xml-encoding.js';
 import { runHook } from './run.js';
 
 const MAX_STDIN_BYTES = 16 * 1024 * 1024;
+/**
+ * Up to this much XML, the hook runs without V8's optimising compiler: a hook call is too short to
+ * profit from it, and its compiles (of Node's path and fs helpers) were 3–4 MiB of the hook's peak
+ * memory. Set after start-up, so that Node's built-ins keep their code cache; bigger documents get
+ * the optimiser back for their parse.
+ */
+const UNOPTIMISED_UP_TO = 1024 * 1024;
 
 async function readStdin(): Promise<string> {
   const r = await readStreamBounded(process.stdin, MAX_STDIN_BYTES);
   if (!r.ok) throw new Error(`the domain XML on stdin is larger than ${MAX_STDIN_BYTES / 1024 / 1024} MiB; refusing it`);
+  if (r.data.length > UNOPTIMISED_UP_TO) v8.setFlagsFromString('--opt');
   // one rule for encodings (src/util/xml-encoding.ts) where a refusal is safe; reconnect must go on
   // with a running VM whatever its XML holds
   return process.argv[3] === 'reconnect' ? r.data.toString('utf8') : decodeXmlDocument(r.data, '<domain XML from libvirt>');
@@ -24,6 +33,8 @@ function writeStdout(s: string): Promise<void> {
       : resolve()));
   });
 }
+// UNOPTIMISED_UP_TO: off until a big document turns it back on
+v8.setFlagsFromString('--no-opt');
 // the write's callback reports the error: without a listener Node would also throw it, with a stack trace
 process.stdout.on('error', () => undefined);
 
