@@ -1,25 +1,15 @@
 // Many files in one call are validated on more than one core (src/validate/parallel.ts): the output
 // must be what one thread gives, in input order: the same as the same files given a few at a time.
 import test from 'ava';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot, virtMdev } from '../helpers/cli.js';
+import { xmlFilesUnder } from '../helpers/xml-files.js';
 
 /** fewer than src/validate/parallel.ts's PARALLEL_FROM: validated on one thread */
 const FEW = 40;
 
 function corpus(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.xml')) out.push(p);
-    }
-  };
-  walk(path.join(repoRoot, 'samples'));
-  walk(path.join(repoRoot, 'test/data'));
-  return out.sort();
+  return xmlFilesUnder('samples', 'test/data');
 }
 
 test('many files in one call: the same results, in input order, as the same files a few at a time', async (t) => {

@@ -7,22 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot, snapshotTree, tempDir, virtMdev } from '../helpers/cli.js';
 import { initSimHost } from '../../src/simhost/init.js';
+import { xmlFilesUnder } from '../helpers/xml-files.js';
 
 const dataDir = path.join(repoRoot, 'test/data/validate/schema-cache');
 const libvirtReady = path.join(repoRoot, 'samples/domains/validate/valid/libvirt-dumpxml.xml');
 
 function corpus(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.xml')) out.push(p);
-    }
-  };
-  walk(path.join(repoRoot, 'samples'));
-  walk(path.join(repoRoot, 'test/data'));
-  return out.sort();
+  return xmlFilesUnder('samples', 'test/data');
 }
 
 interface Run {
