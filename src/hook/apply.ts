@@ -157,8 +157,8 @@ export async function applyManaged(ctx: HookContext, txn: LedgerTxn, domain: Dom
     }
   } catch (e) {
     // intents of creates that failed or never ran: no device behind them
-    for (const e of intents) {
-      const i = txn.ledger.devices.indexOf(e);
+    for (const intent of intents) {
+      const i = txn.ledger.devices.indexOf(intent);
       if (i >= 0) txn.ledger.devices.splice(i, 1);
     }
     await rollback(ctx, txn, touched);
