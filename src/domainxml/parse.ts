@@ -5,7 +5,7 @@ import type { SaxesTagNS } from 'saxes';
 import { ExitCode, VirtMdevError, isVirtMdevError, type ExitCodeValue } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkPoolName, checkTypeId, printable, sysfsParentName } from '../util/validate.js';
 import { xmlShapeProblem } from '../util/xml-limits.js';
-import { newSaxesParser } from './fast-saxes.js';
+import { newSaxesParser } from '../util/fast-saxes.js';
 import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS } from './namespace.js';
 import { ElementTable } from './element-table.js';
 import { DEVICE_ATTRS, HostdevAt, HostdevParts, NO_ATTRS, PART_CHILDREN, PART_GUESTS, PART_SOURCES, type HostdevLayout, type HostdevRaw } from './hostdev-parts.js';

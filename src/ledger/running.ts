@@ -4,7 +4,7 @@
 // a domain's QEMU process exists (libvirt writes them early in the start and deletes them at stop).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SaxesParser } from 'saxes';
+import { newSaxesParser } from '../util/fast-saxes.js';
 import { readHostFile, type HostFileRead } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import { ExitCode, VirtMdevError, describeSystemError, errnoCode, isVirtMdevError } from '../util/errors.js';
@@ -39,7 +39,7 @@ function localName(n: string): string {
 
 /** Parse one status (or plain domain) document; throws on malformed XML or a DOCTYPE. */
 export function scanDomainStatus(text: string): { name?: string; uuid?: string; mdevUuids: Set<string> } {
-  const parser = new SaxesParser({ xmlns: false, position: false });
+  const parser = newSaxesParser({ xmlns: false, position: false });
   const stack: string[] = [];
   const out: { name?: string; uuid?: string; mdevUuids: Set<string> } = { mdevUuids: new Set() };
   let text$ = '';

@@ -2,7 +2,8 @@
 // declarations or unknown entities, bounded size, and every problem reported as file:line:col.
 // What `nodedev-dumpxml` prints for an mdev is accepted as input too (name, path, driver,
 // iommuGroup are ignored), so a dumped device can be re-created from its own XML.
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import type { SaxesParser, SaxesTagPlain } from 'saxes';
+import { newSaxesParser } from '../util/fast-saxes.js';
 import { readFileBounded, type BoundedRead } from '../util/bounded-read.js';
 import { ExitCode, VirtMdevError, errnoCode } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkTypeId, printable } from '../util/validate.js';
@@ -61,7 +62,7 @@ export function parseMdevCreateXml(text: string, file: string): MdevCreateReques
   if (Buffer.byteLength(text, 'utf8') > MAX_XML_BYTES) {
     throw new VirtMdevError(ExitCode.BAD_XML, 'xml-too-large', `${printable(file)}: larger than ${MAX_XML_BYTES} bytes`);
   }
-  const parser = new SaxesParser({ xmlns: false, position: true });
+  const parser = newSaxesParser({ xmlns: false, position: true });
   const ctx: Ctx = { file: printable(file, 200), parser };
   const stack: Elem[] = [];
   let capDepth = -1;          // stack depth of the <capability type='mdev'> being read

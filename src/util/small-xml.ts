@@ -2,7 +2,7 @@
 // element. The input is untrusted: bounded size, no DOCTYPE (so no entity declarations), no
 // processing instructions, and every problem reported as file:line:col like libxml2 and editors.
 // Only saxes and Node built-ins: the libvirt hook may load this.
-import { SaxesParser } from 'saxes';
+import { newSaxesParser } from './fast-saxes.js';
 import { ExitCode, VirtMdevError, type ExitCodeValue } from './errors.js';
 import { printable } from './validate.js';
 import { xmlShapeProblem } from './xml-limits.js';
@@ -47,7 +47,7 @@ export function parseSmallXml(text: string, file: string, what: string, maxBytes
   if (Buffer.byteLength(text, 'utf8') > maxBytes) {
     throw new VirtMdevError(ExitCode.BAD_XML, 'xml-too-large', `${name}: larger than ${maxBytes} bytes; a ${what} is a few hundred bytes, check the file`);
   }
-  const parser = new SaxesParser({ xmlns: false, position: true });
+  const parser = newSaxesParser({ xmlns: false, position: true });
   const here = (): string => `${name}:${parser.line}:${parser.column + 1}`;
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;

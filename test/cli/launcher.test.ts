@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { HostRoot } from '../../src/host/root.js';
 import { openMdevBus } from '../../src/mdevbus/bus.js';
 import { parseFastCommand, parseFastValidate } from '../../src/cli/fast-path.js';
@@ -152,6 +153,21 @@ test('validate through the launcher: the CLI\'s reports, errors and exit codes',
     const [a, b] = await Promise.all([run(launcherPath, args), run(cliPath, args)]);
     t.deepEqual(untimed(a), untimed(b), JSON.stringify(args));
   }
+});
+
+test('a plain validate runs from validate-fast.mjs: the CLI entry (commander and every command) is never loaded', async (t) => {
+  const d = tempDir();
+  t.teardown(d.cleanup);
+  const record = path.join(d.dir, 'loaded.txt');
+  fs.writeFileSync(path.join(d.dir, 'hooks.mjs'), "import { appendFileSync } from 'node:fs';\nlet f;\nexport function initialize(x) { f = x.file; }\n"
+    + 'export async function resolve(s, c, n) { const r = await n(s, c); appendFileSync(f, r.url + "\\n"); return r; }\n');
+  fs.writeFileSync(path.join(d.dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(d.dir, 'hooks.mjs')).href)}, { data: { file: ${JSON.stringify(record)} } });\n`);
+  const valid = path.join(repoRoot, 'samples/domains/validate/valid/libvirt-dumpxml.xml');
+  const r = await run(launcherPath, ['validate', '-q', valid], { NODE_OPTIONS: `--import ${path.join(d.dir, 'register.mjs')}` });
+  t.is(r.exitCode, 0, r.stderr);
+  const loaded = fs.readFileSync(record, 'utf8').split('\n').map((u) => path.basename(u));
+  t.true(loaded.includes('validate-fast.mjs'), loaded.join(' '));
+  t.false(loaded.includes('virt-mdev.mjs'), loaded.join(' '));
 });
 
 test('a reader that went away: the launcher ends as quietly as the CLI (exit 1, no error line)', async (t) => {

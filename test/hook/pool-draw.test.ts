@@ -166,42 +166,28 @@ test('check says which member a domain would draw, and prepare draws it', async 
   t.is(String(c2.stderr), String(h2.stderr));
 });
 
-test('nodedev-create cannot take a member\'s UUID, lent or free, nor a stopped pool\'s', async (t) => {
-  const sim = await simHost(['mtty']);
-  t.teardown(sim.cleanup);
-  const pool = await startedPool(sim.dir, 'serial', 'mtty-2', 2);
-  t.is((await hook(sim.dir, 'lender', 'prepare', 'begin', domainXml('lender', uuid(), [{ uuid: uuid(), pool: 'serial' }]))).exitCode, 0);
-  const fs = await import('node:fs');
-  fs.writeFileSync(`${sim.dir}/idle.pool.xml`, "<mdevpool>\n  <name>idle</name>\n  <type id='mtty-1'/>\n  <size>1</size>\n</mdevpool>\n");
-  t.is((await cli(sim.dir, ['pool-define', `${sim.dir}/idle.pool.xml`])).exitCode, 0);
-  const before = sysSnapshot(sim.dir);
-  for (const u of [pool[0], pool[1], members('idle', 1)[0]]) {
-    const f = `${sim.dir}/nd.xml`;
-    fs.writeFileSync(f, `<device>\n  <parent>mtty</parent>\n  <capability type='mdev'>\n    <type id='mtty-2'/>\n    <uuid>${u}</uuid>\n  </capability>\n</device>\n`);
-    const r = await cli(sim.dir, ['nodedev-create', f]);
-    t.is(r.exitCode, 6, String(r.stderr));
-    t.regex(String(r.stderr), new RegExp(`UUID ${u} is member \\d of pool (serial|idle), which only the pool creates`));
-  }
-  t.deepEqual(sysSnapshot(sim.dir), before);
-});
-
-test('nodedev-define cannot give a member\'s UUID a definition, lent or free, nor a stopped pool\'s', async (t) => {
-  const sim = await simHost(['mtty']);
-  t.teardown(sim.cleanup);
-  const pool = await startedPool(sim.dir, 'serial', 'mtty-2', 2);
-  t.is((await hook(sim.dir, 'lender', 'prepare', 'begin', domainXml('lender', uuid(), [{ uuid: uuid(), pool: 'serial' }]))).exitCode, 0);
-  const fs = await import('node:fs');
-  fs.writeFileSync(`${sim.dir}/idle.pool.xml`, "<mdevpool>\n  <name>idle</name>\n  <type id='mtty-1'/>\n  <size>1</size>\n</mdevpool>\n");
-  t.is((await cli(sim.dir, ['pool-define', `${sim.dir}/idle.pool.xml`])).exitCode, 0);
-  for (const [u, type] of [[pool[0]!, 'mtty-2'], [pool[1]!, 'mtty-2'], [members('idle', 1)[0]!, 'mtty-1']] as const) {
-    const f = `${sim.dir}/nd.xml`;
-    fs.writeFileSync(f, `<device>\n  <parent>mtty</parent>\n  <capability type='mdev'>\n    <type id='${type}'/>\n    <uuid>${u}</uuid>\n  </capability>\n</device>\n`);
-    const r = await cli(sim.dir, ['nodedev-define', f]);
-    t.is(r.exitCode, 6, String(r.stderr));
-    t.regex(String(r.stderr), new RegExp(`UUID ${u} is member \\d of pool (serial|idle), which only the pool creates`));
-  }
-  t.false(fs.existsSync(`${sim.dir}/etc/mdevctl.d/mtty`), 'no definition was written');
-});
+// nodedev-create would make a member, nodedev-define would let mdevctl or autostart make it: both refuse
+for (const verb of ['nodedev-create', 'nodedev-define']) {
+  test(`${verb} cannot take a member's UUID, lent or free, nor a stopped pool's`, async (t) => {
+    const sim = await simHost(['mtty']);
+    t.teardown(sim.cleanup);
+    const pool = await startedPool(sim.dir, 'serial', 'mtty-2', 2);
+    t.is((await hook(sim.dir, 'lender', 'prepare', 'begin', domainXml('lender', uuid(), [{ uuid: uuid(), pool: 'serial' }]))).exitCode, 0);
+    const fs = await import('node:fs');
+    fs.writeFileSync(`${sim.dir}/idle.pool.xml`, "<mdevpool>\n  <name>idle</name>\n  <type id='mtty-1'/>\n  <size>1</size>\n</mdevpool>\n");
+    t.is((await cli(sim.dir, ['pool-define', `${sim.dir}/idle.pool.xml`])).exitCode, 0);
+    const before = sysSnapshot(sim.dir);
+    for (const [u, type] of [[pool[0]!, 'mtty-2'], [pool[1]!, 'mtty-2'], [members('idle', 1)[0]!, 'mtty-1']] as const) {
+      const f = `${sim.dir}/nd.xml`;
+      fs.writeFileSync(f, `<device>\n  <parent>mtty</parent>\n  <capability type='mdev'>\n    <type id='${type}'/>\n    <uuid>${u}</uuid>\n  </capability>\n</device>\n`);
+      const r = await cli(sim.dir, [verb, f]);
+      t.is(r.exitCode, 6, String(r.stderr));
+      t.regex(String(r.stderr), new RegExp(`UUID ${u} is member \\d of pool (serial|idle), which only the pool creates`));
+    }
+    t.deepEqual(sysSnapshot(sim.dir), before);
+    t.false(fs.existsSync(`${sim.dir}/etc/mdevctl.d/mtty`), 'no definition was written');
+  });
+}
 
 test('migrate and restore do not take a drawn device\'s UUID as taken for its own domain', async (t) => {
   const sim = await simHost(['mtty']);

@@ -3,6 +3,8 @@
 // after a few such keyed additions: from the seventh handler on, every field read in saxes's
 // per-character loop became a hash lookup (a domain parse ran 4–5× slower). Creating the handler
 // fields first, by literal name, keeps the object fast; on() then only overwrites existing fields.
+// Every saxes parser of virt-mdev is made here (domain XML, small documents, node-device XML, status
+// files). Literal stores, not a loop over the names: a computed key is what makes the object slow.
 // Correctness never depends on these names: handlers are still set through on(); if a saxes version
 // named its fields differently, the fields below would only be unused.
 import { SaxesParser, type SaxesOptions } from 'saxes';
