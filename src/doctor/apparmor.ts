@@ -9,7 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostRoot } from '../host/root.js';
 import { inspectInstalled } from '../install/install.js';
+import { DD_PATHS, SH } from '../mdevbus/sh-remover.js';
 import type { MdevBus } from '../mdevbus/types.js';
+import { bundleName } from '../util/package-layout.js';
 import { allows, execMode, readProfile, type Profile } from './apparmor-profile.js';
 import type { Check } from './doctor.js';
 
@@ -72,7 +74,7 @@ function fileNeeds(root: HostRoot, bus: MdevBus, hookPath: string): Need[] {
   } catch { /* the generic example paths */ }
   const rel = (abs: string): string => '/' + path.relative(root.dir, abs);
   return [
-    { what: "the hook's code", path: path.resolve(path.dirname(hookPath), '../dist/src/hook/main.js'), access: 'r' },
+    { what: "the hook's code", path: path.resolve(path.dirname(hookPath), '../dist/app', bundleName('hook')), access: 'r' },
     { what: 'hook.conf', path: rel(path.join(root.etcDir, 'hook.conf')), access: 'r' },
     { what: "libvirt's status files", path: rel(path.join(root.libvirtQemuRunDir, 'x.xml')), access: 'r' },
     { what: 'sysfs create', path: create, access: 'w' },
@@ -100,8 +102,11 @@ function hookNode(root: HostRoot): string {
   }) ?? HOOK_NODES[0]!;
 }
 
-/** via: the link libvirt executes, if it is one (the profile judges `path`, the file the link resolves to) */
-interface Step { what: string; path: string; via?: string }
+/**
+ * via: the link libvirt executes, if it is one (the profile judges `path`, the file the link resolves to);
+ * runs: the programs this step itself executes, which must be allowed while it stays under the profile
+ */
+interface Step { what: string; path: string; via?: string; runs?: Step[] }
 
 /**
  * The programs the installed hook executes, as resolved paths: install-hook's wrapper (a file in
@@ -116,8 +121,8 @@ function hookChain(root: HostRoot, hooksDir: string): { chain: Step[]; hookPath:
       hookPath: inst.info.hookPath,
       chain: [
         { what: 'the hook wrapper', path: hostReal(root, file) },
-        { what: 'hooks/qemu', path: hostReal(root, inst.info.hookPath) },
-        { what: 'node', path: hostReal(root, inst.info.nodePath) },
+        { what: 'hooks/qemu', path: hostReal(root, inst.info.hookPath), runs: shellTools(root) },
+        { what: 'node', path: hostReal(root, inst.info.nodePath), runs: nodeChildren(root) },
       ],
     };
   }
@@ -126,39 +131,58 @@ function hookChain(root: HostRoot, hooksDir: string): { chain: Step[]; hookPath:
   return {
     hookPath: inst.hookPath,
     chain: [
-      { what: viaWrapper ? "the package's hook wrapper" : 'hooks/qemu', path: hostReal(root, file), via: file },
-      ...(viaWrapper ? [{ what: 'hooks/qemu', path: hostReal(root, inst.hookPath) }] : []),
-      { what: 'node', path: hostReal(root, hookNode(root)) },
+      { what: viaWrapper ? "the package's hook wrapper" : 'hooks/qemu', path: hostReal(root, file), via: file, ...(viaWrapper ? {} : { runs: shellTools(root) }) },
+      ...(viaWrapper ? [{ what: 'hooks/qemu', path: hostReal(root, inst.hookPath), runs: shellTools(root) }] : []),
+      { what: 'node', path: hostReal(root, hookNode(root)), runs: nodeChildren(root) },
     ],
   };
 }
 
-/** Follow wrapper → hooks/qemu → node (→ flock) under the profile; the first refusal or the point where it leaves. */
+/** what hooks/qemu executes before node (libvirt gives it PATH=/bin:/sbin) */
+function shellTools(root: HostRoot): Step[] {
+  return [{ what: 'cat', path: hostReal(root, '/bin/cat') }, { what: 'grep', path: hostReal(root, '/bin/grep') }];
+}
+
+/** what the hook's node executes on a real host: flock(1) for its locks, the remover's sh and its dd (src/mdevbus/sh-remover.ts) */
+function nodeChildren(root: HostRoot): Step[] {
+  const exists = (p: string): boolean => fs.existsSync(root.p(p));
+  return [
+    { what: 'flock', path: hostReal(root, '/usr/bin/flock') },
+    { what: "the remover's sh", path: hostReal(root, SH) },
+    { what: 'dd', path: hostReal(root, DD_PATHS.find(exists) ?? DD_PATHS[0]!) },
+  ];
+}
+
+/** Follow wrapper → hooks/qemu → node under the profile: the first refusal, or the point where the hook leaves it. */
 function judgeChain(root: HostRoot, bus: MdevBus, prof: Profile, d: Daemon, hooksDir: string): Check {
   const who = `${d.comm} (pid ${d.pid}) runs under AppArmor profile '${d.label}'`;
   const hook = hookChain(root, hooksDir);
   if (!hook) return { name: NAME, level: 'ok', message: `${who}; install the hook to have doctor check that the profile lets it run` };
-  const chain = [...hook.chain, { what: 'flock', path: hostReal(root, '/usr/bin/flock') }];
   const fix = `${localFile(d.comm)}, then 'apparmor_parser -r /etc/apparmor.d/usr.sbin.${d.comm}'`;
-  const steps: string[] = [];
-  for (const step of chain) {
+  const confined = { who, fix, steps: [] as string[], hookPath: hook.hookPath };
+  for (const step of hook.chain) {
     const m = execMode(prof, step.path);
     if (m.kind === 'denied') {
       return { name: NAME, level: 'FAIL', message: `${who}, which denies executing ${step.what} ${step.path}${m.rule ? ` (${m.rule})` : ''}: libvirt reports the hook failed and no VM with mdevs starts; add '${step.path} PUx,' to ${fix}` };
     }
-    steps.push(`${step.via ? `${step.via} → ` : ''}${step.path} (${m.rule})`);
+    confined.steps.push(`${step.via ? `${step.via} → ` : ''}${step.path} (${m.rule})`);
     if (m.kind === 'leave') {
-      return { name: NAME, level: 'ok', message: `${who}; it lets the hook run: ${steps.join(' → ')}, which leaves the profile, so nothing else the hook does is confined` };
+      return { name: NAME, level: 'ok', message: `${who}; it lets the hook run: ${confined.steps.join(' → ')}, which leaves the profile, so nothing else the hook does is confined` };
     }
     if (m.kind === 'other') {
       return { name: NAME, level: 'warn', message: `${who}; ${step.what} ${step.path} runs under a profile of its own (${m.rule}) that doctor does not check: it must allow what the README lists for the hook` };
     }
+    // a program that leaves the profile frees only itself: the step that runs it stays confined
+    const refused = (step.runs ?? []).filter((c) => execMode(prof, c.path).kind === 'denied');
+    if (refused.length > 0) return confinedFailure(root, confined, refused.map((c) => `executing ${c.what} ${c.path}`));
   }
   const missing = fileNeeds(root, bus, hook.hookPath).filter((n) => !allows(prof, n.path, n.access));
-  if (missing.length > 0) {
-    return { name: NAME, level: 'FAIL', message: `${who}, which the hook never leaves (${steps.join(' → ')}) and which denies ${missing.map((n) => `${n.access === 'r' ? 'reading' : 'writing'} ${n.what} ${n.path}`).join(', ')}: add '${hostReal(root, hook.hookPath)} PUx,' to ${fix}` };
-  }
-  return { name: NAME, level: 'ok', message: `${who}; the hook stays under it (${steps.join(' → ')}) and it allows every file the hook reads and writes` };
+  if (missing.length > 0) return confinedFailure(root, confined, missing.map((n) => `${n.access === 'r' ? 'reading' : 'writing'} ${n.what} ${n.path}`));
+  return { name: NAME, level: 'ok', message: `${who}; the hook stays under it (${confined.steps.join(' → ')}) and it allows every program the hook runs and every file it reads and writes` };
+}
+
+function confinedFailure(root: HostRoot, h: { who: string; fix: string; steps: string[]; hookPath: string }, denied: string[]): Check {
+  return { name: NAME, level: 'FAIL', message: `${h.who}, which the hook never leaves (${h.steps.join(' → ')}) and which denies ${denied.join(', ')}: add '${hostReal(root, h.hookPath)} PUx,' to ${h.fix}` };
 }
 
 export function apparmorCheck(root: HostRoot, bus: MdevBus, hooksDir: string): Check {

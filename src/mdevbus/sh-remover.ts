@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import { LINUX_ERRNO } from '../simhost/errno.js';
 import { errnoExitStatus } from './remove-status.js';
 
-const SH = '/bin/sh';
-const DD_PATHS = ['/usr/bin/dd', '/bin/dd'];
+export const SH = '/bin/sh';
+/** where dd(1) is looked for, in order (doctor checks the same paths) */
+export const DD_PATHS = ['/usr/bin/dd', '/bin/dd'];
 
 /**
  * $1 dd, $2 the host root, then the UUIDs (validated before they come here). `printf '%s %s %s\n'` is one

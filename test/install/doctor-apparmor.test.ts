@@ -29,6 +29,8 @@ interface Case {
   installed?: boolean;
   /** the Debian package's layout instead of install-hook's wrapper: its link to the /usr/sbin wrapper, or 0.1.0-1's link to hooks/qemu */
   packaged?: 'wrapper' | 'direct';
+  /** a rule taken out of the strict profile */
+  drop?: string;
   want: RegExp;
   level: 'ok' | 'warn' | 'FAIL';
 }
@@ -67,7 +69,19 @@ const cases: Case[] = [
   },
   {
     name: 'a strict profile that grants them', label: 'libvirtd (enforce)', profile: 'strict', local: '', level: 'ok',
-    want: /the hook stays under it .* and it allows every file the hook reads and writes$/,
+    want: /the hook stays under it .* and it allows every program the hook runs and every file it reads and writes$/,
+  },
+  {
+    name: "a strict profile without the remover's dd fails: no device could be removed", label: 'libvirtd (enforce)', profile: 'strict', local: '', drop: '/usr/bin/dd mix,', level: 'FAIL',
+    want: /which the hook never leaves .* and which denies executing dd \/usr\/bin\/dd: add '\/usr\/lib\/virt-mdev\/hooks\/qemu PUx,'/,
+  },
+  {
+    name: 'a strict profile without grep fails at hooks/qemu, before node', label: 'libvirtd (enforce)', profile: 'strict', local: '', drop: '/bin/grep mix,', level: 'FAIL',
+    want: /which the hook never leaves \(\/etc\/libvirt\/hooks\/qemu\.d\/50-virt-mdev \([^)]*\) → \/usr\/lib\/virt-mdev\/hooks\/qemu \([^)]*\)\) and which denies executing grep \/bin\/grep: /,
+  },
+  {
+    name: 'flock leaving the profile does not free node: its files are still checked', label: 'libvirtd (enforce)', profile: 'strict', local: '/usr/bin/flock PUx,\n', drop: '/usr/bin/flock mix,', level: 'ok',
+    want: /the hook stays under it .*→ \/usr\/bin\/node \(\/usr\/bin\/node mix\)\) and it allows every program/,
   },
   {
     name: "the package's link → /usr/sbin/virt-mdev-qemu-hook leaves Debian 12's profile with no local snippet", label: 'libvirtd (enforce)', profile: 'usr.sbin.libvirtd', packaged: 'wrapper', level: 'ok',
@@ -108,7 +122,8 @@ for (const c of cases) {
     if (c.profile) put(path.join(r.dir, 'etc/apparmor.d/usr.sbin.libvirtd'), fs.readFileSync(path.join(DATA, c.profile), 'utf8'));
     if (c.profile === 'strict' && c.local !== undefined) {
       put(path.join(r.dir, 'etc/apparmor.d/usr.sbin.libvirtd'), fs.readFileSync(path.join(DATA, 'strict'), 'utf8')
-        .replace(/}\s*$/, '  /sys/devices/** w,\n  /run/virt-mdev/** rwk,\n}\n'));
+        .replace(`  ${c.drop}\n`, '')
+        .replace(/}\s*$/, `  /sys/devices/** w,\n  /run/virt-mdev/** rwk,\n${c.local}}\n`));
     } else if (c.local !== undefined) put(path.join(r.dir, LOCAL), c.local);
     const hooksDir = path.join(r.dir, 'etc/libvirt/hooks');
     if (c.packaged) {
