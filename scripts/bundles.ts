@@ -74,7 +74,6 @@ const CACHE_BY_ARGV: Record<string, number> = { hook: 3 };
 const CACHED_MAIN = 'src/start/cached-main.ts';
 export const bodyFile = (name: string): string => `${name}.body.cjs`;
 
-
 /**
  * Node built-ins the CommonJS files load only when first used: the read-only node-device commands
  * never call them, but the modules they import (the mdev bus's writes, locks) name them, and loading
