@@ -6,6 +6,7 @@ import * as esbuild from 'esbuild';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import { CJS_WRAPPER } from '../src/util/code-cache.js';
 import { WASM_FILE, wasmBeside, wasmLoader } from './wasm-beside.js';
 
 export { METAFILE } from './bundle-meta.js';
@@ -61,6 +62,17 @@ export const CLI_ENTRY = { 'virt-mdev': 'src/cli/main.ts', 'validate-fast': 'src
 export const LAUNCHER_ENTRY = { 'virt-mdev': 'src/cli/launcher.ts' } as const;
 export const FAST_ENTRY = { 'nodedev-read': 'src/cli/fast-run.ts' } as const;
 
+/**
+ * The CommonJS files Node starts most, run from a V8 code cache: `<name>.cjs` is a small main
+ * (src/start/cached-main.ts) that compiles the bundle, built as `<name>.body.cjs`, with the cache.
+ * The hook only: for nodedev-read (110 KiB, a few functions called) the cache's own costs (its
+ * main, node:vm and node:v8, reading and checking the file) were as much as the compiling it saved.
+ */
+export const CODE_CACHED_ENTRIES = ['hook'] as const;
+/** a cache per hook operation (argv DOMAIN OP …): each calls functions of its own */
+const CACHE_BY_ARGV: Record<string, number> = { hook: 3 };
+const CACHED_MAIN = 'src/start/cached-main.ts';
+export const bodyFile = (name: string): string => `${name}.body.cjs`;
 
 /**
  * Node built-ins the CommonJS files load only when first used: the read-only node-device commands
@@ -101,13 +113,29 @@ export async function bundleOptions(repoRoot: string, wasm: { wasm?: Uint8Array 
       ...cjs, entryPoints: LAUNCHER_ENTRY,
       define: { ...cjs.define, VIRT_MDEV_QUICK_ANSWERS: JSON.stringify(await quickAnswers(repoRoot)) },
     },
-    { ...cjs, entryPoints: FAST_ENTRY, plugins: [lazyBuiltins] },
+    ...withCodeCache({ ...cjs, entryPoints: FAST_ENTRY, plugins: [lazyBuiltins] }),
     // import() of a built-in as require(): a real import() would start the ES module loader after all
-    { ...cjs, entryPoints: SINGLE_FILE_ENTRIES, supported: { 'dynamic-import': false } },
+    ...withCodeCache({ ...cjs, entryPoints: SINGLE_FILE_ENTRIES, supported: { 'dynamic-import': false } }),
     {
       ...base, entryPoints: CLI_ENTRY, splitting: true, chunkNames: 'chunks/[name]-[hash]',
       banner: { js: REQUIRE_BANNER }, plugins: [wasmBeside(wasm)],
     },
+  ];
+}
+
+/**
+ * The build of `o`, with each entry of CODE_CACHED_ENTRIES built as its body instead, plus one build
+ * per such entry of its cached main (same options: the main's own imports are few, its built-ins
+ * stay as lazy as the body's).
+ */
+function withCodeCache(o: esbuild.BuildOptions): esbuild.BuildOptions[] {
+  const cached = new Set<string>(CODE_CACHED_ENTRIES);
+  const entries = Object.entries(o.entryPoints as Record<string, string>);
+  return [
+    { ...o, entryPoints: Object.fromEntries(entries.map(([n, src]) => [cached.has(n) ? bodyFile(n).replace(/\.cjs$/, '') : n, src])) },
+    ...entries.filter(([n]) => cached.has(n)).map(([n]) => ({
+      ...o, entryPoints: { [n]: CACHED_MAIN }, define: { ...o.define, VIRT_MDEV_BODY: JSON.stringify(bodyFile(n)), VIRT_MDEV_CACHE_BY_ARGV: String(CACHE_BY_ARGV[n] ?? -1) },
+    })),
   ];
 }
 
@@ -141,11 +169,19 @@ export async function buildBundles(repoRoot: string): Promise<{ files: BuiltFile
     if (loader && wasm.wasm) files.push({ path: path.join(path.dirname(path.relative('dist/app', loader)), WASM_FILE), contents: wasm.wasm });
     for (const f of r.outputFiles) {
       if (!f.path.startsWith(appDir)) throw new Error(`bundle output outside dist/app: ${f.path}`);
-      const contents = f.path.endsWith('.cjs') ? new TextEncoder().encode(plainBuiltinNamespaces(f.text)) : f.contents;
+      const cjs = f.path.endsWith('.cjs') ? plainBuiltinNamespaces(f.text) : undefined;
+      const contents = cjs === undefined ? f.contents
+        : new TextEncoder().encode(f.path.endsWith('.body.cjs') ? CJS_WRAPPER.head + cjs + CJS_WRAPPER.tail : cjs);
       files.push({ path: f.path.slice(appDir.length), contents });
     }
     Object.assign(metafile.inputs, r.metafile?.inputs);
     Object.assign(metafile.outputs, r.metafile?.outputs);
+  }
+  // what a cached main runs is its body: the main's output holds the body's sources too
+  for (const n of CODE_CACHED_ENTRIES) {
+    const main = metafile.outputs[`dist/app/${n}.cjs`];
+    const body = metafile.outputs[`dist/app/${bodyFile(n)}`];
+    if (main && body) main.inputs = { ...main.inputs, ...body.inputs };
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, metafile };

@@ -1,9 +1,10 @@
 // Node entry of the qemu hook, started by hooks/qemu (a POSIX sh script that finds node, since
 // libvirt gives hooks only LC_ALL=C PATH=/bin:/sbin HOME=/). Hot path: imports saxes and Node
 // built-ins only, no CLI framework, no wasm.
+import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
-import { readStreamBounded } from '../util/bounded-read.js';
-import { describeSystemError, ExitCode, VirtMdevError } from '../util/errors.js';
+import { readStdinBounded } from '../util/bounded-read.js';
+import { describeSystemError, errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
 import { decodeXmlDocument } from '../util/xml-encoding.js';
 import { runHook } from './run.js';
 
@@ -17,7 +18,7 @@ const MAX_STDIN_BYTES = 16 * 1024 * 1024;
 const UNOPTIMISED_UP_TO = 1024 * 1024;
 
 async function readStdin(): Promise<string> {
-  const r = await readStreamBounded(process.stdin, MAX_STDIN_BYTES);
+  const r = await readStdinBounded(MAX_STDIN_BYTES);
   if (!r.ok) throw new Error(`the domain XML on stdin is larger than ${MAX_STDIN_BYTES / 1024 / 1024} MiB; refusing it`);
   if (r.data.length > UNOPTIMISED_UP_TO) v8.setFlagsFromString('--opt');
   // one rule for encodings (src/util/xml-encoding.ts) where a refusal is safe; reconnect must go on
@@ -25,18 +26,39 @@ async function readStdin(): Promise<string> {
   return process.argv[3] === 'reconnect' ? r.data.toString('utf8') : decodeXmlDocument(r.data, '<domain XML from libvirt>');
 }
 
-/** The rewritten XML for libvirt; a reader gone (EPIPE) is an error of this call, reported in one line. */
+/**
+ * The rewritten XML for libvirt; a reader gone (EPIPE) is an error of this call, reported in one line.
+ * process.stdout is made only here (migrate, restore): creating it costs a few ms of every other call.
+ */
 function writeStdout(s: string): Promise<void> {
   return new Promise((resolve, reject) => {
+    // the write's callback reports the error: without a listener Node would also throw it, with a stack trace
+    process.stdout.on('error', () => undefined);
     process.stdout.write(s, (err) => (err
       ? reject(new VirtMdevError(ExitCode.FAILURE, 'stdout-unwritable', `cannot hand the rewritten domain XML to libvirt on stdout: ${describeSystemError(err)}`, { cause: err }))
       : resolve()));
   });
 }
+
+/**
+ * One line for libvirt's log, written to fd 2 directly (process.stderr would load Node's stream
+ * modules for it); a non-blocking descriptor gets the rest through process.stderr. A stderr nobody
+ * reads (EPIPE, closed) must not change what the call did: such a write is dropped.
+ */
+function writeStderr(s: string): void {
+  const b = Buffer.from(s);
+  let at = 0;
+  try {
+    while (at < b.length) at += fs.writeSync(2, b, at);
+  } catch (e) {
+    if (errnoCode(e) !== 'EAGAIN') return;
+    process.stderr.on('error', () => undefined);
+    process.stderr.write(b.subarray(at));
+  }
+}
+
 // UNOPTIMISED_UP_TO: off until a big document turns it back on
 v8.setFlagsFromString('--no-opt');
-// the write's callback reports the error: without a listener Node would also throw it, with a stack trace
-process.stdout.on('error', () => undefined);
 
 // No top-level await: the hook runs as a CommonJS bundle (scripts/bundles.ts), which Node loads
 // without its ES module loader. Until runHook settles, the status is the one Node gives an unsettled
@@ -47,5 +69,9 @@ void runHook({
   env: process.env,
   stdin: readStdin,
   stdout: writeStdout,
-  stderr: (s) => { process.stderr.write(s); },
-}).then((code) => { process.exitCode = code; });
+  stderr: writeStderr,
+}).then((code) => {
+  process.exitCode = code;
+  // the flags as at start: a V8 code cache written at exit (src/util/code-cache.ts) carries their hash
+  v8.setFlagsFromString('--opt');
+});

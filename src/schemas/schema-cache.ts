@@ -8,11 +8,10 @@
 // file compiled (each schema and everything it includes). Its payload carries a checksum; a cache file
 // that is missing, stale, another user's, truncated or corrupted is ignored and the schemas are
 // compiled as without a cache. Saving is best-effort: an unwritable cache directory means no cache.
+// Where the cache lives, and which of its files are trusted: src/util/cache-dir.ts.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
+import { cacheDir, pruneCacheFiles, readCacheFile as readTrustedFile, writeCacheFile } from '../util/cache-dir.js';
 import type { SchemaSource } from './compile.js';
 import type { LibxmlInstance } from './libxml.js';
 import { PAGE, captureImage, restoreImage, type MemoryImage } from './memory-image.js';
@@ -41,16 +40,11 @@ interface Header {
 }
 
 /**
- * Where the cache lives: $XDG_CACHE_HOME/virt-mdev, else /var/cache/virt-mdev for root and
- * ~/.cache/virt-mdev for anyone else. Never under a --root: it caches this machine's files as read
- * from their real paths. VIRT_MDEV_SCHEMA_CACHE=off turns the cache off.
+ * The cache directory (src/util/cache-dir.ts); VIRT_MDEV_SCHEMA_CACHE=off turns this cache off, as
+ * VIRT_MDEV_CACHE=off turns off every cache.
  */
 export function schemaCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.VIRT_MDEV_SCHEMA_CACHE === 'off') return undefined;
-  if (env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)) return path.join(env.XDG_CACHE_HOME, 'virt-mdev');
-  if (process.getuid?.() === 0) return '/var/cache/virt-mdev';
-  const home = env.HOME || os.homedir();
-  return home && path.isAbsolute(home) ? path.join(home, '.cache', 'virt-mdev') : undefined;
+  return cacheDir(env, env.VIRT_MDEV_SCHEMA_CACHE === 'off');
 }
 
 function keyOf(inst: LibxmlInstance, schemaPaths: string[]): Record<string, unknown> {
@@ -65,9 +59,11 @@ function keyOf(inst: LibxmlInstance, schemaPaths: string[]): Record<string, unkn
   };
 }
 
-function fileFor(dir: string, key: Record<string, unknown>): string {
-  return path.join(dir, `relaxng-${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 32)}${SUFFIX}`);
+function fileFor(key: Record<string, unknown>): string {
+  return `relaxng-${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 32)}${SUFFIX}`;
 }
+/** a cache file bigger than this is not ours (libxml2 images are tens of MiB at most) */
+const MAX_FILE = 1024 * 1024 * 1024;
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
@@ -80,21 +76,9 @@ function sourceUnchanged(s: SchemaSource): boolean {
 }
 
 /** The cache file's header and image, when it is whole and ours; undefined otherwise. */
-function readCacheFile(file: string): { header: Header; image: MemoryImage } | undefined {
-  let buf: Buffer;
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const st = fs.fstatSync(fd);
-      // another user's file could make us trust schemas we did not compile
-      if (!st.isFile() || (process.getuid && st.uid !== process.getuid())) return undefined;
-      buf = fs.readFileSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
+function readCacheFile(dir: string, name: string): { header: Header; image: MemoryImage } | undefined {
+  const buf = readTrustedFile(dir, name, MAX_FILE);
+  if (!buf) return undefined;
   if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
   const hl = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4 + hl;
@@ -128,7 +112,7 @@ function wellFormed(h: Header, dataLength: number): boolean {
 export function loadCachedSchemas(inst: LibxmlInstance, schemaPaths: string[], dir = schemaCacheDir()): CachedSchema[] | undefined {
   if (!dir) return undefined;
   const key = keyOf(inst, schemaPaths);
-  const read = readCacheFile(fileFor(dir, key));
+  const read = readCacheFile(dir, fileFor(key));
   if (!read) return undefined;
   const { header, image } = read;
   if (JSON.stringify(header.key) !== JSON.stringify(key)) return undefined;
@@ -151,32 +135,12 @@ export function saveCachedSchemas(inst: LibxmlInstance, schemas: CachedSchema[],
     const head = Buffer.from(JSON.stringify(header));
     const hl = Buffer.alloc(4);
     hl.writeUInt32LE(head.length);
-    const file = fileFor(dir, key);
-    // a cache needs no fsync: a torn or lost file is only a miss
-    writeFileAtomic(file, Buffer.concat([MAGIC, hl, head, image.data]), 0o644, { durable: false });
-    pruneOld(dir, file);
+    const file = fileFor(key);
+    if (!writeCacheFile(dir, file, Buffer.concat([MAGIC, hl, head, image.data]))) return false;
+    // schema upgrades leave old files behind
+    pruneCacheFiles(dir, 'relaxng-', SUFFIX, KEEP, file);
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Keeps the newest KEEP cache files: schema upgrades leave old ones behind. */
-function pruneOld(dir: string, keep: string): void {
-  const files = fs.readdirSync(dir).filter((f) => f.startsWith('relaxng-') && f.endsWith(SUFFIX)).map((f) => path.join(dir, f));
-  if (files.length <= KEEP) return;
-  const byAge = files.filter((f) => f !== keep).map((f) => {
-    try {
-      return { f, t: fs.statSync(f).mtimeMs };
-    } catch {
-      return { f, t: 0 };
-    }
-  }).sort((a, b) => a.t - b.t);
-  for (const { f } of byAge.slice(0, files.length - KEEP)) {
-    try {
-      fs.unlinkSync(f);
-    } catch {
-      // another run pruned it first
-    }
   }
 }

@@ -13,24 +13,50 @@ export function readFdBounded(fd: number, max: number, st: fs.Stats = fs.fstatSy
   if (st.isDirectory()) return { ok: false, why: 'directory' };
   if (st.isFile() && st.size > max) return { ok: false, why: 'too-big' };
   // a regular file is read in one go (plus one byte to notice growth); anything else in chunks
+  const into = { chunks: [] as Buffer[], total: 0 };
   const buf = Buffer.allocUnsafe(Math.min(max + 1, st.isFile() ? Math.max(st.size + 1, CHUNK) : CHUNK));
-  const chunks: Buffer[] = [];
-  let total = 0;
+  let end: ReadEnd;
+  while ((end = readFdInto(fd, buf, max, into)) === 'would-block');
+  return end === 'too-big' ? { ok: false, why: 'too-big' } : { ok: true, data: Buffer.concat(into.chunks, into.total) };
+}
+
+type ReadEnd = 'eof' | 'too-big' | 'would-block';
+
+/** Reads on until the end, more than max bytes in all, or a read that would block (EAGAIN). */
+function readFdInto(fd: number, buf: Buffer, max: number, into: { chunks: Buffer[]; total: number }): ReadEnd {
   for (;;) {
     let n: number;
     try {
       n = fs.readSync(fd, buf, 0, buf.length, null);
     } catch (e) {
-      if (errnoCode(e) === 'EAGAIN') continue;
-      if (errnoCode(e) === 'EOF') break;
+      if (errnoCode(e) === 'EAGAIN') return 'would-block';
+      if (errnoCode(e) === 'EOF') return 'eof';
       throw e;
     }
-    if (n === 0) break;
-    total += n;
-    if (total > max) return { ok: false, why: 'too-big' };
-    chunks.push(Buffer.from(buf.subarray(0, n)));
+    if (n === 0) return 'eof';
+    into.total += n;
+    if (into.total > max) return 'too-big';
+    into.chunks.push(Buffer.from(buf.subarray(0, n)));
   }
-  return { ok: true, data: Buffer.concat(chunks, total) };
+}
+
+/**
+ * Read stdin with a bound, with plain reads of fd 0 rather than process.stdin: creating that stream
+ * loads Node's net and stream modules, a third of a short process's own start-up. A descriptor that
+ * is non-blocking (a read gives EAGAIN) is read on as the stream. Read errors are thrown as Node
+ * raises them, as the stream would.
+ */
+export async function readStdinBounded(max: number): Promise<BoundedRead> {
+  const into = { chunks: [] as Buffer[], total: 0 };
+  const end = readFdInto(0, Buffer.allocUnsafe(CHUNK), max, into);
+  if (end === 'too-big') return { ok: false, why: 'too-big' };
+  if (end === 'would-block') {
+    const rest = await readStreamBounded(process.stdin, max - into.total);
+    if (!rest.ok) return rest;
+    into.chunks.push(rest.data);
+    into.total += rest.data.length;
+  }
+  return { ok: true, data: Buffer.concat(into.chunks, into.total) };
 }
 
 /** Open and read a file with a bound; open errors (ENOENT, EACCES, …) are thrown as Node raises them. */

@@ -141,6 +141,9 @@ test('maintainer scripts: POSIX sh with set -e, never touch /etc/mdevctl.d, relo
   t.regex(postinst, /systemctl --system daemon-reload/);
   const postrm = fs.readFileSync(path.join(b.control, 'postrm'), 'utf8');
   t.regex(postrm, /purge\)[\s\S]*rm -rf \/var\/log\/virt-mdev/);
+  // the caches root's runs leave (src/util/cache-dir.ts): compiled schemas and V8 code caches
+  t.regex(postrm, /purge\)[\s\S]*rm -f [^\n]*\/var\/cache\/virt-mdev\/relaxng-\*\.rngcache/);
+  t.regex(postrm, /purge\)[\s\S]*rm -f [^\n]*\/var\/cache\/virt-mdev\/code-\*\.v8cache/);
 });
 
 test('units and rule: filled for /usr/bin/node and the installed CLI by install\'s own code, no placeholder left', async (t) => {

@@ -28,7 +28,7 @@ are errors. With --root DIR (or VIRT_MDEV_ROOT), domain documents are also check
 (types, parents, device_api, capacity, pools) and what would stop a start is added as notes.
 Compiled schemas are kept for the next run in $XDG_CACHE_HOME/virt-mdev (root: /var/cache/virt-mdev,
 others: ~/.cache/virt-mdev), used only while every schema file is unchanged; VIRT_MDEV_SCHEMA_CACHE=off
-turns that off. Many files (64 or more) are validated on every core, reported in the order given.
+(or VIRT_MDEV_CACHE=off, every cache) turns that off. Many files (64 or more) are validated on every core, reported in the order given.
 Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable input.`)
     .action(async (files: string[], opts: ValidateCliOptions, cmd: Command) => {
       const g = globals(cmd);
