@@ -4,7 +4,7 @@
 // `--version`, `-V` and a bare `virt-mdev` print what commander itself printed for them at build
 // time (scripts/bundles.ts; test/cli/launcher.test.ts compares both byte for byte); plain
 // nodedev-list and nodedev-dumpxml command lines run from ./nodedev-read.cjs and plain validate
-// command lines from ./validate-fast.mjs (./fast-path.ts says which); every other command line goes to
+// command lines from ./validate-fast.cjs (./fast-path.ts says which); every other command line goes to
 // the ES-module CLI (./virt-mdev.mjs), unchanged.
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,9 +28,9 @@ if (quick) {
   const { runFast } = require(path.join(__dirname, 'nodedev-read.cjs')) as typeof import('./fast-run.js');
   process.exitCode = runFast(fast);
 } else if (validate) {
-  // an ES module beside the CLI's (libxml2-wasm's top-level await), without commander
-  void (import(pathToFileURL(path.join(__dirname, 'validate-fast.mjs')).href) as Promise<typeof import('./validate-fast.js')>)
-    .then((m) => m.runFastValidate(validate));
+  // without commander; not bundled in: --help never loads libxml2-wasm
+  const { runFastValidate } = require(path.join(__dirname, 'validate-fast.cjs')) as typeof import('./validate-fast.js');
+  void runFastValidate(validate);
 } else {
   // a file URL: import() of a bare path would be a package name
   void import(pathToFileURL(path.join(__dirname, 'virt-mdev.mjs')).href);

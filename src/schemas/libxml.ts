@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as v8 from 'node:v8';
 import type * as Libxml from 'libxml2-wasm';
+import { setWasmSyncInstantiate } from './wasm-sync.js';
 
 export type LibxmlModule = typeof Libxml;
 
@@ -48,11 +49,11 @@ export interface LoadOptions {
 export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
   if (loaded) return loaded;
   if (o.baselineOnly) v8.setFlagsFromString('--liftoff-only');
+  const sha256Of = (bytes: Uint8Array | undefined): string | undefined => bytes && createHash('sha256').update(bytes).digest('hex');
   const instantiate = WebAssembly.instantiate;
   const watch = async (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
-    const bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
-      : source instanceof ArrayBuffer ? new Uint8Array(source) : undefined;
-    const sha256 = bytes && createHash('sha256').update(bytes).digest('hex');
+    const sha256 = sha256Of(ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+      : source instanceof ArrayBuffer ? new Uint8Array(source) : undefined);
     const r = o.compiled && sha256 === o.compiled.wasmSha256
       ? { module: o.compiled.module, instance: await WebAssembly.instantiate(o.compiled.module, imports) }
       : await (instantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
@@ -60,6 +61,14 @@ export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
     return r;
   };
   WebAssembly.instantiate = watch as typeof WebAssembly.instantiate;
+  // the CommonJS bundle's glue (src/schemas/wasm-sync.ts): the same, synchronously
+  setWasmSyncInstantiate((bytes, imports) => {
+    const sha256 = sha256Of(bytes)!;
+    const module = o.compiled && sha256 === o.compiled.wasmSha256 ? o.compiled.module : new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    const r = { module, instance: new WebAssembly.Instance(module, imports) };
+    watched(sha256, r);
+    return r.instance;
+  });
   loaded = import('libxml2-wasm').then((lx) => {
     // libxml2-wasm has finished its set-up once its module has evaluated: the memory is fresh now
     if (instance) {

@@ -5,7 +5,7 @@ import test from 'ava';
 import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildBundles, CLI_ENTRY, FAST_ENTRY, LAUNCHER_ENTRY, METAFILE, SINGLE_FILE_ENTRIES } from '../../scripts/bundles.js';
+import { buildBundles, CLI_ENTRY, FAST_ENTRY, LAUNCHER_ENTRY, METAFILE, SINGLE_FILE_ENTRIES, VALIDATE_FAST_ENTRY } from '../../scripts/bundles.js';
 import { WASM_FILE } from '../../scripts/wasm-beside.js';
 import { repoRoot } from '../helpers/cli.js';
 
@@ -52,9 +52,22 @@ test('the CLI bundle needs no node_modules: every import outside dist/app is a N
     .flatMap(([o, out]) => out.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => `${o} → ${i.path}`));
   t.deepEqual(external, []);
   // beside the bundles, only libxml2-wasm's module, next to the chunk that reads it (scripts/wasm-beside.ts)
-  t.deepEqual(filesUnder(appDir).filter((f) => !f.endsWith('.mjs')).sort(),
-    [...[...Object.keys(FAST_ENTRY), ...Object.keys(LAUNCHER_ENTRY), ...Object.keys(SINGLE_FILE_ENTRIES)].map((n) => `${n}.cjs`), `chunks/${WASM_FILE}`].sort());
+  const cjs = [FAST_ENTRY, LAUNCHER_ENTRY, SINGLE_FILE_ENTRIES, VALIDATE_FAST_ENTRY].flatMap((e) => Object.keys(e));
+  t.deepEqual(filesUnder(appDir).filter((f) => !f.endsWith('.mjs')).sort(), [...cjs.map((n) => `${n}.cjs`), `chunks/${WASM_FILE}`].sort());
   t.is(Buffer.from(fs.readFileSync(path.join(appDir, 'chunks', WASM_FILE))).subarray(0, 4).toString('latin1'), '\0asm');
+});
+
+test('plain validate is one CommonJS file: libxml2-wasm inside, reading the CLI chunks\' copy of its wasm, no commander', async (t) => {
+  const { metafile } = await built;
+  const out = metafile.outputs[`dist/app/${Object.keys(VALIDATE_FAST_ENTRY)[0]}.cjs`];
+  t.truthy(out);
+  t.deepEqual(out!.imports.filter((i) => !(i.external && isBuiltin(i.path))), [], 'only Node built-ins outside');
+  const inputs = Object.keys(out!.inputs);
+  t.true(inputs.some((i) => i.endsWith('node_modules/libxml2-wasm/lib/libxml2raw.mjs')));
+  t.false(inputs.some((i) => /node_modules\/commander\//.test(i)));
+  const js = fs.readFileSync(path.join(appDir, `${Object.keys(VALIDATE_FAST_ENTRY)[0]}.cjs`), 'utf8');
+  t.true(js.includes(`new URL("./chunks/${WASM_FILE}", __virtMdevImportMetaUrl)`), 'reads dist/app/chunks/' + WASM_FILE);
+  t.false(js.includes('import('), 'no import(): it would start the ES module loader');
 });
 
 test('the launcher and the node-device reports are one CommonJS file each: our sources only, no XML library, no commander', async (t) => {
