@@ -6,12 +6,12 @@ import type { FastValidate } from './fast-path.js';
 import { runValidate } from './commands/validate-run.js';
 import { resolveHostRoot } from '../host/root.js';
 import { reportError } from './run.js';
-import { onStdoutError } from './stdout-errors.js';
 // the workers of a many-file run start this bundle (../validate/parallel.ts): it must evaluate that module
 import '../validate/parallel.js';
 
 export async function runFastValidate(c: FastValidate): Promise<void> {
-  onStdoutError();
+  // no process.stdout (creating it costs a fifth of Node's start-up): writeStdout writes to fd 1 and
+  // handles a failed write itself (./stdout-errors.ts)
   const json = c.globals.json === true;
   try {
     await runValidate(c.files, {

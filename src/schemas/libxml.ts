@@ -49,6 +49,9 @@ export interface LoadOptions {
 export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
   if (loaded) return loaded;
   if (o.baselineOnly) v8.setFlagsFromString('--liftoff-only');
+  // V8 validates a wasm function when it first compiles it rather than all of libxml2's up front (a
+  // third of the module's compile): a run calls a small part of libxml2
+  v8.setFlagsFromString('--wasm-lazy-validation');
   const sha256Of = (bytes: Uint8Array | undefined): string | undefined => bytes && createHash('sha256').update(bytes).digest('hex');
   const instantiate = WebAssembly.instantiate;
   const watch = async (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
