@@ -75,7 +75,7 @@ export const FAST_ENTRY = { 'nodedev-read': 'src/cli/fast-run.ts' } as const;
  * crypto alone costs a fifth of Node's start-up. Each becomes an object of getters, one per export
  * of the built-in as this Node has it, that require it on first access.
  */
-const LAZY_BUILTINS = ['node:child_process', 'node:crypto', 'node:fs/promises', 'node:os', 'node:worker_threads'];
+const LAZY_BUILTINS = ['node:child_process', 'node:crypto', 'node:fs/promises', 'node:os', 'node:v8', 'node:worker_threads'];
 
 const lazyBuiltins: esbuild.Plugin = {
   name: 'lazy-builtins',
@@ -105,7 +105,7 @@ export async function bundleOptions(repoRoot: string, wasm: { wasm?: Uint8Array 
   } satisfies esbuild.BuildOptions;
   return [
     {
-      ...cjs, entryPoints: LAUNCHER_ENTRY,
+      ...cjs, entryPoints: LAUNCHER_ENTRY, plugins: [lazyBuiltins],
       define: { ...cjs.define, VIRT_MDEV_QUICK_ANSWERS: JSON.stringify(await quickAnswers(repoRoot)) },
     },
     { ...cjs, entryPoints: FAST_ENTRY, plugins: [lazyBuiltins] },

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseFastCommand, parseFastValidate } from './fast-path.js';
 import { writeStdout } from './stdout-errors.js';
+import { BASELINE_ONLY_UP_TO, setWasmFlags } from '../schemas/wasm-flags.js';
 
 /** What commander printed for each of these exact command lines (joined by a space), put here by the build. */
 interface QuickAnswer { out: string; err: string }
@@ -28,7 +29,9 @@ if (quick) {
   const { runFast } = require(path.join(__dirname, 'nodedev-read.cjs')) as typeof import('./fast-run.js');
   process.exitCode = runFast(fast);
 } else if (validate) {
-  // without commander; not bundled in: --help never loads libxml2-wasm
+  // libxml2's V8 flags before the bundle is compiled (../schemas/wasm-flags.ts); not bundled in:
+  // --help never loads libxml2-wasm; no commander
+  setWasmFlags(validate.files.length <= BASELINE_ONLY_UP_TO);
   const { runFastValidate } = require(path.join(__dirname, 'validate-fast.cjs')) as typeof import('./validate-fast.js');
   void runFastValidate(validate);
 } else {

@@ -4,8 +4,8 @@
 // libxml2-wasm keeps its wasm instance private; the compiled-schema cache (schema-cache.ts) needs its
 // linear memory, so the load watches WebAssembly.instantiate for the one instance it creates.
 import { createHash } from 'node:crypto';
-import * as v8 from 'node:v8';
 import type * as Libxml from 'libxml2-wasm';
+import { setWasmFlags } from './wasm-flags.js';
 import { setWasmSyncInstantiate } from './wasm-sync.js';
 
 export type LibxmlModule = typeof Libxml;
@@ -48,10 +48,7 @@ export interface LoadOptions {
 
 export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
   if (loaded) return loaded;
-  if (o.baselineOnly) v8.setFlagsFromString('--liftoff-only');
-  // V8 validates a wasm function when it first compiles it rather than all of libxml2's up front (a
-  // third of the module's compile): a run calls a small part of libxml2
-  v8.setFlagsFromString('--wasm-lazy-validation');
+  setWasmFlags(o.baselineOnly === true);
   const sha256Of = (bytes: Uint8Array | undefined): string | undefined => bytes && createHash('sha256').update(bytes).digest('hex');
   const instantiate = WebAssembly.instantiate;
   const watch = async (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
