@@ -11,8 +11,9 @@ import * as v8 from 'node:v8';
 export const BASELINE_ONLY_UP_TO = 50;
 
 export function setWasmFlags(baselineOnly: boolean): void {
-  if (baselineOnly) v8.setFlagsFromString('--liftoff-only');
-  // V8 validates a wasm function when it first compiles it rather than all of libxml2's up front (a
-  // third of the module's compile): a run calls a small part of libxml2
+  if (!baselineOnly) return;
+  v8.setFlagsFromString('--liftoff-only');
+  // V8 validates a wasm function when it first compiles it rather than all of libxml2's up front (most
+  // of the module's compile, measured 10 → 3 ms): a short run calls a small part of libxml2
   v8.setFlagsFromString('--wasm-lazy-validation');
 }
