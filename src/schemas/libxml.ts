@@ -2,7 +2,8 @@
 // by the commands that validate, never by the hook's hot path.
 //
 // libxml2-wasm keeps its wasm instance private; the compiled-schema cache (schema-cache.ts) needs its
-// linear memory, so the load watches WebAssembly.instantiate for the one instance it creates.
+// linear memory, so the load watches WebAssembly.instantiate for the one instance it creates (or, in
+// the CommonJS bundle of plain validate, the synchronous instantiation of ./wasm-sync.ts).
 import { createHash } from 'node:crypto';
 import type * as Libxml from 'libxml2-wasm';
 import { setWasmFlags } from './wasm-flags.js';
