@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { CJS_WRAPPER } from '../src/util/code-cache.js';
+import { libxml2Sync } from './libxml2-sync.js';
 import { WASM_FILE, wasmBeside, wasmLoader } from './wasm-beside.js';
 
 export { METAFILE } from './bundle-meta.js';
@@ -52,7 +53,13 @@ export const SINGLE_FILE_ENTRIES = {
 } as const;
 
 /** The CLI: split, because libxml2-wasm's top-level await cannot be inlined (such a bundle never settles) */
-export const CLI_ENTRY = { 'virt-mdev': 'src/cli/main.ts', 'validate-fast': 'src/cli/validate-fast.ts' } as const;
+export const CLI_ENTRY = { 'virt-mdev': 'src/cli/main.ts' } as const;
+
+/**
+ * Plain validate command lines (the launcher's other fast path): one CommonJS file with libxml2-wasm
+ * inside, its set-up made synchronous (scripts/libxml2-sync.ts), reading the CLI's copy of the wasm.
+ */
+export const VALIDATE_FAST_ENTRY = { 'validate-fast': 'src/cli/validate-fast.ts' } as const;
 
 /**
  * The bin: a CommonJS launcher (src/cli/launcher.ts) that answers --help and --version without loading
@@ -80,7 +87,7 @@ export const bodyFile = (name: string): string => `${name}.body.cjs`;
  * crypto alone costs a fifth of Node's start-up. Each becomes an object of getters, one per export
  * of the built-in as this Node has it, that require it on first access.
  */
-const LAZY_BUILTINS = ['node:child_process', 'node:crypto', 'node:fs/promises', 'node:os'];
+const LAZY_BUILTINS = ['node:child_process', 'node:crypto', 'node:fs/promises', 'node:os', 'node:v8', 'node:worker_threads'];
 
 const lazyBuiltins: esbuild.Plugin = {
   name: 'lazy-builtins',
@@ -110,10 +117,14 @@ export async function bundleOptions(repoRoot: string, wasm: { wasm?: Uint8Array 
   } satisfies esbuild.BuildOptions;
   return [
     {
-      ...cjs, entryPoints: LAUNCHER_ENTRY,
+      ...cjs, entryPoints: LAUNCHER_ENTRY, plugins: [lazyBuiltins],
       define: { ...cjs.define, VIRT_MDEV_QUICK_ANSWERS: JSON.stringify(await quickAnswers(repoRoot)) },
     },
     ...withCodeCache({ ...cjs, entryPoints: FAST_ENTRY, plugins: [lazyBuiltins] }),
+    ...withCodeCache({
+      ...cjs, entryPoints: VALIDATE_FAST_ENTRY, supported: { 'dynamic-import': false },
+      plugins: [lazyBuiltins, libxml2Sync(repoRoot, 'dist/app', `dist/app/chunks/${WASM_FILE}`)],
+    }),
     // import() of a built-in as require(): a real import() would start the ES module loader after all
     ...withCodeCache({ ...cjs, entryPoints: SINGLE_FILE_ENTRIES, supported: { 'dynamic-import': false } }),
     {

@@ -20,8 +20,8 @@ function literalEnd(js: string, open: number): number {
   throw new Error('libxml2raw.mjs: unterminated wasm literal');
 }
 
-/** The module's bytes out of libxml2raw.mjs, and the source that reads them from WASM_FILE instead. */
-export function splitWasm(js: string): { js: string; wasm: Uint8Array } {
+/** The module's bytes out of libxml2raw.mjs, and the source that reads them from `from` (a URL relative to the output file) instead. */
+export function splitWasm(js: string, from = `./${WASM_FILE}`): { js: string; wasm: Uint8Array } {
   const m = ASSIGNMENT.exec(js);
   if (!m) throw new Error("libxml2raw.mjs: no wasm literal found (libxml2-wasm changed how it embeds its module): update scripts/wasm-beside.ts");
   const open = m.index + m[0].length - 1;
@@ -37,7 +37,7 @@ export function splitWasm(js: string): { js: string; wasm: Uint8Array } {
   }
   if (wasm[0] !== 0 || String.fromCharCode(...wasm.subarray(1, 4)) !== 'asm') throw new Error('libxml2raw.mjs: the literal is not a wasm module');
   // libxml2raw.mjs has `fs` (node:fs) in scope on Node, the only platform virt-mdev runs on
-  const read = `${m[1]}??=fs.readFileSync(new URL(${JSON.stringify(`./${WASM_FILE}`)},import.meta.url))`;
+  const read = `${m[1]}??=fs.readFileSync(new URL(${JSON.stringify(from)},import.meta.url))`;
   return { js: js.slice(0, m.index) + read + js.slice(close + 2), wasm };
 }
 

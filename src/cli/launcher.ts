@@ -4,12 +4,13 @@
 // `--version`, `-V` and a bare `virt-mdev` print what commander itself printed for them at build
 // time (scripts/bundles.ts; test/cli/launcher.test.ts compares both byte for byte); plain
 // nodedev-list and nodedev-dumpxml command lines run from ./nodedev-read.cjs and plain validate
-// command lines from ./validate-fast.mjs (./fast-path.ts says which); every other command line goes to
+// command lines from ./validate-fast.cjs (./fast-path.ts says which); every other command line goes to
 // the ES-module CLI (./virt-mdev.mjs), unchanged.
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseFastCommand, parseFastValidate } from './fast-path.js';
 import { writeStdout } from './stdout-errors.js';
+import { BASELINE_ONLY_UP_TO, setWasmFlags } from '../schemas/wasm-flags.js';
 
 /** What commander printed for each of these exact command lines (joined by a space), put here by the build. */
 interface QuickAnswer { out: string; err: string }
@@ -28,9 +29,11 @@ if (quick) {
   const { runFast } = require(path.join(__dirname, 'nodedev-read.cjs')) as typeof import('./fast-run.js');
   process.exitCode = runFast(fast);
 } else if (validate) {
-  // an ES module beside the CLI's (libxml2-wasm's top-level await), without commander
-  void (import(pathToFileURL(path.join(__dirname, 'validate-fast.mjs')).href) as Promise<typeof import('./validate-fast.js')>)
-    .then((m) => m.runFastValidate(validate));
+  // libxml2's V8 flags before the bundle is compiled (../schemas/wasm-flags.ts); not bundled in:
+  // --help never loads libxml2-wasm; no commander
+  setWasmFlags(validate.files.length <= BASELINE_ONLY_UP_TO);
+  const { runFastValidate } = require(path.join(__dirname, 'validate-fast.cjs')) as typeof import('./validate-fast.js');
+  void runFastValidate(validate);
 } else {
   // a file URL: import() of a bare path would be a package name
   void import(pathToFileURL(path.join(__dirname, 'virt-mdev.mjs')).href);

@@ -1,14 +1,17 @@
 // `virt-mdev validate` in its plain forms, run by the launcher (./launcher.ts) without commander and
 // without the CLI's registration of every command: what editors and pre-commit hooks call once per
-// file. An ES module (libxml2-wasm's top-level await), bundled beside the CLI and sharing its chunks.
+// file. One CommonJS bundle (scripts/bundles.ts: libxml2-wasm's set-up made synchronous), as Node
+// starts one faster than ES modules.
 import type { FastValidate } from './fast-path.js';
 import { runValidate } from './commands/validate-run.js';
 import { resolveHostRoot } from '../host/root.js';
 import { reportError } from './run.js';
-import { onStdoutError } from './stdout-errors.js';
+// the workers of a many-file run start this bundle (../validate/parallel.ts): it must evaluate that module
+import '../validate/parallel.js';
 
 export async function runFastValidate(c: FastValidate): Promise<void> {
-  onStdoutError();
+  // no process.stdout (creating it costs a fifth of Node's start-up): writeStdout writes to fd 1 and
+  // handles a failed write itself (./stdout-errors.ts)
   const json = c.globals.json === true;
   try {
     await runValidate(c.files, {

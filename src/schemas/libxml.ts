@@ -2,10 +2,12 @@
 // by the commands that validate, never by the hook's hot path.
 //
 // libxml2-wasm keeps its wasm instance private; the compiled-schema cache (schema-cache.ts) needs its
-// linear memory, so the load watches WebAssembly.instantiate for the one instance it creates.
+// linear memory, so the load watches WebAssembly.instantiate for the one instance it creates (or, in
+// the CommonJS bundle of plain validate, the synchronous instantiation of ./wasm-sync.ts).
 import { createHash } from 'node:crypto';
-import * as v8 from 'node:v8';
 import type * as Libxml from 'libxml2-wasm';
+import { setWasmFlags } from './wasm-flags.js';
+import { setWasmSyncInstantiate } from './wasm-sync.js';
 
 export type LibxmlModule = typeof Libxml;
 
@@ -47,12 +49,12 @@ export interface LoadOptions {
 
 export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
   if (loaded) return loaded;
-  if (o.baselineOnly) v8.setFlagsFromString('--liftoff-only');
+  setWasmFlags(o.baselineOnly === true);
+  const sha256Of = (bytes: Uint8Array | undefined): string | undefined => bytes && createHash('sha256').update(bytes).digest('hex');
   const instantiate = WebAssembly.instantiate;
   const watch = async (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
-    const bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
-      : source instanceof ArrayBuffer ? new Uint8Array(source) : undefined;
-    const sha256 = bytes && createHash('sha256').update(bytes).digest('hex');
+    const sha256 = sha256Of(ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+      : source instanceof ArrayBuffer ? new Uint8Array(source) : undefined);
     const r = o.compiled && sha256 === o.compiled.wasmSha256
       ? { module: o.compiled.module, instance: await WebAssembly.instantiate(o.compiled.module, imports) }
       : await (instantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
@@ -60,6 +62,14 @@ export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
     return r;
   };
   WebAssembly.instantiate = watch as typeof WebAssembly.instantiate;
+  // the CommonJS bundle's glue (src/schemas/wasm-sync.ts): the same, synchronously
+  setWasmSyncInstantiate((bytes, imports) => {
+    const sha256 = sha256Of(bytes)!;
+    const module = o.compiled && sha256 === o.compiled.wasmSha256 ? o.compiled.module : new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    const r = { module, instance: new WebAssembly.Instance(module, imports) };
+    watched(sha256, r);
+    return r.instance;
+  });
   loaded = import('libxml2-wasm').then((lx) => {
     // libxml2-wasm has finished its set-up once its module has evaluated: the memory is fresh now
     if (instance) {

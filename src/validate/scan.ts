@@ -40,10 +40,16 @@ export function childrenNamed(el: ScannedElement, name: string, ns = ''): Scanne
   return el.children.filter((c) => c.name === name && c.ns === ns);
 }
 
-/** Every element in document order. */
-export function* walk(el: ScannedElement): Generator<ScannedElement> {
-  yield el;
-  for (const c of el.children) yield* walk(c);
+/** Every element in document order (an array, not a recursive generator: that costs a step per level for every element). */
+export function walk(el: ScannedElement): ScannedElement[] {
+  const all: ScannedElement[] = [];
+  const stack = [el];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    all.push(e);
+    for (let i = e.children.length - 1; i >= 0; i--) stack.push(e.children[i]!);
+  }
+  return all;
 }
 
 export function scanDocument(text: string): ScannedElement | undefined {

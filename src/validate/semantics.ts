@@ -14,7 +14,7 @@ const canonical = (u: string): string => u.replace(/-/g, '').toLowerCase();
 
 export function domainRules(root: ScannedElement): Problem[] {
   const out: Problem[] = [];
-  const hostdevs = [...walk(root)].filter(isMdevHostdev);
+  const hostdevs = walk(root).filter(isMdevHostdev);
   const byUuid = new Map<string, ScannedElement>();
   let ramfbOn: ScannedElement | undefined;
   let ap: ScannedElement | undefined;

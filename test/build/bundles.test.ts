@@ -6,7 +6,7 @@ import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  bodyFile, buildBundles, CLI_ENTRY, CODE_CACHED_ENTRIES, FAST_ENTRY, LAUNCHER_ENTRY, METAFILE, SINGLE_FILE_ENTRIES,
+  bodyFile, buildBundles, CLI_ENTRY, CODE_CACHED_ENTRIES, FAST_ENTRY, LAUNCHER_ENTRY, METAFILE, SINGLE_FILE_ENTRIES, VALIDATE_FAST_ENTRY,
 } from '../../scripts/bundles.js';
 import { WASM_FILE } from '../../scripts/wasm-beside.js';
 import { repoRoot } from '../helpers/cli.js';
@@ -56,10 +56,28 @@ test('the CLI bundle needs no node_modules: every import outside dist/app is a N
     .flatMap(([o, out]) => out.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => `${o} → ${i.path}`));
   t.deepEqual(external, []);
   // beside the bundles, only libxml2-wasm's module, next to the chunk that reads it (scripts/wasm-beside.ts)
+  const cjs = [FAST_ENTRY, LAUNCHER_ENTRY, SINGLE_FILE_ENTRIES, VALIDATE_FAST_ENTRY].flatMap((e) => Object.keys(e));
   t.deepEqual(filesUnder(appDir).filter((f) => !f.endsWith('.mjs')).sort(),
-    [...[...Object.keys(FAST_ENTRY), ...Object.keys(LAUNCHER_ENTRY), ...Object.keys(SINGLE_FILE_ENTRIES)].map((n) => `${n}.cjs`),
-      ...CODE_CACHED_ENTRIES.map(bodyFile), `chunks/${WASM_FILE}`].sort());
+    [...cjs.map((n) => `${n}.cjs`), ...CODE_CACHED_ENTRIES.map(bodyFile), `chunks/${WASM_FILE}`].sort());
   t.is(Buffer.from(fs.readFileSync(path.join(appDir, 'chunks', WASM_FILE))).subarray(0, 4).toString('latin1'), '\0asm');
+});
+
+test('plain validate is one CommonJS file: libxml2-wasm inside, reading the CLI chunks\' copy of its wasm, no commander', async (t) => {
+  const { metafile } = await built;
+  const name = `dist/app/${Object.keys(VALIDATE_FAST_ENTRY)[0]}.cjs`;
+  t.truthy(metafile.outputs[name]);
+  // the CommonJS files that hold libxml2-wasm's glue: this entry's (or the body its main runs)
+  const holders = Object.entries(metafile.outputs)
+    .filter(([o, x]) => o.endsWith('.cjs') && Object.keys(x.inputs).some((i) => i.endsWith('node_modules/libxml2-wasm/lib/libxml2raw.mjs')));
+  t.true(holders.length > 0);
+  for (const [file, out] of holders) {
+    t.is(path.dirname(file), path.dirname(name), file);
+    t.deepEqual(out.imports.filter((i) => !(i.external && isBuiltin(i.path))), [], `${file}: only Node built-ins outside`);
+    t.false(Object.keys(out.inputs).some((i) => /node_modules\/commander\//.test(i)), file);
+    t.false(fs.readFileSync(path.join(repoRoot, file), 'utf8').includes('import('), `${file}: no import(), it would start the ES module loader`);
+  }
+  t.true(holders.some(([file]) => fs.readFileSync(path.join(repoRoot, file), 'utf8').includes(`new URL("./chunks/${WASM_FILE}", __virtMdevImportMetaUrl)`)),
+    `reads dist/app/chunks/${WASM_FILE}`);
 });
 
 test('the launcher and the node-device reports are one CommonJS file each: our sources only, no XML library, no commander', async (t) => {

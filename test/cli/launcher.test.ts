@@ -155,19 +155,21 @@ test('validate through the launcher: the CLI\'s reports, errors and exit codes',
   }
 });
 
-test('a plain validate runs from validate-fast.mjs: the CLI entry (commander and every command) is never loaded', async (t) => {
+test('a plain validate runs from validate-fast.cjs: no ES module, not the CLI entry (commander and every command)', async (t) => {
   const d = tempDir();
   t.teardown(d.cleanup);
   const record = path.join(d.dir, 'loaded.txt');
+  // the CommonJS files required, at exit; and every ES module resolved, as it is
+  fs.writeFileSync(path.join(d.dir, 'required.cjs'), `const fs = require('node:fs');\nprocess.on('exit', () => fs.appendFileSync(${JSON.stringify(record)}, Object.keys(require.cache).join('\\n') + '\\n'));\n`);
   fs.writeFileSync(path.join(d.dir, 'hooks.mjs'), "import { appendFileSync } from 'node:fs';\nlet f;\nexport function initialize(x) { f = x.file; }\n"
     + 'export async function resolve(s, c, n) { const r = await n(s, c); appendFileSync(f, r.url + "\\n"); return r; }\n');
   fs.writeFileSync(path.join(d.dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(d.dir, 'hooks.mjs')).href)}, { data: { file: ${JSON.stringify(record)} } });\n`);
   const valid = path.join(repoRoot, 'samples/domains/validate/valid/libvirt-dumpxml.xml');
-  const r = await run(launcherPath, ['validate', '-q', valid], { NODE_OPTIONS: `--import ${path.join(d.dir, 'register.mjs')}` });
+  const r = await run(launcherPath, ['validate', '-q', valid], { NODE_OPTIONS: `--require ${path.join(d.dir, 'required.cjs')} --import ${path.join(d.dir, 'register.mjs')}` });
   t.is(r.exitCode, 0, r.stderr);
-  const loaded = fs.readFileSync(record, 'utf8').split('\n').map((u) => path.basename(u));
-  t.true(loaded.includes('validate-fast.mjs'), loaded.join(' '));
-  t.false(loaded.includes('virt-mdev.mjs'), loaded.join(' '));
+  const loaded = fs.readFileSync(record, 'utf8').split('\n').filter((u) => u.includes('dist/app')).map((u) => path.basename(u));
+  t.true(loaded.includes('validate-fast.cjs'), loaded.join(' '));
+  t.deepEqual(loaded.filter((f) => f.endsWith('.mjs')), [], loaded.join(' '));
 });
 
 test('a reader that went away: the launcher ends as quietly as the CLI (exit 1, no error line)', async (t) => {

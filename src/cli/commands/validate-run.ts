@@ -1,14 +1,9 @@
 // What `virt-mdev validate` does once its command line is read, by commander (./validate.ts) or by the
 // launcher's own reading of the plain forms (../validate-fast.ts): one body for both.
 import type { HostRoot } from '../../host/root.js';
+import { BASELINE_ONLY_UP_TO } from '../../schemas/wasm-flags.js';
 import { ExitCode } from '../../util/errors.js';
 import { writeStdout } from '../stdout-errors.js';
-
-/**
- * Up to this many files, libxml2's wasm stays on V8's baseline compiler: optimising it pays off only
- * over many documents (measured: see loadLibxml's baselineOnly).
- */
-const BASELINE_ONLY_UP_TO = 50;
 
 export interface ValidateRunOptions {
   format: 'text' | 'json' | 'junit';
