@@ -6,8 +6,11 @@ import { withLock } from '../util/lock.js';
 
 export const SIM_LOCK = 'simkernel';
 
-/** real paths of the simulated hosts whose kernel lock this process holds for a batch (withSimLockHeld) */
-const held = new Set<string>();
+/**
+ * real paths of the simulated hosts whose kernel lock this process holds for a batch (withSimLockHeld),
+ * each with what is to run when the batch ends, before the lock is let go
+ */
+const held = new Map<string, Array<() => void>>();
 
 export function simLockDir(rootReal: string): string {
   return path.join(rootReal, SIM_LOCK_DIR);
@@ -30,11 +33,29 @@ export function withSimLock<T>(rootReal: string, fn: () => Promise<T> | T, opts:
 export function withSimLockHeld<T>(rootReal: string, fn: () => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
   if (held.has(rootReal)) return fn();
   return withLock(rootReal, SIM_LOCK, async () => {
-    held.add(rootReal);
+    const atEnd: Array<() => void> = [];
+    held.set(rootReal, atEnd);
     try {
       return await fn();
     } finally {
       held.delete(rootReal);
+      // bookkeeping only (clean-stamp.ts): one that fails leaves the next writer a repair to do
+      for (const f of atEnd) try { f(); } catch { /* see above */ }
     }
   }, { ...opts, dir: simLockDir(rootReal) });
+}
+
+/**
+ * Inside this process's batch on the simulated host rootReal, have fn run when the batch ends, still
+ * under the lock, and answer true; outside a batch, false (fn is not kept).
+ */
+export function atBatchEnd(rootReal: string, fn: () => void): boolean {
+  const atEnd = held.get(rootReal);
+  if (atEnd === undefined) return false;
+  atEnd.push(fn);
+  return true;
+}
+
+export function inBatch(rootReal: string): boolean {
+  return held.has(rootReal);
 }
