@@ -37,6 +37,21 @@ export async function removeAndSettle(uuids: string[], o: SettleOptions): Promis
   });
   o.afterRemove?.();
   await withLedger(o.root, async (txn) => {
+    await batched(o.bus, async () => settleEach(txn, outcomes, o, res));
+    txn.commit();
+    o.afterCommit?.();
+  }, { lockTimeoutMs: o.lockTimeoutMs });
+  return res;
+}
+
+/** fn as one batch of kernel writes (the members afterDrop makes again): no remove waits in it */
+function batched<T>(bus: MdevBus, fn: () => Promise<T>): Promise<T> {
+  return bus.writeBatch ? bus.writeBatch(fn) : fn();
+}
+
+type Outcome = { uuid: string; outcome: RemoveOutcome | 'error'; message: string };
+
+async function settleEach(txn: LedgerTxn, outcomes: Outcome[], o: SettleOptions, res: SettleResult): Promise<void> {
     for (const r of outcomes) {
       const e = findEntry(txn.ledger, r.uuid);
       if (!e || e.state !== 'removing' || !o.owns(e)) continue; // settled by someone else meanwhile
@@ -54,8 +69,4 @@ export async function removeAndSettle(uuids: string[], o: SettleOptions): Promis
         o.log('abandon', { uuid: r.uuid, parent: e.parent, type: e.type, outcome: r.outcome, note });
       }
     }
-    txn.commit();
-    o.afterCommit?.();
-  }, { lockTimeoutMs: o.lockTimeoutMs });
-  return res;
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { outsideRootError, readHostFile } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import { linuxErrnoName } from '../simhost/errno.js';
-import { withSimLock, withSimLockHeld } from '../simhost/lockname.js';
+import { withSimLock, withSimLockHeld, withSimLockOnWrite } from '../simhost/lockname.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { realPath } from '../util/real-path.js';
 import { entryScript } from '../util/package-layout.js';
@@ -548,7 +548,7 @@ class SysfsMdevBus implements MdevBus {
   }
 
   async writeBatch<T>(fn: () => Promise<T>): Promise<T> {
-    return this.root.isSimulated ? withSimLockHeld(this.rootReal, fn) : fn();
+    return this.root.isSimulated ? withSimLockOnWrite(this.rootReal, fn) : fn();
   }
 
   /** On a simulated host, let a removal that has left the bus finish its teardown (it runs under the lock). */
