@@ -56,6 +56,15 @@ function intentPath(lockDir: string): string {
   return path.join(lockDir, INTENT_FILE);
 }
 
+/** rm -f of the intent: unlink(2) itself (fs.rmSync would load Node's rimraf for one file) */
+function removeIntent(intent: string): void {
+  try {
+    fs.unlinkSync(intent);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
 /** Must the tree be repaired before this write? True unless it is exactly as this process's last write left it. */
 export function needsRepair(dir: string, lockDir: string, st: SimState): boolean {
   if (batches.get(dir)?.clean !== undefined) return false;
@@ -86,7 +95,7 @@ export function asCleanWrite<T>(dir: string, lockDir: string, fn: () => T, state
   } finally {
     // a write that failed has undone its changes (or the stamp no longer matches them): the file
     // goes either way, so a refused write leaves the tree exactly as it was
-    fs.rmSync(intent, { force: true });
+    removeIntent(intent);
   }
 }
 
@@ -109,7 +118,7 @@ function endBatch(dir: string): void {
   if (batch === undefined) return;
   batches.delete(dir);
   if (batch.clean !== undefined) lastClean.set(dir, treeStamp(dir, batch.clean));
-  fs.rmSync(intentPath(batch.lockDir), { force: true });
+  removeIntent(intentPath(batch.lockDir));
 }
 
 /**
