@@ -138,15 +138,19 @@ export async function drawAll(ctx: HookContext, txn: LedgerTxn, domain: DomainRe
     const removals = (await ctx.bus.removeEach(claims.map((cl) => cl.c.uuid), { timeoutMs: bound })).map((r) => (r instanceof Error ? r.message : r));
     ctx.kill('draw-removed');
     const retry: ManagedStep[] = [];
-    for (let i = 0; i < claims.length; i++) {
-      try {
-        if ((await replace(ctx, txn, claims[i], removals[i])) === 'drawn') onDrawn(claims[i].s);
-        else retry.push(claims[i].s);
-      } catch (e) {
-        await giveBack(ctx, txn, claims.slice(i + 1), removals.slice(i + 1));
-        throw e;
+    // the creates (and a failure's re-created members) as one batch of kernel writes; no remove waits in it
+    const replaceAll = async (): Promise<void> => {
+      for (let i = 0; i < claims.length; i++) {
+        try {
+          if ((await replace(ctx, txn, claims[i], removals[i])) === 'drawn') onDrawn(claims[i].s);
+          else retry.push(claims[i].s);
+        } catch (e) {
+          await giveBack(ctx, txn, claims.slice(i + 1), removals.slice(i + 1));
+          throw e;
+        }
       }
-    }
+    };
+    await (ctx.bus.writeBatch ? ctx.bus.writeBatch(replaceAll) : replaceAll());
     pending = retry;
   }
 }

@@ -15,20 +15,29 @@ export function hookLogPath(root: HostRoot): string {
   return path.join(root.logDir, 'hook.log');
 }
 
+/** One O_APPEND write; the log's directory is made only when it is missing (the first hook of a host). */
+function appendLine(file: string, line: string): void {
+  try {
+    fs.appendFileSync(file, line, { mode: 0o640 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.appendFileSync(file, line, { mode: 0o640 });
+  }
+}
+
 /**
  * `warn` hears once, as one line, that the log cannot be written: the hook goes on without it (a
  * full or read-only /var must not stop a VM from starting or stopping).
  */
 export function openHookLog(root: HostRoot, base: Record<string, unknown>, warn?: (line: string) => void): HookLogger {
   const file = hookLogPath(root);
-  let dirMade = false;
   let warned = false;
   return {
     log(action, fields = {}) {
       const line = JSON.stringify({ time: new Date().toISOString(), pid: process.pid, ...base, action, ...fields }) + '\n';
       try {
-        if (!dirMade) { fs.mkdirSync(path.dirname(file), { recursive: true }); dirMade = true; }
-        fs.appendFileSync(file, line, { mode: 0o640 });
+        appendLine(file, line);
       } catch (e) {
         if (warn && !warned) warn(`cannot write the hook log '${printable(file, 200)}': ${writeFailure(e)}; going on without it`);
         warned = true;

@@ -39,13 +39,17 @@ export class HostRoot {
    * one root (a symlink, a bind of the same path) still share one lock.
    */
   get realDir(): string {
+    // resolved once: every lock, every sim-kernel write asks, and each answer is a readlink per component
+    if (this.resolved !== undefined) return this.resolved;
     try {
-      return fs.realpathSync.native(this.dir);
+      this.resolved = fs.realpathSync.native(this.dir);
+      return this.resolved;
     } catch {
       return this.dir; // a root that vanished: the caller reports it
     }
   }
 
+  private resolved?: string;
   private realTop?: string;
 
   /**

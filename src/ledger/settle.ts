@@ -37,25 +37,36 @@ export async function removeAndSettle(uuids: string[], o: SettleOptions): Promis
   });
   o.afterRemove?.();
   await withLedger(o.root, async (txn) => {
-    for (const r of outcomes) {
-      const e = findEntry(txn.ledger, r.uuid);
-      if (!e || e.state !== 'removing' || !o.owns(e)) continue; // settled by someone else meanwhile
-      if (r.outcome === 'removed' || r.outcome === 'absent') {
-        dropEntry(txn.ledger, r.uuid);
-        res.removed.push(r.uuid);
-        o.log('remove', { uuid: r.uuid, parent: e.parent, type: e.type, outcome: r.outcome });
-        await o.afterDrop?.(txn, e);
-      } else {
-        const note = r.outcome === 'timeout'
-          ? `remove blocked for more than ${Math.round(o.removeTimeoutMs / 1000)} s (device still open?)`
-          : `remove failed: ${r.message}`;
-        setState(e, 'abandoned', note);
-        res.abandoned.push(r.uuid);
-        o.log('abandon', { uuid: r.uuid, parent: e.parent, type: e.type, outcome: r.outcome, note });
-      }
-    }
+    await batched(o.bus, async () => settleEach(txn, outcomes, o, res));
     txn.commit();
     o.afterCommit?.();
   }, { lockTimeoutMs: o.lockTimeoutMs });
   return res;
+}
+
+/** fn as one batch of kernel writes (the members afterDrop makes again): no remove waits in it */
+function batched<T>(bus: MdevBus, fn: () => Promise<T>): Promise<T> {
+  return bus.writeBatch ? bus.writeBatch(fn) : fn();
+}
+
+type Outcome = { uuid: string; outcome: RemoveOutcome | 'error'; message: string };
+
+async function settleEach(txn: LedgerTxn, outcomes: Outcome[], o: SettleOptions, res: SettleResult): Promise<void> {
+  for (const r of outcomes) {
+    const e = findEntry(txn.ledger, r.uuid);
+    if (!e || e.state !== 'removing' || !o.owns(e)) continue; // settled by someone else meanwhile
+    if (r.outcome === 'removed' || r.outcome === 'absent') {
+      dropEntry(txn.ledger, r.uuid);
+      res.removed.push(r.uuid);
+      o.log('remove', { uuid: r.uuid, parent: e.parent, type: e.type, outcome: r.outcome });
+      await o.afterDrop?.(txn, e);
+    } else {
+      const note = r.outcome === 'timeout'
+        ? `remove blocked for more than ${Math.round(o.removeTimeoutMs / 1000)} s (device still open?)`
+        : `remove failed: ${r.message}`;
+      setState(e, 'abandoned', note);
+      res.abandoned.push(r.uuid);
+      o.log('abandon', { uuid: r.uuid, parent: e.parent, type: e.type, outcome: r.outcome, note });
+    }
+  }
 }

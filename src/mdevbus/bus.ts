@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import { outsideRootError, readHostFile } from '../host/read-file.js';
 import type { HostRoot } from '../host/root.js';
 import { linuxErrnoName } from '../simhost/errno.js';
-import { withSimLock, withSimLockHeld } from '../simhost/lockname.js';
+import { withSimLock, withSimLockHeld, withSimLockOnWrite } from '../simhost/lockname.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { realPath } from '../util/real-path.js';
 import { entryScript } from '../util/package-layout.js';
 import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '../util/validate.js';
 import { errnoOfRemoveExit, removeExitStatusOf } from './remove-status.js';
@@ -92,11 +93,12 @@ class SysfsMdevBus implements MdevBus {
   }
 
   /**
-   * realpath of abs, refused when it leaves the host root (a crafted link in a simulated tree). The
-   * native realpath: one call where Node's own lstats every component (a listing resolves ~70 paths)
+   * realpath of abs, refused when it leaves the host root (a crafted link in a simulated tree). Not
+   * Node's own realpath, which lstats every component (a listing resolves ~70 paths): realPath asks
+   * the kernel about the open directory
    */
   private resolveInside(abs: string, what: string): string {
-    const real = fs.realpathSync.native(abs);
+    const real = realPath(abs);
     if (!this.root.contains(real)) throw outsideRootError(this.root, what, abs, real);
     return real;
   }
@@ -546,7 +548,7 @@ class SysfsMdevBus implements MdevBus {
   }
 
   async writeBatch<T>(fn: () => Promise<T>): Promise<T> {
-    return this.root.isSimulated ? withSimLockHeld(this.rootReal, fn) : fn();
+    return this.root.isSimulated ? withSimLockOnWrite(this.rootReal, fn) : fn();
   }
 
   /** On a simulated host, let a removal that has left the bus finish its teardown (it runs under the lock). */

@@ -89,7 +89,8 @@ export interface MdevBus {
   removeEach(uuids: readonly string[], opts?: RemoveOptions): Promise<Array<RemoveOutcome | Error>>;
   /**
    * Run fn, whose create() calls form one batch: on a simulated host under one hold of the emulation's
-   * lock (so fn must not remove: a remover process would wait for that lock); a real kernel needs none.
+   * lock, taken at the first write (so fn must not remove: a remover process would wait for that lock;
+   * a batch that writes nothing takes no lock); a real kernel needs none.
    * Optional: without it, fn simply runs.
    */
   writeBatch?<T>(fn: () => Promise<T>): Promise<T>;

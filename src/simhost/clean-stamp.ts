@@ -8,8 +8,11 @@
 //     write, an admin's or a test's hand) changes it.
 // The stamp lives in this process's memory only, so the first write of every process repairs; it is
 // never written into the tree, whose snapshots therefore stay what the kernel would show.
+// Within one batch (withSimLockHeld: one hold of the lock across several writes) no other process can
+// write between them, so the intent spans the batch and the stamp is taken once, when it ends.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { atBatchEnd } from './lockname.js';
 import { markerPath, parentsWithTypes, type SimState } from './state.js';
 
 const INTENT_FILE = 'simkernel.intent';
@@ -18,6 +21,15 @@ const SHARED_DIRS = [BUS_DEVICES, 'sys/kernel/iommu_groups', 'sys/devices/virtua
 
 /** root real path → stamp of the tree as this process's last write left it */
 const lastClean = new Map<string, string>();
+
+interface Batch {
+  lockDir: string;
+  /** the kernel's state after the batch's last write, when that write left the tree consistent */
+  clean?: SimState;
+}
+
+/** root directory → the batch under way on it */
+const batches = new Map<string, Batch>();
 
 function statStamp(abs: string): string {
   try {
@@ -44,8 +56,18 @@ function intentPath(lockDir: string): string {
   return path.join(lockDir, INTENT_FILE);
 }
 
+/** rm -f of the intent: unlink(2) itself (fs.rmSync would load Node's rimraf for one file) */
+function removeIntent(intent: string): void {
+  try {
+    fs.unlinkSync(intent);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
 /** Must the tree be repaired before this write? True unless it is exactly as this process's last write left it. */
 export function needsRepair(dir: string, lockDir: string, st: SimState): boolean {
+  if (batches.get(dir)?.clean !== undefined) return false;
   const last = lastClean.get(dir);
   if (last === undefined || fs.existsSync(intentPath(lockDir))) return true;
   return treeStamp(dir, st) !== last;
@@ -55,8 +77,15 @@ export function needsRepair(dir: string, lockDir: string, st: SimState): boolean
  * Run a write's changes between its intent and its stamp: on success the tree is consistent as this
  * process leaves it; on a throw nothing is vouched for and the next write repairs.
  */
-export function asCleanWrite<T>(dir: string, lockDir: string, fn: () => T, stateAfter: () => SimState): T {
+export function asCleanWrite<T>(dir: string, lockDir: string, fn: () => T, stateAfter: () => SimState, batchOf?: string): T {
   lastClean.delete(dir);
+  const batch = batchOf === undefined ? undefined : joinBatch(dir, lockDir, batchOf);
+  if (batch !== undefined) {
+    batch.clean = undefined;
+    const out = fn();
+    batch.clean = stateAfter();
+    return out;
+  }
   const intent = intentPath(lockDir);
   fs.writeFileSync(intent, '');
   try {
@@ -66,11 +95,43 @@ export function asCleanWrite<T>(dir: string, lockDir: string, fn: () => T, state
   } finally {
     // a write that failed has undone its changes (or the stamp no longer matches them): the file
     // goes either way, so a refused write leaves the tree exactly as it was
-    fs.rmSync(intent, { force: true });
+    removeIntent(intent);
   }
+}
+
+/**
+ * The batch under way on dir (the simulated host whose real path is rootReal), begun with this write:
+ * its intent is written now and goes when the batch ends, with the stamp taken then.
+ */
+function joinBatch(dir: string, lockDir: string, rootReal: string): Batch | undefined {
+  const open = batches.get(dir);
+  if (open !== undefined) return open;
+  const batch: Batch = { lockDir };
+  if (!atBatchEnd(rootReal, () => endBatch(dir))) return undefined;
+  fs.writeFileSync(intentPath(lockDir), '');
+  batches.set(dir, batch);
+  return batch;
+}
+
+function endBatch(dir: string): void {
+  const batch = batches.get(dir);
+  if (batch === undefined) return;
+  batches.delete(dir);
+  if (batch.clean !== undefined) lastClean.set(dir, treeStamp(dir, batch.clean));
+  removeIntent(intentPath(batch.lockDir));
+}
+
+/**
+ * The kernel's state as this batch's last write left it, while the tree is vouched for: the next write
+ * of the batch need not read it again.
+ */
+export function batchState(dir: string): SimState | undefined {
+  return batches.get(dir)?.clean;
 }
 
 /** The tree changed outside a vouched-for write (hold, reboot, hot-plug): the next write repairs. */
 export function forgetClean(dir: string): void {
   lastClean.delete(dir);
+  const batch = batches.get(dir);
+  if (batch !== undefined) batch.clean = undefined;
 }

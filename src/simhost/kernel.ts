@@ -12,12 +12,13 @@ import * as path from 'node:path';
 import type { HostRoot } from '../host/root.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { realPath } from '../util/real-path.js';
 import { canonicalUuid } from '../util/validate.js';
 import { availableInstances, type Usage } from './accounting.js';
 import { sysError } from './errno.js';
-import { asCleanWrite, forgetClean, needsRepair } from './clean-stamp.js';
-import { simLockDir, withSimLock } from './lockname.js';
-import { existsNoFollow, newFile, newLink, readdirQuiet, readlinkQuiet, removeTree, unlinkQuiet } from './layout.js';
+import { asCleanWrite, batchState, forgetClean, needsRepair } from './clean-stamp.js';
+import { inBatch, simLockDir, withSimLock } from './lockname.js';
+import { existsNoFollow, newDir, newFile, newLink, readdirQuiet, readlinkQuiet, removeTree, unlinkQuiet } from './layout.js';
 import { writeParentTypes } from './parent-layout.js';
 import type { SimParentDef } from './profiles.js';
 import { parentsWithTypes, readSimState, requireSimState, writeSimState, type SimState } from './state.js';
@@ -178,34 +179,45 @@ function lowestFree(dir: string, rel: string, prefix: string): number {
 function buildDevice(dir: string, p: SimParentDef, typeId: string, uuid: string): void {
   const rel = `${p.path}/${uuid}`;
   fs.mkdirSync(path.join(dir, rel));
-  // everything below is new: each directory is made once, each file and link written once
+  // everything below is new: each new directory is made once, each file and link written once
   const made = new Set([path.join(dir, rel)]);
+  const putDir = (r: string): void => newDir(dir, r, made);
   const putFile = (r: string, content: string, mode = 0o444): void => newFile(dir, r, content, mode, made);
   const putLink = (r: string, target: string): void => newLink(dir, r, target, made);
   putFile(`${rel}/uevent`, `DRIVER=${p.mdevDriver}\n`, 0o644);
   putFile(`${rel}/remove`, '', 0o200);
+  putDir(`${rel}/power`);
   putFile(`${rel}/power/control`, 'auto\n', 0o644);
-  for (const [f, c] of Object.entries(p.childAttrs ?? {})) putFile(`${rel}/${f}`, c.replaceAll('{uuid}', uuid), c === '' ? 0o644 : 0o444);
+  for (const [f, c] of Object.entries(p.childAttrs ?? {})) {
+    if (f.includes('/')) putDir(`${rel}/${path.posix.dirname(f)}`);
+    putFile(`${rel}/${f}`, c.replaceAll('{uuid}', uuid), c === '' ? 0o644 : 0o444);
+  }
   putLink(`${rel}/mdev_type`, `${p.path}/mdev_supported_types/${typeId}`);
   putLink(`${rel}/subsystem`, 'sys/bus/mdev');
   putLink(`${rel}/driver`, `sys/bus/mdev/drivers/${p.mdevDriver}`);
   // 6.x: the vendor probe registers an emulated IOMMU device, which gets a fresh group (lowest free number)
   const g = `sys/kernel/iommu_groups/${lowestFree(dir, 'sys/kernel/iommu_groups', '')}`;
+  putDir(g);
   putFile(`${g}/name`, 'vfio-noiommu\n');
   // the group's type is writable (0644) on the real kernel: measured on 6.1 by test/real
   putFile(`${g}/type`, 'unknown\n', 0o644);
   putFile(`${g}/reserved_regions`, '');
+  putDir(`${g}/devices`);
   putLink(`${g}/devices/${uuid}`, rel);
   putLink(`${rel}/iommu_group`, g);
   // the VFIO group device (/dev/vfio/<group>) and the device's vfio-dev node, as vfio_register_*_dev makes them
   const group = path.basename(g);
   const vg = `sys/devices/virtual/vfio/${group}`;
+  putDir(vg);
   putFile(`${vg}/dev`, `246:${group}\n`);
   putFile(`${vg}/uevent`, `MAJOR=246\nMINOR=${group}\nDEVNAME=vfio/${group}\n`, 0o644);
   putLink(`${vg}/subsystem`, 'sys/class/vfio');
   putLink(`sys/class/vfio/${group}`, vg);
   const vd = `${rel}/vfio-dev/vfio${lowestFree(dir, 'sys/class/vfio-dev', 'vfio')}`;
+  putDir(`${rel}/vfio-dev`);
+  putDir(vd);
   putFile(`${vd}/uevent`, '', 0o644);
+  putDir(`${vd}/power`);
   putFile(`${vd}/power/control`, 'auto\n', 0o644);
   putLink(`${vd}/device`, rel);
   putLink(`${vd}/subsystem`, 'sys/class/vfio-dev');
@@ -232,16 +244,15 @@ type Target =
   | { kind: 'plain' };
 
 /** Resolve the written file the way open(2) would (following links), then recognise what it is. */
-function classify(dir: string, st: SimState, abs: string): { target: Target; real: string } {
+function classify(rootReal: string, st: SimState, abs: string): { target: Target; real: string } {
   const base = path.basename(abs);
   let realDir: string;
   try {
-    realDir = fs.realpathSync.native(path.dirname(abs));
+    realDir = realPath(path.dirname(abs));
   } catch {
     throw sysError('ENOENT', 'open', abs);
   }
   const real = path.join(realDir, base);
-  const rootReal = fs.realpathSync.native(dir);
   if (realDir !== rootReal && !realDir.startsWith(rootReal + path.sep)) throw sysError('EACCES', 'open', abs);
   if (!existsNoFollow(real)) throw sysError('ENOENT', 'open', abs);
   const relDir = path.relative(rootReal, realDir);
@@ -318,20 +329,24 @@ export async function simKernelWrite(root: HostRoot, hostPath: string, data: str
   const dir = root.dir;
   const buf = Buffer.isBuffer(data) ? data : typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
   const abs = path.join(dir, hostPath);
-  const blockedOn = await underSimLock(root, (): string | undefined => {
-    const st = requireSimState(root);
-    const lockDir = simLockDir(root.realDir);
+  const rootReal = root.realDir;
+  const batchOf = inBatch(rootReal) ? rootReal : undefined;
+  const write = (): string | undefined => {
+    // the batch's previous write left the state as it is (no other process can write meanwhile)
+    const st = batchState(dir) ?? requireSimState(root);
+    const lockDir = simLockDir(rootReal);
     const full = needsRepair(dir, lockDir, st);
-    return asCleanWrite(dir, lockDir, () => writeLocked(dir, st, abs, buf, full), () => st);
-  });
+    return asCleanWrite(dir, lockDir, () => writeLocked(dir, rootReal, st, abs, buf, full), () => st, batchOf);
+  };
+  const blockedOn = await (batchState(dir) !== undefined ? withSimLock(rootReal, write) : underSimLock(root, write));
   if (blockedOn !== undefined) await waitUntilReleased(root, blockedOn);
 }
 
 /** One write under the kernel lock, on a repaired tree; the UUID of a held device whose removal now blocks. */
-function writeLocked(dir: string, st: SimState, abs: string, buf: Buffer, full: boolean): string | undefined {
+function writeLocked(dir: string, rootReal: string, st: SimState, abs: string, buf: Buffer, full: boolean): string | undefined {
   const changed = repair(dir, st, full);
   try {
-    const { target, real } = classify(dir, st, abs);
+    const { target, real } = classify(rootReal, st, abs);
     switch (target.kind) {
       case 'create':
         createStore(dir, st, target.parent, target.typeId, buf);
@@ -450,6 +465,7 @@ export async function holdSimDevice(root: HostRoot, uuidIn: string): Promise<voi
   const uuid = canonicalUuid(uuidIn);
   await underSimLock(root, () => {
     const st = requireSimState(root);
+    forgetClean(root.dir);
     repair(root.dir, st);
     if (!existsNoFollow(path.join(root.dir, BUS_DEVICES, uuid))) throw notFoundDevice(root, uuid);
     if (!st.held.includes(uuid)) st.held.push(uuid);
@@ -462,6 +478,7 @@ export async function unholdSimDevice(root: HostRoot, uuidIn: string): Promise<b
   const uuid = canonicalUuid(uuidIn);
   return underSimLock(root, () => {
     const st = requireSimState(root);
+    forgetClean(root.dir);
     const was = st.held.includes(uuid);
     st.held = st.held.filter((u) => u !== uuid);
     writeSimState(root.dir, st);

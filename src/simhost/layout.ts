@@ -47,40 +47,84 @@ export function putLink(rootDir: string, linkRel: string, targetRel: string): vo
   fs.symlinkSync(want, abs);
 }
 
-/** mkdir -p of an absolute directory, once per `made` (the directories this caller made or found) */
-function ensureDir(absDir: string, made: Set<string>): void {
-  if (made.has(absDir)) return;
-  fs.mkdirSync(absDir, { recursive: true });
-  made.add(absDir);
+/** this process's umask, read once (process.umask() without an argument changes nothing) */
+let umaskBits: number | undefined;
+
+/** Give a new file the mode it was created with, unless the umask took none of its bits. */
+function fixMode(abs: string, mode: number): void {
+  umaskBits ??= process.umask();
+  if ((mode & umaskBits) !== 0) fs.chmodSync(abs, mode);
 }
 
 /**
- * putFile for a file that does not exist yet (a device being built): each directory is made once per
- * `made`; a file that does exist after all is replaced as putFile does.
+ * Make a directory of a device being built, which does not exist yet: one mkdir(2), added to `made`.
+ * One left over after all is used as it is; a missing parent is made too.
+ */
+export function newDir(rootDir: string, rel: string, made: Set<string>): void {
+  const abs = path.join(rootDir, rel);
+  try {
+    fs.mkdirSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fs.mkdirSync(abs, { recursive: true });
+    else if (code !== 'EEXIST') throw e;
+  }
+  made.add(abs);
+}
+
+/**
+ * Run op, which creates an entry in the directory of abs. A directory in `made` is known to exist;
+ * any other is tried first (it usually exists: a class or bus directory) and made only when op
+ * reports it missing, so an existing one costs no mkdir(2).
+ */
+function inDir(abs: string, made: Set<string>, op: () => void): void {
+  const dir = path.dirname(abs);
+  if (!made.has(dir)) {
+    try {
+      op();
+      made.add(dir);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    made.add(dir);
+  }
+  op();
+}
+
+/**
+ * putFile for a file that does not exist yet (a device being built): each directory is made at most
+ * once per `made`; a file that does exist after all is replaced as putFile does.
  */
 export function newFile(rootDir: string, rel: string, content: string, mode: number, made: Set<string>): void {
   const abs = path.join(rootDir, rel);
-  ensureDir(path.dirname(abs), made);
-  try {
-    fs.writeFileSync(abs, content, { mode, flag: 'wx' });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    putFile(rootDir, rel, content, mode);
-    return;
-  }
-  fs.chmodSync(abs, mode); // the umask may have taken bits
+  let exists = false;
+  inDir(abs, made, () => {
+    try {
+      fs.writeFileSync(abs, content, { mode, flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      exists = true;
+    }
+  });
+  if (exists) putFile(rootDir, rel, content, mode);
+  else fixMode(abs, mode);
 }
 
 /** putLink for a link that does not exist yet: one symlink(2) when nothing is in the way */
 export function newLink(rootDir: string, linkRel: string, targetRel: string, made: Set<string>): void {
   const abs = path.join(rootDir, linkRel);
-  ensureDir(path.dirname(abs), made);
-  try {
-    fs.symlinkSync(relTarget(linkRel, targetRel), abs);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    putLink(rootDir, linkRel, targetRel);
-  }
+  let exists = false;
+  inDir(abs, made, () => {
+    try {
+      fs.symlinkSync(relTarget(linkRel, targetRel), abs);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      exists = true;
+    }
+  });
+  if (exists) putLink(rootDir, linkRel, targetRel);
 }
 
 /**

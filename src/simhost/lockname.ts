@@ -2,12 +2,20 @@
 // Its file lives in the host's own lock directory, outside run/ (see SIM_LOCK_DIR).
 import * as path from 'node:path';
 import { SIM_LOCK_DIR } from '../host/root.js';
-import { withLock } from '../util/lock.js';
+import { acquireLock, withLock, type HeldLock } from '../util/lock.js';
 
 export const SIM_LOCK = 'simkernel';
 
-/** real paths of the simulated hosts whose kernel lock this process holds for a batch (withSimLockHeld) */
-const held = new Set<string>();
+interface Batch {
+  /** the lock, once taken: a lazy batch takes it at its first write */
+  lock?: HeldLock;
+  timeoutMs?: number;
+  /** what is to run when the batch ends, before the lock is let go */
+  atEnd: Array<() => void>;
+}
+
+/** real paths of the simulated hosts on which this process runs a batch (withSimLockHeld, withSimLockOnWrite) */
+const held = new Map<string, Batch>();
 
 export function simLockDir(rootReal: string): string {
   return path.join(rootReal, SIM_LOCK_DIR);
@@ -15,11 +23,13 @@ export function simLockDir(rootReal: string): string {
 
 /**
  * Run fn under the simulated kernel's lock of the simulated host whose real path is rootReal. Inside
- * withSimLockHeld of the same host the lock is already ours: fn just runs.
+ * a batch on the same host the lock is ours (a lazy batch takes it now): fn just runs.
  */
-export function withSimLock<T>(rootReal: string, fn: () => Promise<T> | T, opts: { timeoutMs?: number } = {}): Promise<T> {
-  if (held.has(rootReal)) return Promise.resolve().then(fn);
-  return withLock(rootReal, SIM_LOCK, fn, { ...opts, dir: simLockDir(rootReal) });
+export async function withSimLock<T>(rootReal: string, fn: () => Promise<T> | T, opts: { timeoutMs?: number } = {}): Promise<T> {
+  const batch = held.get(rootReal);
+  if (batch === undefined) return withLock(rootReal, SIM_LOCK, fn, { ...opts, dir: simLockDir(rootReal) });
+  batch.lock ??= await acquireLock(rootReal, SIM_LOCK, { timeoutMs: opts.timeoutMs ?? batch.timeoutMs, dir: simLockDir(rootReal) });
+  return fn();
 }
 
 /**
@@ -28,13 +38,43 @@ export function withSimLock<T>(rootReal: string, fn: () => Promise<T> | T, opts:
  * process that takes this lock (a remover child): it would wait for fn.
  */
 export function withSimLockHeld<T>(rootReal: string, fn: () => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+  return inBatchOf(rootReal, fn, opts, true);
+}
+
+/**
+ * withSimLockHeld that takes the lock only when fn first writes (fn may well write nothing): a batch
+ * that writes nothing costs no lock at all.
+ */
+export function withSimLockOnWrite<T>(rootReal: string, fn: () => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+  return inBatchOf(rootReal, fn, opts, false);
+}
+
+async function inBatchOf<T>(rootReal: string, fn: () => Promise<T>, opts: { timeoutMs?: number }, now: boolean): Promise<T> {
   if (held.has(rootReal)) return fn();
-  return withLock(rootReal, SIM_LOCK, async () => {
-    held.add(rootReal);
-    try {
-      return await fn();
-    } finally {
-      held.delete(rootReal);
-    }
-  }, { ...opts, dir: simLockDir(rootReal) });
+  const batch: Batch = { timeoutMs: opts.timeoutMs, atEnd: [] };
+  if (now) batch.lock = await acquireLock(rootReal, SIM_LOCK, { timeoutMs: opts.timeoutMs, dir: simLockDir(rootReal) });
+  held.set(rootReal, batch);
+  try {
+    return await fn();
+  } finally {
+    held.delete(rootReal);
+    // bookkeeping only (clean-stamp.ts): one that fails leaves the next writer a repair to do
+    for (const f of batch.atEnd) try { f(); } catch { /* see above */ }
+    await batch.lock?.release();
+  }
+}
+
+/**
+ * Inside this process's batch on the simulated host rootReal, have fn run when the batch ends, still
+ * under the lock, and answer true; outside a batch, false (fn is not kept).
+ */
+export function atBatchEnd(rootReal: string, fn: () => void): boolean {
+  const batch = held.get(rootReal);
+  if (batch === undefined) return false;
+  batch.atEnd.push(fn);
+  return true;
+}
+
+export function inBatch(rootReal: string): boolean {
+  return held.has(rootReal);
 }

@@ -1,7 +1,6 @@
 // State that must survive a crash is replaced, never edited in place: a reader sees the old file or
 // the new one, never half of either. A failed write (ENOSPC, EIO, a read-only file system) leaves
 // the old file and nothing else: the temporary file goes on every failure path.
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode, VirtMdevError, errnoCode, errnoTodo, errnoWords } from './errors.js';
@@ -12,17 +11,32 @@ import { printable } from './validate.js';
 const MAX_BASE_IN_TEMP_NAME = 200;
 
 /**
+ * 12 random hex digits. Math.random, not node:crypto: loading crypto costs a hook's start-up more than
+ * the whole write, and the name need not be unguessable, only unlikely to be taken: open(O_EXCL)
+ * refuses a name that is, and the next try draws another.
+ */
+function randomPart(): string {
+  const hi = Math.floor(Math.random() * 0x1000000);
+  const lo = Math.floor(Math.random() * 0x1000000);
+  return hi.toString(16).padStart(6, '0') + lo.toString(16).padStart(6, '0');
+}
+
+/**
  * A new temporary file next to `file`, named `.NAME.RANDOM.tmp`: never a name another writer (or a
  * crashed earlier try) holds, and never a UUID, so mdevctl skips it in its store.
  */
 function openTemp(file: string, mode: number): { fd: number; tmp: string } {
   const base = path.basename(file).slice(0, MAX_BASE_IN_TEMP_NAME);
+  const dir = path.dirname(file);
   for (let attempt = 1; ; attempt++) {
-    const tmp = path.join(path.dirname(file), `.${base}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+    const tmp = path.join(dir, `.${base}.${randomPart()}.tmp`);
     try {
       return { fd: fs.openSync(tmp, 'wx', mode), tmp };
     } catch (e) {
-      if (errnoCode(e) !== 'EEXIST' || attempt >= 5) throw e;
+      const code = errnoCode(e);
+      // the directory is made on demand: one mkdir only when it is missing, not on every write
+      if (code === 'ENOENT' && attempt === 1) fs.mkdirSync(dir, { recursive: true });
+      else if (code !== 'EEXIST' || attempt >= 5) throw e;
     }
   }
 }
@@ -36,7 +50,6 @@ function openTemp(file: string, mode: number): { fd: number; tmp: string } {
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644, o: { durable?: boolean } = {}): void {
   const durable = o.durable !== false;
   const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
   const temp = openTemp(file, mode);
   let fd: number | undefined = temp.fd;
   try {

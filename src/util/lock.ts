@@ -5,12 +5,12 @@
 // we close it or die (even by SIGKILL), no helper process outlives a lock, and it excludes every
 // process on the machine whatever its network namespace or Node version (an abstract unix socket,
 // used before, did neither: Node 18's libuv cut its name at the leading NUL).
-import { spawn } from 'node:child_process';
-import * as crypto from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errnoCode, ExitCode, VirtMdevError } from './errors.js';
+import { nodeCrypto } from './node-crypto.js';
 
 export interface LockOptions {
   /** give up after this long (default 60 s: parallel boot of many VMs must queue, not fail) */
@@ -45,7 +45,7 @@ export function lockFilePath(rootDir: string, name: string, dir?: string): strin
  * EROFS falls back: a permission error is one user's, and two places for one lock would exclude no one.
  */
 export function fallbackFilePath(rootDir: string, name: string): string {
-  const h = crypto.createHash('sha256').update(rootDir).update('\0').update(name).digest('hex').slice(0, 32);
+  const h = nodeCrypto().createHash('sha256').update(rootDir).update('\0').update(name).digest('hex').slice(0, 32);
   const dir = fs.existsSync('/run/lock') ? '/run/lock' : os.tmpdir();
   return path.join(dir, `virt-mdev-${h}.lock`);
 }
@@ -102,25 +102,48 @@ function openLockFile(rootDir: string, name: string, dir: string | undefined): {
   return { fd, file };
 }
 
+function noFlock(file: string, e: Error): VirtMdevError {
+  return new VirtMdevError(ExitCode.HOST, 'no-flock',
+    `cannot run flock(1) to take a lock on ${file} (${errnoCode(e) ?? e.message}): install util-linux`, { cause: e });
+}
+
+function flockFailed(file: string, stderr: string, code: number | null, signal: NodeJS.Signals | null): VirtMdevError {
+  const why = stderr.trim().split('\n')[0] || (signal ? `killed by ${signal}` : `status ${String(code)}`);
+  return new VirtMdevError(ExitCode.HOST, 'lock-failed', `flock(1) could not lock ${file}: ${why}`);
+}
+
+/**
+ * One try that does not wait: true when we now hold the lock, false when it is busy. Synchronous: a
+ * free lock, the usual case, costs one flock(1) run and no trip through the event loop.
+ */
+function flockFdNow(fd: number, file: string): boolean {
+  const r = spawnSync(flockBinary(), ['-E', String(BUSY_STATUS), '-n', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd], encoding: 'utf8' });
+  if (r.error) throw noFlock(file, r.error);
+  if (r.status === 0) return true;
+  if (r.status === BUSY_STATUS) return false;
+  throw flockFailed(file, String(r.stderr ?? '').slice(0, 1000), r.status, r.signal);
+}
+
 /** flock(1) on our descriptor: true once we hold the lock, false when it stayed busy for waitMs. */
-function flockFd(fd: number, file: string, waitMs: number): Promise<boolean> {
-  const wait = waitMs > 0 ? ['-w', (waitMs / 1000).toFixed(3)] : ['-n'];
+async function flockFd(fd: number, file: string, waitMs: number): Promise<boolean> {
+  if (flockFdNow(fd, file)) return true;
+  if (waitMs <= 0) return false;
+  return flockFdWaiting(fd, file, waitMs);
+}
+
+/** flock(1) -w in a child the event loop waits for: a busy lock is waited for without blocking this process. */
+function flockFdWaiting(fd: number, file: string, waitMs: number): Promise<boolean> {
+  const wait = ['-w', (waitMs / 1000).toFixed(3)];
   return new Promise((resolve, reject) => {
     const child = spawn(flockBinary(), ['-E', String(BUSY_STATUS), ...wait, '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
     let stderr = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => { if (stderr.length < 1000) stderr += s; });
-    child.on('error', (e) => {
-      reject(new VirtMdevError(ExitCode.HOST, 'no-flock',
-        `cannot run flock(1) to take a lock on ${file} (${errnoCode(e) ?? e.message}): install util-linux`, { cause: e }));
-    });
+    child.on('error', (e) => reject(noFlock(file, e)));
     child.on('close', (code, signal) => {
       if (code === 0) resolve(true);
       else if (code === BUSY_STATUS) resolve(false);
-      else {
-        const why = stderr.trim().split('\n')[0] || (signal ? `killed by ${signal}` : `status ${String(code)}`);
-        reject(new VirtMdevError(ExitCode.HOST, 'lock-failed', `flock(1) could not lock ${file}: ${why}`));
-      }
+      else reject(flockFailed(file, stderr, code, signal));
     });
   });
 }
