@@ -1,11 +1,12 @@
 // Reads a libvirt domain document: every form of an mdev hostdev, and our <metadata> entries, with
 // exact offsets so that transform and the hook can edit single attribute values without touching any
 // other byte. On the hook's hot path: imports only saxes and Node built-ins (and our small utils).
-import type { SaxesTagNS } from 'saxes';
+import type { SaxesTagPlain } from 'saxes';
 import { ExitCode, VirtMdevError, isVirtMdevError, type ExitCodeValue } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkPoolName, checkTypeId, printable, sysfsParentName } from '../util/validate.js';
 import { xmlShapeProblem } from '../util/xml-limits.js';
 import { newSaxesParser } from '../util/fast-saxes.js';
+import { NamespaceScopes } from '../util/xml-namespaces.js';
 import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS } from './namespace.js';
 import { ElementTable } from './element-table.js';
 import { DEVICE_ATTRS, HostdevAt, HostdevParts, NO_ATTRS, PART_CHILDREN, PART_GUESTS, PART_SOURCES, type HostdevLayout, type HostdevRaw } from './hostdev-parts.js';
@@ -138,10 +139,18 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   let sawRoot = false;
   let elements = 0;
 
-  const parser = newSaxesParser({ xmlns: true, position: true });
+  // namespaces resolved by `scopes`, not by saxes: see ../util/xml-namespaces.ts
+  const parser = newSaxesParser({ xmlns: false, position: true }, { namespaceNames: true });
+  const scopes = new NamespaceScopes((message) => parser.fail(message), () => (parser.xmlDecl.version ?? '1.0') === '1.0');
+  parser.on('attribute', (a) => scopes.attribute(a.name, a.value));
+  let duplicateChecked = false;
   parser.on('error', (e) => {
     if (isVirtMdevError(e)) throw e;
     const msg = e.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').replace(/\.$/, '');
+    if (msg.startsWith('duplicate attribute: ') && pendingTag !== undefined && !duplicateChecked) {
+      duplicateChecked = true; // it reports through this handler
+      scopes.beforeDuplicateError(pendingTag);
+    }
     let offset = Math.max(0, parser.position - 1);
     if (/entity/i.test(msg)) {
       const amp = text.lastIndexOf('&', offset);
@@ -170,17 +179,20 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
     const shape = xmlShapeProblem(stack.length + 1, ++elements);
     if (shape) fail(ExitCode.BAD_XML, shape.reason, tagStart, `<${printable(tag.name, 40)}>: ${shape.message}`);
   });
-  parser.on('opentag', (tag: SaxesTagNS) => {
+  parser.on('opentag', (tag: SaxesTagPlain) => {
+    const uri = scopes.openTag(tag.name);
+    const colon = tag.name.indexOf(':');
+    const local = colon < 0 ? tag.name : tag.name.slice(colon + 1);
     const parent = stack.length ? stack[stack.length - 1].role : undefined;
     if (parent === undefined) {
       if (sawRoot) fail(ExitCode.BAD_XML, 'malformed', tagStart, `malformed XML: second root element <${tag.name}>`);
       sawRoot = true;
-      if (tag.uri !== '' || tag.local !== 'domain') {
+      if (uri !== '' || local !== 'domain') {
         fail(ExitCode.BAD_XML, 'not-domain', tagStart,
           `<${tag.name}>: not a libvirt domain document (the root element must be <domain>)`);
       }
     }
-    const role = roleOf(parent, tag.uri, tag.local);
+    const role = roleOf(parent, uri, local);
     const id = LOCATED.has(role) ? table.add(tagStart, parser.position, tag.isSelfClosing, tag.attributes) : -1;
     pendingTag = undefined;
     stack.push({ role, qname: tag.name, start: tagStart, id });
@@ -218,6 +230,7 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   parser.on('text', onText);
   parser.on('cdata', onText);
   parser.on('closetag', () => {
+    scopes.closeTag();
     const f = stack.pop()!;
     lastClosed = f;
     if (f.id >= 0 && !table.selfClosing(f.id)) table.close(f.id, parser.position, text.lastIndexOf('</', parser.position - 1));
