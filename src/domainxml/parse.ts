@@ -9,7 +9,7 @@ import { newSaxesParser } from '../util/fast-saxes.js';
 import { NamespaceScopes } from '../util/xml-namespaces.js';
 import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS } from './namespace.js';
 import { ElementTable } from './element-table.js';
-import { DEVICE_ATTRS, HostdevAt, HostdevParts, NO_ATTRS, PART_CHILDREN, PART_GUESTS, PART_SOURCES, type HostdevLayout, type HostdevRaw } from './hostdev-parts.js';
+import { DEVICE_ATTRS, HostdevAt, HostdevParts, HostdevRead, NO_ATTRS, PART_CHILDREN, PART_GUESTS, PART_SOURCES, type HostdevLayout, type HostdevRaw } from './hostdev-parts.js';
 import { IntList } from './int-list.js';
 import { LineIndex, attr, type AttrLoc, type ElementLoc } from './scan.js';
 import type { DomainDoc, GuestModel, HostdevForm, MdevHostdev, MetadataEntry, Span } from './types.js';
@@ -55,6 +55,12 @@ export interface ParseOptions {
    * libvirt accepts only breaks starts that have nothing to do with creating devices.
    */
   libvirtRules?: boolean;
+  /**
+   * Called for each mdev hostdev as soon as it is read and checked, in document order, with the
+   * document as far as it is known (name, uuid, metadata, the hostdevs so far). The parse may still
+   * fail on a later hostdev: nothing done here may outlive a throw.
+   */
+  onHostdev?: (h: MdevHostdev, layout: HostdevLayout, doc: DomainDoc) => void;
 }
 
 /** Parse a domain document. Throws VirtMdevError (BAD_XML, BAD_VALUE) as 'file:line:col: message'. */
@@ -252,10 +258,7 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   if (nameText !== undefined) doc.name = nameText.trim();
   if (uuidText !== undefined) doc.uuid = wrapValue(() => canonicalUuid(uuidText!, 'domain <uuid>'), where(head.uuid!.start), '<uuid>');
 
-  const span = (el: ElementLoc): Span => {
-    const { line, col } = lines.at(el.start);
-    return { start: el.start, end: el.end, line, col };
-  };
+  const span = (el: ElementLoc): Span => lines.span(el.start, el.end);
 
   // metadata first: hostdevs of the libvirt form find their request there
   const metaByUuid = new Map<string, MetadataEntry>();
@@ -304,6 +307,7 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
     }
     doc.hostdevs.push(h);
     layoutHostdevs.push(new HostdevAt(parts, table, i));
+    opts.onHostdev?.(h, new HostdevRead(raw, parts, table, i), doc);
   }
 
   return {
@@ -388,7 +392,10 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   const typeA = attr(el, 'type');
   const hostdevType = typeA?.value;
   const srcChildren = raw.sourceChildren;
-  const mdevChild = srcChildren.find((c) => localName(c.qname) === 'mdev');
+  let mdevChild: ElementLoc | undefined;
+  for (const c of srcChildren) {
+    if (localName(c.qname) === 'mdev') { mdevChild = c; break; }
+  }
   if (hostdevType !== 'mdev' && !mdevChild) return undefined;
 
   if (raw.sourceCount > 1) fail(ExitCode.BAD_VALUE, 'two-sources', raw.secondSource, '<source>: a hostdev has one <source>; remove the second');
@@ -500,16 +507,8 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   // display / ramfb
   const dA = attr(el, 'display');
   const rA = attr(el, 'ramfb');
-  for (const a of [dA, rA]) {
-    if (!a) continue;
-    if (a.value !== 'on' && a.value !== 'off') {
-      fail(ExitCode.BAD_VALUE, `bad-${a.name}`, a.valueStart, `<hostdev ${a.name}='${printable(a.value)}'>: use ${a.name}='on' or ${a.name}='off'`);
-    }
-    if (model !== 'vfio-pci' && cx.libvirtRules) {
-      fail(ExitCode.BAD_VALUE, `${a.name}-model`, a.nameStart,
-        `<hostdev ${a.name}='${a.value}'>: '${a.name}' is only supported with model='vfio-pci' (this hostdev is ${model}); remove it`);
-    }
-  }
+  if (dA) checkOnOff(dA, model, cx);
+  if (rA) checkOnOff(rA, model, cx);
   if (dA?.value === 'on' && !cx.hasGraphics && cx.libvirtRules) {
     fail(ExitCode.BAD_VALUE, 'display-needs-graphics', dA.valueStart,
       "<hostdev display='on'>: libvirt needs a <graphics> device (vnc, spice or egl-headless) for display='on'; add one or set display='off'");
@@ -549,6 +548,17 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   if (dA) h.display = dA.value;
   if (rA) h.ramfb = rA.value;
   return h;
+}
+
+/** display= or ramfb= of a hostdev: on or off, and only on vfio-pci */
+function checkOnOff(a: AttrLoc, model: GuestModel, cx: HostdevContext): void {
+  if (a.value !== 'on' && a.value !== 'off') {
+    cx.fail(ExitCode.BAD_VALUE, `bad-${a.name}`, a.valueStart, `<hostdev ${a.name}='${printable(a.value)}'>: use ${a.name}='on' or ${a.name}='off'`);
+  }
+  if (model !== 'vfio-pci' && cx.libvirtRules) {
+    cx.fail(ExitCode.BAD_VALUE, `${a.name}-model`, a.nameStart,
+      `<hostdev ${a.name}='${a.value}'>: '${a.name}' is only supported with model='vfio-pci' (this hostdev is ${model}); remove it`);
+  }
 }
 
 function localName(qname: string): string {
