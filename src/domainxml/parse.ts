@@ -39,7 +39,8 @@ export interface DomainLayout {
   mdev?: ElementLoc;
   /** our <virt-mdev:device> elements, parallel to DomainDoc.metadata */
   entries: ElementLoc[];
-  hostdevs: HostdevLayout[];
+  /** parallel to DomainDoc.hostdevs (made on first use: transform, which plans each hostdev as it is read, never asks) */
+  readonly hostdevs: HostdevLayout[];
 }
 
 export interface ParsedDomain {
@@ -57,8 +58,10 @@ export interface ParseOptions {
   libvirtRules?: boolean;
   /**
    * Called for each mdev hostdev as soon as it is read and checked, in document order, with the
-   * document as far as it is known (name, uuid, metadata, the hostdevs so far). The parse may still
-   * fail on a later hostdev: nothing done here may outlive a throw.
+   * document as far as it is known (name, uuid, metadata). The hostdevs then go only here: DomainDoc.hostdevs
+   * stays empty, so that a large document's hostdev records die young instead of all living to the end
+   * of the parse (layout.hostdevs still has them all). The parse may still fail on a later hostdev:
+   * nothing done here may outlive a throw.
    */
   onHostdev?: (h: MdevHostdev, layout: HostdevLayout, doc: DomainDoc) => void;
 }
@@ -273,14 +276,15 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
     doc.metadata.push(e);
   }
 
-  const layoutHostdevs: HostdevLayout[] = [];
+  /** the index in `parts` of each mdev hostdev (those DomainDoc.hostdevs lists) */
+  const mdevParts = new IntList();
   const seenUuid = new Map<string, number>();
   let ramfbOnLine: number | undefined;
   let apLine: number | undefined;
   const cx: HostdevContext = { where, fail, span, metaByUuid, hasGraphics, warnings: doc.warnings, file, lines, libvirtRules };
   for (let i = 0; i < parts.count; i++) {
     const raw = parts.raw(i, table);
-    const h = readHostdev(raw, doc.hostdevs.length, cx);
+    const h = readHostdev(raw, mdevParts.length, cx);
     if (!h) continue;
     if (h.uuid) {
       const prev = seenUuid.get(h.uuid);
@@ -305,14 +309,22 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
       }
       apLine = h.span.line;
     }
-    doc.hostdevs.push(h);
-    layoutHostdevs.push(new HostdevAt(parts, table, i));
+    if (!opts.onHostdev) doc.hostdevs.push(h);
+    mdevParts.push(i);
     opts.onHostdev?.(h, new HostdevRead(raw, parts, table, i), doc);
   }
 
   return {
     doc,
-    layout: { text, file, lines, domain, head, metadata, mdev: mdevEl, entries, hostdevs: layoutHostdevs },
+    layout: {
+      text, file, lines, domain, head, metadata, mdev: mdevEl, entries,
+      get hostdevs(): HostdevLayout[] {
+        const hostdevs: HostdevLayout[] = [];
+        for (let i = 0; i < mdevParts.length; i++) hostdevs.push(new HostdevAt(parts, table, mdevParts.get(i)));
+        Object.defineProperty(this, 'hostdevs', { value: hostdevs, enumerable: true });
+        return hostdevs;
+      },
+    },
   };
 }
 
