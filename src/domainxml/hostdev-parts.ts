@@ -30,7 +30,11 @@ export interface HostdevRaw {
   secondSource: number;
   /** children of the first <source> named mdev or address */
   sourceChildren: ElementLoc[];
-  guestAddresses: ElementLoc[];
+  /** how many guest <address> children; where the first two start (-1: none); the first one's type= */
+  guestAddressCount: number;
+  guestAddressAt: number;
+  secondGuestAddressAt: number;
+  guestAddressType?: string;
 }
 
 // The attributes read of each kind of element (records carry only these; see ElementLoc.attrs)
@@ -89,12 +93,17 @@ export class HostdevParts {
   raw(h: number, table: ElementTable): HostdevRaw {
     const at = h * PART_FIELDS;
     const sourceCount = this.cols.get(at + PART_SOURCES);
+    const guests = this.cols.get(at + PART_GUESTS);
     return {
       el: table.loc(this.cols.get(at + PART_EL), HOSTDEV_ATTRS),
       sourceCount,
       secondSource: sourceCount > 1 ? table.start(this.cols.get(at + PART_SOURCES + 2)) : -1,
       sourceChildren: this.locs(at + PART_CHILDREN, DEVICE_ATTRS, table),
-      guestAddresses: this.locs(at + PART_GUESTS, GUEST_ADDRESS_ATTRS, table),
+      // no record of the guest address: the parse reads only where it is and its type
+      guestAddressCount: guests,
+      guestAddressAt: guests > 0 ? table.start(this.cols.get(at + PART_GUESTS + 1)) : -1,
+      secondGuestAddressAt: guests > 1 ? table.start(this.cols.get(at + PART_GUESTS + 2)) : -1,
+      guestAddressType: guests > 0 ? table.attr(this.cols.get(at + PART_GUESTS + 1), GUEST_ADDRESS_ATTRS)?.value : undefined,
     };
   }
 
@@ -137,7 +146,10 @@ export class HostdevRead implements HostdevLayout {
   }
   get sourceChild(): ElementLoc | undefined { return this.raw.sourceChildren[0]; }
   get sourceChildPlace(): ElementLoc | undefined { return this.raw.sourceChildren[0]; }
-  get guestAddress(): ElementLoc | undefined { return this.raw.guestAddresses[0]; }
+  get guestAddress(): ElementLoc | undefined {
+    const id = this.parts.first(this.h, PART_GUESTS);
+    return id < 0 ? undefined : this.table.loc(id, GUEST_ADDRESS_ATTRS);
+  }
   attr(name: 'type' | 'model'): AttrLoc | undefined {
     for (const a of this.raw.el.attrs) if (a.name === name) return a;
     return undefined;

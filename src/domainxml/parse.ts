@@ -419,8 +419,8 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
     fail(ExitCode.BAD_VALUE, 'two-source-children', srcChildren[1].start,
       `<${srcChildren[1].qname}>: <source> of an mdev hostdev holds exactly one <address uuid> or <mdev>; remove the others`);
   }
-  if (raw.guestAddresses.length > 1) {
-    fail(ExitCode.BAD_VALUE, 'two-addresses', raw.guestAddresses[1].start, '<address>: a hostdev has at most one guest <address>; remove the second');
+  if (raw.guestAddressCount > 1) {
+    fail(ExitCode.BAD_VALUE, 'two-addresses', raw.secondGuestAddressAt, '<address>: a hostdev has at most one guest <address>; remove the second');
   }
   const child = srcChildren[0];
   const modeA = attr(el, 'mode');
@@ -474,8 +474,8 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
 
   // guest model
   const modelA = attr(el, 'model');
-  const guestA = raw.guestAddresses[0];
-  const guestType = guestA ? attr(guestA, 'type')?.value : undefined;
+  const guestAt = raw.guestAddressAt;
+  const guestType = raw.guestAddressType;
   let model: GuestModel;
   let modelSource: MdevHostdev['modelSource'];
   if (modelA) {
@@ -491,7 +491,7 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   } else if (guestType !== undefined) {
     const m = guestType === 'pci' || guestType === 'ccw' ? MODEL_OF_GUEST_TYPE[guestType] : undefined;
     if (!m) {
-      fail(ExitCode.BAD_VALUE, 'bad-address', guestA!.start,
+      fail(ExitCode.BAD_VALUE, 'bad-address', guestAt,
         `<address type='${printable(guestType)}'>: an mdev reaches the guest on pci (vfio-pci) or ccw (vfio-ccw); add model='…' or fix the address type`);
     }
     model = m!;
@@ -504,14 +504,14 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
     fail(ExitCode.BAD_VALUE, 'model-mismatch', modelA!.valueStart,
       `<hostdev type='${guestTypeFromHostdev}' model='${model}'>: type names the guest side as ${guestTypeFromHostdev}, which does not fit model='${model}'`);
   }
-  if (guestA) {
+  if (raw.guestAddressCount > 0) {
     const want = ADDRESS_OF_MODEL[model];
     if (want === undefined && cx.libvirtRules) {
-      fail(ExitCode.BAD_VALUE, 'ap-address', guestA.start,
+      fail(ExitCode.BAD_VALUE, 'ap-address', guestAt,
         `<address> in a vfio-ap hostdev: vfio-ap devices have no guest address; remove the <address> element`);
     }
     if (guestType !== want && want !== undefined) {
-      fail(ExitCode.BAD_VALUE, 'model-mismatch', guestA.start,
+      fail(ExitCode.BAD_VALUE, 'model-mismatch', guestAt,
         `<address type='${printable(guestType ?? '')}'>: model '${model}' takes a guest address of type '${want}' (libvirt: unsupported address type with mediated device model '${model}')`);
     }
   }

@@ -180,16 +180,22 @@ function indentOf(text: string, el: ElementLoc): string | undefined {
 
 function mdevElementText(wanted: MetaWant[], indent: string, unit: string, nl: string, q: string): string {
   const p = VIRT_MDEV_PREFIX;
-  const lines = [`<${p}:${METADATA_ELEMENT} xmlns:${p}=${q}${VIRT_MDEV_NS}${q}>`];
+  // one list of pieces, joined once: thousands of entries make no string per entry
+  const parts = [`<${p}:${METADATA_ELEMENT} xmlns:${p}=${q}${VIRT_MDEV_NS}${q}>`];
+  const entry = `${nl}${indent}${unit}<${p}:${METADATA_ENTRY} uuid=${q}`;
+  const typeAttr = `${q} type=${q}`;
+  const parentAttr = `${q} parent=${q}`;
+  const poolAttr = `${q} pool=${q}`;
+  const end = `${q}/>`;
   for (const w of wanted) {
-    let s = `${indent}${unit}<${p}:${METADATA_ENTRY} uuid=${q}${w.uuid}${q}`;
-    if (w.type !== undefined) s += ` type=${q}${w.type}${q}`;
-    if (w.parent !== undefined) s += ` parent=${q}${w.parent}${q}`;
-    if (w.pool !== undefined) s += ` pool=${q}${w.pool}${q}`;
-    lines.push(s + '/>');
+    parts.push(entry, w.uuid);
+    if (w.type !== undefined) parts.push(typeAttr, w.type);
+    if (w.parent !== undefined) parts.push(parentAttr, w.parent);
+    if (w.pool !== undefined) parts.push(poolAttr, w.pool);
+    parts.push(end);
   }
-  lines.push(`${indent}</${p}:${METADATA_ELEMENT}>`);
-  return lines.join(nl);
+  parts.push(`${nl}${indent}</${p}:${METADATA_ELEMENT}>`);
+  return parts.join('');
 }
 
 /** One edit that makes our metadata element list exactly the managed devices, or none if it does. */
