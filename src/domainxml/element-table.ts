@@ -28,10 +28,10 @@ export class ElementTable {
   }
 
   /**
-   * A start tag text[start, startTagEnd) that saxes has read, with the attributes saxes decoded (by
-   * qualified name). A self-closing element is complete; any other is completed by close().
+   * A start tag text[start, startTagEnd) that saxes has read, with the attribute values saxes decoded
+   * (by qualified name). A self-closing element is complete; any other is completed by close().
    */
-  add(start: number, startTagEnd: number, selfClosing: boolean, attributes: Record<string, { value: string }>): number {
+  add(start: number, startTagEnd: number, selfClosing: boolean, attributes: Record<string, string>): number {
     const id = this.cols.length / FIELDS;
     this.cols.push(start);
     this.cols.push(startTagEnd);
@@ -39,7 +39,7 @@ export class ElementTable {
     this.cols.push(startTagEnd - 2);
     this.cols.push(selfClosing ? 1 : 0);
     if (this.mayHaveDecodedValues(start, startTagEnd)) {
-      for (const a of scanStartTag(this.text, start, startTagEnd, (name) => attributes[name]?.value ?? '')) {
+      for (const a of scanStartTag(this.text, start, startTagEnd, (name) => attributes[name] ?? '')) {
         if (a.value !== this.text.slice(a.valueStart, a.valueEnd)) this.decoded.set(a.valueStart, a.value);
       }
     }

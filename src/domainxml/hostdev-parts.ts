@@ -7,7 +7,7 @@ import type { AttrLoc, ElementLoc } from './scan.js';
 /**
  * Where each hostdev sits in the text, parallel to DomainDoc.hostdevs. Each read of a field makes a
  * new record from the text: a large document keeps no records per hostdev while it is worked on.
- * Their attrs are those edits look at: the hostdev's type and model, the UUID and request of the
+ * Their attrs are (at least) those edits look at: the hostdev's type and model, the UUID and request of the
  * <source> child, a guest address's type.
  */
 export interface HostdevLayout {
@@ -16,6 +16,8 @@ export interface HostdevLayout {
   /** the <mdev> or <address> inside <source> */
   readonly sourceChild?: ElementLoc;
   readonly guestAddress?: ElementLoc;
+  /** sourceChild's place and quote (its attributes may be left out) */
+  readonly sourceChildPlace?: ElementLoc;
   /** one attribute of the <hostdev> start tag: made alone, without a record of the element */
   attr(name: 'type' | 'model'): AttrLoc | undefined;
 }
@@ -28,7 +30,11 @@ export interface HostdevRaw {
   secondSource: number;
   /** children of the first <source> named mdev or address */
   sourceChildren: ElementLoc[];
-  guestAddresses: ElementLoc[];
+  /** how many guest <address> children; where the first two start (-1: none); the first one's type= */
+  guestAddressCount: number;
+  guestAddressAt: number;
+  secondGuestAddressAt: number;
+  guestAddressType?: string;
 }
 
 // The attributes read of each kind of element (records carry only these; see ElementLoc.attrs)
@@ -87,12 +93,17 @@ export class HostdevParts {
   raw(h: number, table: ElementTable): HostdevRaw {
     const at = h * PART_FIELDS;
     const sourceCount = this.cols.get(at + PART_SOURCES);
+    const guests = this.cols.get(at + PART_GUESTS);
     return {
       el: table.loc(this.cols.get(at + PART_EL), HOSTDEV_ATTRS),
       sourceCount,
       secondSource: sourceCount > 1 ? table.start(this.cols.get(at + PART_SOURCES + 2)) : -1,
       sourceChildren: this.locs(at + PART_CHILDREN, DEVICE_ATTRS, table),
-      guestAddresses: this.locs(at + PART_GUESTS, GUEST_ADDRESS_ATTRS, table),
+      // no record of the guest address: the parse reads only where it is and its type
+      guestAddressCount: guests,
+      guestAddressAt: guests > 0 ? table.start(this.cols.get(at + PART_GUESTS + 1)) : -1,
+      secondGuestAddressAt: guests > 1 ? table.start(this.cols.get(at + PART_GUESTS + 2)) : -1,
+      guestAddressType: guests > 0 ? table.attr(this.cols.get(at + PART_GUESTS + 1), GUEST_ADDRESS_ATTRS)?.value : undefined,
     };
   }
 
@@ -111,11 +122,36 @@ export class HostdevAt implements HostdevLayout {
   get source(): ElementLoc | undefined { return this.loc(PART_SOURCES); }
   get sourceChild(): ElementLoc | undefined { return this.loc(PART_CHILDREN); }
   get guestAddress(): ElementLoc | undefined { return this.loc(PART_GUESTS); }
+  get sourceChildPlace(): ElementLoc | undefined { return this.loc(PART_CHILDREN, NO_ATTRS); }
   attr(name: 'type' | 'model'): AttrLoc | undefined {
     return this.table.attr(this.parts.first(this.h, PART_EL), name === 'type' ? TYPE_ONLY : MODEL_ONLY);
   }
-  private loc(list: number): ElementLoc | undefined {
+  private loc(list: number, wanted = PART_ATTRS[list]): ElementLoc | undefined {
     const id = this.parts.first(this.h, list);
-    return id < 0 ? undefined : this.table.loc(id, PART_ATTRS[list]);
+    return id < 0 ? undefined : this.table.loc(id, wanted);
+  }
+}
+
+/**
+ * A hostdev's layout from the records its parse has just made (./parse.ts ParseOptions.onHostdev):
+ * nothing is scanned again. Only for the moment of that call: the records are not kept.
+ */
+export class HostdevRead implements HostdevLayout {
+  constructor(private readonly raw: HostdevRaw, private readonly parts: HostdevParts, private readonly table: ElementTable,
+    private readonly h: number) {}
+  get el(): ElementLoc { return this.raw.el; }
+  get source(): ElementLoc | undefined {
+    const id = this.parts.first(this.h, PART_SOURCES);
+    return id < 0 ? undefined : this.table.loc(id, NO_ATTRS);
+  }
+  get sourceChild(): ElementLoc | undefined { return this.raw.sourceChildren[0]; }
+  get sourceChildPlace(): ElementLoc | undefined { return this.raw.sourceChildren[0]; }
+  get guestAddress(): ElementLoc | undefined {
+    const id = this.parts.first(this.h, PART_GUESTS);
+    return id < 0 ? undefined : this.table.loc(id, GUEST_ADDRESS_ATTRS);
+  }
+  attr(name: 'type' | 'model'): AttrLoc | undefined {
+    for (const a of this.raw.el.attrs) if (a.name === name) return a;
+    return undefined;
   }
 }

@@ -1,14 +1,15 @@
 // Reads a libvirt domain document: every form of an mdev hostdev, and our <metadata> entries, with
 // exact offsets so that transform and the hook can edit single attribute values without touching any
 // other byte. On the hook's hot path: imports only saxes and Node built-ins (and our small utils).
-import type { SaxesTagNS } from 'saxes';
+import type { SaxesTagPlain } from 'saxes';
 import { ExitCode, VirtMdevError, isVirtMdevError, type ExitCodeValue } from '../util/errors.js';
 import { canonicalUuid, checkParentName, checkPoolName, checkTypeId, printable, sysfsParentName } from '../util/validate.js';
 import { xmlShapeProblem } from '../util/xml-limits.js';
 import { newSaxesParser } from '../util/fast-saxes.js';
+import { NamespaceScopes } from '../util/xml-namespaces.js';
 import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS } from './namespace.js';
 import { ElementTable } from './element-table.js';
-import { DEVICE_ATTRS, HostdevAt, HostdevParts, NO_ATTRS, PART_CHILDREN, PART_GUESTS, PART_SOURCES, type HostdevLayout, type HostdevRaw } from './hostdev-parts.js';
+import { DEVICE_ATTRS, HostdevAt, HostdevParts, HostdevRead, NO_ATTRS, PART_CHILDREN, PART_GUESTS, PART_SOURCES, type HostdevLayout, type HostdevRaw } from './hostdev-parts.js';
 import { IntList } from './int-list.js';
 import { LineIndex, attr, type AttrLoc, type ElementLoc } from './scan.js';
 import type { DomainDoc, GuestModel, HostdevForm, MdevHostdev, MetadataEntry, Span } from './types.js';
@@ -38,7 +39,8 @@ export interface DomainLayout {
   mdev?: ElementLoc;
   /** our <virt-mdev:device> elements, parallel to DomainDoc.metadata */
   entries: ElementLoc[];
-  hostdevs: HostdevLayout[];
+  /** parallel to DomainDoc.hostdevs (made on first use: transform, which plans each hostdev as it is read, never asks) */
+  readonly hostdevs: HostdevLayout[];
 }
 
 export interface ParsedDomain {
@@ -54,6 +56,14 @@ export interface ParseOptions {
    * libvirt accepts only breaks starts that have nothing to do with creating devices.
    */
   libvirtRules?: boolean;
+  /**
+   * Called for each mdev hostdev as soon as it is read and checked, in document order, with the
+   * document as far as it is known (name, uuid, metadata). The hostdevs then go only here: DomainDoc.hostdevs
+   * stays empty, so that a large document's hostdev records die young instead of all living to the end
+   * of the parse (layout.hostdevs still has them all). The parse may still fail on a later hostdev:
+   * nothing done here may outlive a throw.
+   */
+  onHostdev?: (h: MdevHostdev, layout: HostdevLayout, doc: DomainDoc) => void;
 }
 
 /** Parse a domain document. Throws VirtMdevError (BAD_XML, BAD_VALUE) as 'file:line:col: message'. */
@@ -138,10 +148,18 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   let sawRoot = false;
   let elements = 0;
 
-  const parser = newSaxesParser({ xmlns: true, position: true });
+  // namespaces resolved by `scopes`, not by saxes: see ../util/xml-namespaces.ts
+  const parser = newSaxesParser({ xmlns: false, position: true }, { namespaceNames: true });
+  const scopes = new NamespaceScopes((message) => parser.fail(message), () => (parser.xmlDecl.version ?? '1.0') === '1.0');
+  parser.on('attribute', (a) => scopes.attribute(a.name, a.value));
+  let duplicateChecked = false;
   parser.on('error', (e) => {
     if (isVirtMdevError(e)) throw e;
     const msg = e.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').replace(/\.$/, '');
+    if (msg.startsWith('duplicate attribute: ') && pendingTag !== undefined && !duplicateChecked) {
+      duplicateChecked = true; // it reports through this handler
+      scopes.beforeDuplicateError(pendingTag);
+    }
     let offset = Math.max(0, parser.position - 1);
     if (/entity/i.test(msg)) {
       const amp = text.lastIndexOf('&', offset);
@@ -170,17 +188,20 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
     const shape = xmlShapeProblem(stack.length + 1, ++elements);
     if (shape) fail(ExitCode.BAD_XML, shape.reason, tagStart, `<${printable(tag.name, 40)}>: ${shape.message}`);
   });
-  parser.on('opentag', (tag: SaxesTagNS) => {
+  parser.on('opentag', (tag: SaxesTagPlain) => {
+    const uri = scopes.openTag(tag.name);
+    const colon = tag.name.indexOf(':');
+    const local = colon < 0 ? tag.name : tag.name.slice(colon + 1);
     const parent = stack.length ? stack[stack.length - 1].role : undefined;
     if (parent === undefined) {
       if (sawRoot) fail(ExitCode.BAD_XML, 'malformed', tagStart, `malformed XML: second root element <${tag.name}>`);
       sawRoot = true;
-      if (tag.uri !== '' || tag.local !== 'domain') {
+      if (uri !== '' || local !== 'domain') {
         fail(ExitCode.BAD_XML, 'not-domain', tagStart,
           `<${tag.name}>: not a libvirt domain document (the root element must be <domain>)`);
       }
     }
-    const role = roleOf(parent, tag.uri, tag.local);
+    const role = roleOf(parent, uri, local);
     const id = LOCATED.has(role) ? table.add(tagStart, parser.position, tag.isSelfClosing, tag.attributes) : -1;
     pendingTag = undefined;
     stack.push({ role, qname: tag.name, start: tagStart, id });
@@ -218,6 +239,7 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   parser.on('text', onText);
   parser.on('cdata', onText);
   parser.on('closetag', () => {
+    scopes.closeTag();
     const f = stack.pop()!;
     lastClosed = f;
     if (f.id >= 0 && !table.selfClosing(f.id)) table.close(f.id, parser.position, text.lastIndexOf('</', parser.position - 1));
@@ -239,10 +261,7 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
   if (nameText !== undefined) doc.name = nameText.trim();
   if (uuidText !== undefined) doc.uuid = wrapValue(() => canonicalUuid(uuidText!, 'domain <uuid>'), where(head.uuid!.start), '<uuid>');
 
-  const span = (el: ElementLoc): Span => {
-    const { line, col } = lines.at(el.start);
-    return { start: el.start, end: el.end, line, col };
-  };
+  const span = (el: ElementLoc): Span => lines.span(el.start, el.end);
 
   // metadata first: hostdevs of the libvirt form find their request there
   const metaByUuid = new Map<string, MetadataEntry>();
@@ -257,14 +276,15 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
     doc.metadata.push(e);
   }
 
-  const layoutHostdevs: HostdevLayout[] = [];
+  /** the index in `parts` of each mdev hostdev (those DomainDoc.hostdevs lists) */
+  const mdevParts = new IntList();
   const seenUuid = new Map<string, number>();
   let ramfbOnLine: number | undefined;
   let apLine: number | undefined;
   const cx: HostdevContext = { where, fail, span, metaByUuid, hasGraphics, warnings: doc.warnings, file, lines, libvirtRules };
   for (let i = 0; i < parts.count; i++) {
     const raw = parts.raw(i, table);
-    const h = readHostdev(raw, doc.hostdevs.length, cx);
+    const h = readHostdev(raw, mdevParts.length, cx);
     if (!h) continue;
     if (h.uuid) {
       const prev = seenUuid.get(h.uuid);
@@ -289,13 +309,22 @@ export function parseDomainXmlWithLayout(text: string, file = '<stdin>', opts: P
       }
       apLine = h.span.line;
     }
-    doc.hostdevs.push(h);
-    layoutHostdevs.push(new HostdevAt(parts, table, i));
+    if (!opts.onHostdev) doc.hostdevs.push(h);
+    mdevParts.push(i);
+    opts.onHostdev?.(h, new HostdevRead(raw, parts, table, i), doc);
   }
 
   return {
     doc,
-    layout: { text, file, lines, domain, head, metadata, mdev: mdevEl, entries, hostdevs: layoutHostdevs },
+    layout: {
+      text, file, lines, domain, head, metadata, mdev: mdevEl, entries,
+      get hostdevs(): HostdevLayout[] {
+        const hostdevs: HostdevLayout[] = [];
+        for (let i = 0; i < mdevParts.length; i++) hostdevs.push(new HostdevAt(parts, table, mdevParts.get(i)));
+        Object.defineProperty(this, 'hostdevs', { value: hostdevs, enumerable: true });
+        return hostdevs;
+      },
+    },
   };
 }
 
@@ -375,7 +404,10 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   const typeA = attr(el, 'type');
   const hostdevType = typeA?.value;
   const srcChildren = raw.sourceChildren;
-  const mdevChild = srcChildren.find((c) => localName(c.qname) === 'mdev');
+  let mdevChild: ElementLoc | undefined;
+  for (const c of srcChildren) {
+    if (localName(c.qname) === 'mdev') { mdevChild = c; break; }
+  }
   if (hostdevType !== 'mdev' && !mdevChild) return undefined;
 
   if (raw.sourceCount > 1) fail(ExitCode.BAD_VALUE, 'two-sources', raw.secondSource, '<source>: a hostdev has one <source>; remove the second');
@@ -387,8 +419,8 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
     fail(ExitCode.BAD_VALUE, 'two-source-children', srcChildren[1].start,
       `<${srcChildren[1].qname}>: <source> of an mdev hostdev holds exactly one <address uuid> or <mdev>; remove the others`);
   }
-  if (raw.guestAddresses.length > 1) {
-    fail(ExitCode.BAD_VALUE, 'two-addresses', raw.guestAddresses[1].start, '<address>: a hostdev has at most one guest <address>; remove the second');
+  if (raw.guestAddressCount > 1) {
+    fail(ExitCode.BAD_VALUE, 'two-addresses', raw.secondGuestAddressAt, '<address>: a hostdev has at most one guest <address>; remove the second');
   }
   const child = srcChildren[0];
   const modeA = attr(el, 'mode');
@@ -442,8 +474,8 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
 
   // guest model
   const modelA = attr(el, 'model');
-  const guestA = raw.guestAddresses[0];
-  const guestType = guestA ? attr(guestA, 'type')?.value : undefined;
+  const guestAt = raw.guestAddressAt;
+  const guestType = raw.guestAddressType;
   let model: GuestModel;
   let modelSource: MdevHostdev['modelSource'];
   if (modelA) {
@@ -459,7 +491,7 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   } else if (guestType !== undefined) {
     const m = guestType === 'pci' || guestType === 'ccw' ? MODEL_OF_GUEST_TYPE[guestType] : undefined;
     if (!m) {
-      fail(ExitCode.BAD_VALUE, 'bad-address', guestA!.start,
+      fail(ExitCode.BAD_VALUE, 'bad-address', guestAt,
         `<address type='${printable(guestType)}'>: an mdev reaches the guest on pci (vfio-pci) or ccw (vfio-ccw); add model='…' or fix the address type`);
     }
     model = m!;
@@ -472,14 +504,14 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
     fail(ExitCode.BAD_VALUE, 'model-mismatch', modelA!.valueStart,
       `<hostdev type='${guestTypeFromHostdev}' model='${model}'>: type names the guest side as ${guestTypeFromHostdev}, which does not fit model='${model}'`);
   }
-  if (guestA) {
+  if (raw.guestAddressCount > 0) {
     const want = ADDRESS_OF_MODEL[model];
     if (want === undefined && cx.libvirtRules) {
-      fail(ExitCode.BAD_VALUE, 'ap-address', guestA.start,
+      fail(ExitCode.BAD_VALUE, 'ap-address', guestAt,
         `<address> in a vfio-ap hostdev: vfio-ap devices have no guest address; remove the <address> element`);
     }
     if (guestType !== want && want !== undefined) {
-      fail(ExitCode.BAD_VALUE, 'model-mismatch', guestA.start,
+      fail(ExitCode.BAD_VALUE, 'model-mismatch', guestAt,
         `<address type='${printable(guestType ?? '')}'>: model '${model}' takes a guest address of type '${want}' (libvirt: unsupported address type with mediated device model '${model}')`);
     }
   }
@@ -487,16 +519,8 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   // display / ramfb
   const dA = attr(el, 'display');
   const rA = attr(el, 'ramfb');
-  for (const a of [dA, rA]) {
-    if (!a) continue;
-    if (a.value !== 'on' && a.value !== 'off') {
-      fail(ExitCode.BAD_VALUE, `bad-${a.name}`, a.valueStart, `<hostdev ${a.name}='${printable(a.value)}'>: use ${a.name}='on' or ${a.name}='off'`);
-    }
-    if (model !== 'vfio-pci' && cx.libvirtRules) {
-      fail(ExitCode.BAD_VALUE, `${a.name}-model`, a.nameStart,
-        `<hostdev ${a.name}='${a.value}'>: '${a.name}' is only supported with model='vfio-pci' (this hostdev is ${model}); remove it`);
-    }
-  }
+  if (dA) checkOnOff(dA, model, cx);
+  if (rA) checkOnOff(rA, model, cx);
   if (dA?.value === 'on' && !cx.hasGraphics && cx.libvirtRules) {
     fail(ExitCode.BAD_VALUE, 'display-needs-graphics', dA.valueStart,
       "<hostdev display='on'>: libvirt needs a <graphics> device (vnc, spice or egl-headless) for display='on'; add one or set display='off'");
@@ -536,6 +560,17 @@ function readHostdev(raw: HostdevRaw, index: number, cx: HostdevContext): MdevHo
   if (dA) h.display = dA.value;
   if (rA) h.ramfb = rA.value;
   return h;
+}
+
+/** display= or ramfb= of a hostdev: on or off, and only on vfio-pci */
+function checkOnOff(a: AttrLoc, model: GuestModel, cx: HostdevContext): void {
+  if (a.value !== 'on' && a.value !== 'off') {
+    cx.fail(ExitCode.BAD_VALUE, `bad-${a.name}`, a.valueStart, `<hostdev ${a.name}='${printable(a.value)}'>: use ${a.name}='on' or ${a.name}='off'`);
+  }
+  if (model !== 'vfio-pci' && cx.libvirtRules) {
+    cx.fail(ExitCode.BAD_VALUE, `${a.name}-model`, a.nameStart,
+      `<hostdev ${a.name}='${a.value}'>: '${a.name}' is only supported with model='vfio-pci' (this hostdev is ${model}); remove it`);
+  }
 }
 
 function localName(qname: string): string {

@@ -71,9 +71,14 @@ export function scanStartTag(text: string, start: number, startTagEnd: number,
     const quote = text.charCodeAt(i) === DQUOTE ? '"' : "'";
     const valueStart = i + 1;
     const valueEnd = text.indexOf(quote, valueStart);
-    if (name !== undefined) scratch[n++] = { name, value: decoded(name, valueStart, valueEnd), quote, nameStart, valueStart, valueEnd };
+    if (name !== undefined) {
+      scratch[n++] = { name, value: decoded(name, valueStart, valueEnd), quote, nameStart, valueStart, valueEnd };
+      // a start tag names an attribute once (saxes has checked): the rest cannot be wanted
+      if (n === wanted?.length) break;
+    }
     i = valueEnd + 1;
   }
+  if (n === 0) return NONE;
   const found = scratch.slice(0, n);
   scratch.fill(undefined, 0, n);
   return found as AttrLoc[];
@@ -85,6 +90,8 @@ export function scanStartTag(text: string, start: number, startTagEnd: number,
  * text); never shortened, which would give its room back. The callback never scans: no call is nested.
  */
 const scratch: Array<AttrLoc | undefined> = [];
+/** what a scan that finds nothing returns (shared: nobody adds to the attrs of a record) */
+const NONE = Object.freeze([]) as unknown as AttrLoc[];
 
 /** the one of `wanted` that text[start, end) spells, without making a string of it */
 function wantedName(text: string, start: number, end: number, wanted: readonly string[]): string | undefined {
@@ -126,6 +133,11 @@ export class LineIndex {
   at(offset: number): { line: number; col: number } {
     const line = this.lineOf(offset);
     return { line, col: offset - this.lineStart(line) + 1 };
+  }
+  /** the place of [start, end), its line and column those of start */
+  span(start: number, end: number): { start: number; end: number; line: number; col: number } {
+    const line = this.lineOf(start);
+    return { start, end, line, col: start - this.lineStart(line) + 1 };
   }
   lineStart(line: number): number {
     return line === 1 ? 0 : this.starts.get(line - 2);

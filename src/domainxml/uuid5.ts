@@ -11,8 +11,22 @@ export function uuidV5(namespace: string, name: string): string {
   const h = nodeCrypto().createHash('sha1').update(lastNamespace.bytes).update(name, 'utf8').digest();
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  return uuidText(h);
+}
+
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** where each of the 16 bytes' two hex digits go in 8-4-4-4-12 form */
+const DIGITS_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+/** the text of a UUID is spelled here, then made one string (not a string per group and per join) */
+const spelled = Buffer.from('00000000-0000-0000-0000-000000000000', 'latin1');
+
+/** the canonical text of the first 16 bytes of `b` */
+function uuidText(b: Buffer): string {
+  for (let i = 0; i < 16; i++) {
+    spelled[DIGITS_AT[i]] = HEX[b[i] >> 4];
+    spelled[DIGITS_AT[i] + 1] = HEX[b[i] & 0x0f];
+  }
+  return spelled.toString('latin1');
 }
 
 /** namespace for domains that have no <uuid>: derived from this fixed value and the domain name */

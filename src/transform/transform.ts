@@ -46,42 +46,61 @@ interface MetaWant {
 }
 
 export function transformDomainXml(text: string, file = '<stdin>'): TransformResult {
-  const { doc, layout } = parseDomainXmlWithLayout(text, file);
   const edits: Edit[] = [];
   const devices: PlannedDevice[] = [];
   const wanted: MetaWant[] = [];
-  const warnings = [...doc.warnings];
-  let warnedNoUuid = false;
+  const noUuidWarnings: string[] = [];
 
-  doc.hostdevs.forEach((h, i) => {
-    const lay = layout.hostdevs[i];
+  // each hostdev is planned as soon as the parse has read it, while its text is still in the cache
+  const onHostdev = (h: MdevHostdev, lay: HostdevLayout, doc: DomainDoc): void => {
     let uuid = h.uuid;
     let generated = false;
     if (!uuid) {
       uuid = deriveMdevUuid(doc, h.index);
       generated = true;
-      if (!doc.uuid && !warnedNoUuid) {
-        warnedNoUuid = true;
-        warnings.push(`${file}:${h.span.line}: the domain has no <uuid>: generated mdev UUIDs derive from its name '${doc.name ?? ''}' (add a <uuid> so renaming the domain cannot change them)`);
+      if (!doc.uuid && noUuidWarnings.length === 0) {
+        noUuidWarnings.push(`${file}:${h.span.line}: the domain has no <uuid>: generated mdev UUIDs derive from its name '${doc.name ?? ''}' (add a <uuid> so renaming the domain cannot change them)`);
       }
     }
     const before = edits.length;
     hostdevEdits(h, lay, uuid, edits);
-    devices.push({
-      index: h.index, form: h.form, model: h.model, modelSource: h.modelSource, uuid, generated, managed: h.managed,
-      ...h.request, ...(h.guestAddressType ? { guestAddressType: h.guestAddressType } : {}),
-      line: h.span.line, changed: edits.length > before,
-    });
-    if (h.managed) wanted.push({ uuid, ...h.request });
-  });
+    devices.push(plannedDevice(h, uuid, generated, edits.length > before));
+    if (h.managed) wanted.push(withRequest<MetaWant>({ uuid }, h.request));
+  };
+  const { doc, layout } = parseDomainXmlWithLayout(text, file, { onHostdev });
+  const warnings = [...doc.warnings, ...noUuidWarnings];
 
   const metaEdit = metadataEdit(doc, layout, wanted);
-  if (metaEdit) edits.push(metaEdit);
+  // in document order, as the hostdevs' edits are: applyEdits then has nothing to sort
+  if (metaEdit && edits.length > 0 && metaEdit.start < edits[0].start) edits.unshift(metaEdit);
+  else if (metaEdit) edits.push(metaEdit);
   const output = applyEdits(text, edits);
   return {
     file, output, changed: output !== text, domain: { name: doc.name, uuid: doc.uuid }, devices,
     metadataChanged: metaEdit !== undefined, warnings,
   };
+}
+
+/**
+ * A hostdev's entry in TransformResult.devices, its keys in this order (they are JSON output): made
+ * with plain stores, so that 10,000 of them share one shape and make no intermediate objects.
+ */
+function plannedDevice(h: MdevHostdev, uuid: string, generated: boolean, changed: boolean): PlannedDevice {
+  const d = withRequest({
+    index: h.index, form: h.form, model: h.model, modelSource: h.modelSource, uuid, generated, managed: h.managed,
+  } as PlannedDevice, h.request);
+  if (h.guestAddressType) d.guestAddressType = h.guestAddressType;
+  d.line = h.span.line;
+  d.changed = changed;
+  return d;
+}
+
+/** `to` with the request's type, parent and pool, as {...to, ...request} (the parse sets only those it has, in this order) */
+function withRequest<T extends { type?: string; parent?: string; pool?: string }>(to: T, request: MdevHostdev['request']): T {
+  if (request?.type !== undefined) to.type = request.type;
+  if (request?.parent !== undefined) to.parent = request.parent;
+  if (request?.pool !== undefined) to.pool = request.pool;
+  return to;
 }
 
 function quoteOf(el: ElementLoc): string {
@@ -98,11 +117,25 @@ function hostdevEdits(h: MdevHostdev, lay: HostdevLayout, uuid: string, edits: E
     edits.push({ start: at, end: at, text: modelAttrText(h.model, q) });
   }
   if (h.form !== 'libvirt') {
-    const child = lay.sourceChild!;
+    const child = lay.sourceChildPlace!;
     const cq = quoteOf(child);
-    edits.push({ start: child.start, end: child.end, text: `<address uuid=${cq}${uuid}${cq}/>` });
+    edits.push({ start: child.start, end: child.end, text: addressText(uuid, cq) });
   }
 }
+
+/**
+ * `<address uuid='…'/>` as one flat string: a template makes a chain of four strings, which is most of
+ * what each of 10,000 edits keeps alive until the output is joined. `uuid` is canonical (36 ASCII).
+ */
+function addressText(uuid: string, q: string): string {
+  if (uuid.length !== 36) return `<address uuid=${q}${uuid}${q}/>`;
+  const t = q === '"' ? ADDRESS_DQ : ADDRESS_SQ;
+  t.write(uuid, ADDRESS_UUID_AT, 'latin1');
+  return t.toString('latin1');
+}
+const ADDRESS_UUID_AT = '<address uuid=\''.length;
+const ADDRESS_SQ = Buffer.from(`<address uuid='${'0'.repeat(36)}'/>`, 'latin1');
+const ADDRESS_DQ = Buffer.from(`<address uuid="${'0'.repeat(36)}"/>`, 'latin1');
 
 /** ` model='…'` for each model and quote: one string each, however many hostdevs gain it */
 const MODEL_ATTR_TEXT = new Map<string, string>();
@@ -147,16 +180,22 @@ function indentOf(text: string, el: ElementLoc): string | undefined {
 
 function mdevElementText(wanted: MetaWant[], indent: string, unit: string, nl: string, q: string): string {
   const p = VIRT_MDEV_PREFIX;
-  const lines = [`<${p}:${METADATA_ELEMENT} xmlns:${p}=${q}${VIRT_MDEV_NS}${q}>`];
+  // one list of pieces, joined once: thousands of entries make no string per entry
+  const parts = [`<${p}:${METADATA_ELEMENT} xmlns:${p}=${q}${VIRT_MDEV_NS}${q}>`];
+  const entry = `${nl}${indent}${unit}<${p}:${METADATA_ENTRY} uuid=${q}`;
+  const typeAttr = `${q} type=${q}`;
+  const parentAttr = `${q} parent=${q}`;
+  const poolAttr = `${q} pool=${q}`;
+  const end = `${q}/>`;
   for (const w of wanted) {
-    let s = `${indent}${unit}<${p}:${METADATA_ENTRY} uuid=${q}${w.uuid}${q}`;
-    if (w.type !== undefined) s += ` type=${q}${w.type}${q}`;
-    if (w.parent !== undefined) s += ` parent=${q}${w.parent}${q}`;
-    if (w.pool !== undefined) s += ` pool=${q}${w.pool}${q}`;
-    lines.push(s + '/>');
+    parts.push(entry, w.uuid);
+    if (w.type !== undefined) parts.push(typeAttr, w.type);
+    if (w.parent !== undefined) parts.push(parentAttr, w.parent);
+    if (w.pool !== undefined) parts.push(poolAttr, w.pool);
+    parts.push(end);
   }
-  lines.push(`${indent}</${p}:${METADATA_ELEMENT}>`);
-  return lines.join(nl);
+  parts.push(`${nl}${indent}</${p}:${METADATA_ELEMENT}>`);
+  return parts.join('');
 }
 
 /** One edit that makes our metadata element list exactly the managed devices, or none if it does. */

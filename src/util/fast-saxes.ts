@@ -16,8 +16,32 @@ interface HandlerFields {
   endHandler: undefined; readyHandler: undefined;
 }
 
-export function newSaxesParser<O extends SaxesOptions>(opt: O): SaxesParser<O> {
+/** saxes's name checks for processing instruction targets and entity names (fields it picks by mode) */
+interface NameChecks {
+  nameStartCheck(c: number): boolean;
+  nameCheck(c: number): boolean;
+  isName(name: string): boolean;
+}
+
+const COLON = 0x3a;
+
+/**
+ * With namespaceNames, a parser made with xmlns: false still refuses a colon in a processing
+ * instruction target or an entity name, as saxes's xmlns mode does (namespace-aware XML's NCName is
+ * Name without ':'): for a caller that resolves namespaces itself (./xml-namespaces.ts).
+ */
+export function newSaxesParser<O extends SaxesOptions>(opt: O, extra: { namespaceNames?: boolean } = {}): SaxesParser<O> {
   const parser = new SaxesParser(opt);
+  if (extra.namespaceNames && !opt.xmlns) {
+    const names = parser as unknown as NameChecks;
+    const { nameStartCheck, nameCheck, isName } = names;
+    if (typeof nameStartCheck !== 'function' || typeof nameCheck !== 'function' || typeof isName !== 'function') {
+      throw new Error('internal error: this saxes version has no name checks to make namespace-aware');
+    }
+    names.nameStartCheck = (c) => c !== COLON && nameStartCheck(c);
+    names.nameCheck = (c) => c !== COLON && nameCheck(c);
+    names.isName = (name) => !name.includes(':') && isName(name);
+  }
   const fields = parser as unknown as HandlerFields;
   fields.xmldeclHandler = undefined;
   fields.textHandler = undefined;
