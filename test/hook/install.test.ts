@@ -86,6 +86,29 @@ test('hooks/qemu found through a symlink (e.g. /etc/libvirt/hooks/qemu -> the in
   t.deepEqual(devices(sim.dir), [dev]);
 });
 
+test('hooks/qemu of an installation whose hook body is missing: prepare fails with one line naming the file, release succeeds', async (t) => {
+  const sim = await simHost(['mtty']);
+  t.teardown(sim.cleanup);
+  // an installation laid out as the package lays it out, built but for hook.body.cjs
+  const inst = path.join(sim.dir, 'opt-virt-mdev');
+  fs.mkdirSync(path.join(inst, 'hooks'), { recursive: true });
+  fs.mkdirSync(path.join(inst, 'dist/app'), { recursive: true });
+  fs.copyFileSync(hookPath, path.join(inst, 'hooks/qemu'));
+  fs.chmodSync(path.join(inst, 'hooks/qemu'), 0o755);
+  fs.copyFileSync(path.join(path.dirname(hookPath), '../dist/app/hook.cjs'), path.join(inst, 'dist/app/hook.cjs'));
+  const xml = domainXml('nobody', uuid(), [{ uuid: uuid(), type: 'mtty-1' }]);
+  const env = { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir, VIRT_MDEV_NODE: process.execPath };
+  const run = (op: string, sub: string) => execa(path.join(inst, 'hooks/qemu'), ['nobody', op, sub, '-'], { input: xml, env, extendEnv: false, reject: false });
+  const p = await run('prepare', 'begin');
+  t.is(p.exitCode, 1);
+  t.regex(p.stderr, /^virt-mdev: the hook's code is missing at \S*dist\/app\/hook\.body\.cjs: build virt-mdev/);
+  t.is(p.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
+  t.deepEqual(devices(sim.dir), []);
+  fs.mkdirSync(path.join(sim.dir, 'run/virt-mdev'), { recursive: true });
+  fs.writeFileSync(path.join(sim.dir, 'run/virt-mdev/ledger.json'), '{"nobody":1}');
+  t.is((await run('release', 'end')).exitCode, 0, 'release never fails');
+});
+
 test('hook.conf sets the remove bound; a bad hook.conf makes prepare fail with file:line', async (t) => {
   const sim = await simHost(['mtty']);
   t.teardown(sim.cleanup);
