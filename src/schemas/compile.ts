@@ -6,12 +6,12 @@
 // Every byte libxml2 compiles is hashed on the way in (the schema file and each file it includes),
 // so the compiled-schema cache (schema-cache.ts) can tell later whether a cached schema still is what
 // the files on disk say.
-import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Libxml from 'libxml2-wasm';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
+import { fingerprint } from '../util/fingerprint.js';
 import { printable } from '../util/validate.js';
 import { SAFE_PARSE_OPTIONS, type LibxmlModule } from './libxml.js';
 
@@ -34,14 +34,14 @@ function allowedPath(name: string): string | undefined {
   return undefined;
 }
 
-/** A file a compiled schema was made from, by the hash of the bytes libxml2 read. */
+/** A file a compiled schema was made from, by the fingerprint (src/util/fingerprint.ts) of the bytes libxml2 read. */
 export interface SchemaSource {
   path: string;
-  sha256: string;
+  fingerprint: string;
 }
 
-/** the files being read for the compile under way: fd → path and hash so far */
-const reading = new Map<number, { path: string; hash: Hash }>();
+/** the files being read for the compile under way: fd → path and the bytes so far (schema files are small) */
+const reading = new Map<number, { path: string; chunks: Buffer[] }>();
 /** what the compile under way has read in full */
 let readSources: SchemaSource[] = [];
 
@@ -52,7 +52,7 @@ const rngProvider: Libxml.XmlInputProvider = {
     if (p === undefined) return undefined;
     try {
       const fd = fs.openSync(p, 'r');
-      reading.set(fd, { path: p, hash: createHash('sha256') });
+      reading.set(fd, { path: p, chunks: [] });
       return fd;
     } catch {
       return undefined;
@@ -61,7 +61,7 @@ const rngProvider: Libxml.XmlInputProvider = {
   read: (fd, buf) => {
     try {
       const n = fs.readSync(fd, buf, 0, buf.byteLength, null);
-      reading.get(fd)?.hash.update(buf.subarray(0, n));
+      reading.get(fd)?.chunks.push(Buffer.from(buf.subarray(0, n)));
       return n;
     } catch {
       reading.delete(fd);
@@ -71,7 +71,7 @@ const rngProvider: Libxml.XmlInputProvider = {
   close: (fd) => {
     const r = reading.get(fd);
     reading.delete(fd);
-    if (r) readSources.push({ path: r.path, sha256: r.hash.digest('hex') });
+    if (r) readSources.push({ path: r.path, fingerprint: fingerprint(Buffer.concat(r.chunks)) });
     try {
       fs.closeSync(fd);
     } catch {
@@ -128,7 +128,7 @@ export class SchemaSet implements Disposable {
     try {
       doc = XmlDocument.fromBuffer(text, { url: abs, option: SAFE_PARSE_OPTIONS });
       const validator = RelaxNGValidator.fromDoc(doc);
-      const sources = [{ path: abs, sha256: createHash('sha256').update(text).digest('hex') }, ...readSources];
+      const sources = [{ path: abs, fingerprint: fingerprint(text) }, ...readSources];
       const entry = { path: abs, validator, sources };
       this.compiled.set(abs, entry);
       return entry;

@@ -4,8 +4,8 @@
 // libxml2-wasm keeps its wasm instance private; the compiled-schema cache (schema-cache.ts) needs its
 // linear memory, so the load watches WebAssembly.instantiate for the one instance it creates (or, in
 // the CommonJS bundle of plain validate, the synchronous instantiation of ./wasm-sync.ts).
-import { createHash } from 'node:crypto';
 import type * as Libxml from 'libxml2-wasm';
+import { fingerprint } from '../util/fingerprint.js';
 import { setWasmFlags } from './wasm-flags.js';
 import { setWasmSyncInstantiate } from './wasm-sync.js';
 
@@ -17,8 +17,8 @@ export interface LibxmlInstance {
   memory: WebAssembly.Memory;
   malloc: (size: number) => number;
   free: (ptr: number) => void;
-  /** sha256 of the wasm module's bytes: which libxml2 build lays out the memory */
-  wasmSha256: string;
+  /** fingerprint of the wasm module's bytes: which libxml2 build lays out the memory */
+  wasmFingerprint: string;
   table: WebAssembly.Table;
   /** function-table length after libxml2-wasm's own set-up (its callbacks' table slots) */
   tableLength: number;
@@ -44,30 +44,30 @@ export interface LoadOptions {
    * The module another thread compiled (a worker of parallel.ts): instantiated instead of compiling
    * libxml2-wasm's bytes again when they are the same, so the threads share V8's compiled code.
    */
-  compiled?: { module: WebAssembly.Module; wasmSha256: string };
+  compiled?: { module: WebAssembly.Module; wasmFingerprint: string };
 }
 
 export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
   if (loaded) return loaded;
   setWasmFlags(o.baselineOnly === true);
-  const sha256Of = (bytes: Uint8Array | undefined): string | undefined => bytes && createHash('sha256').update(bytes).digest('hex');
+  const fingerprintOf = (bytes: Uint8Array | undefined): string | undefined => bytes && fingerprint(bytes);
   const instantiate = WebAssembly.instantiate;
   const watch = async (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
-    const sha256 = sha256Of(ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+    const print = fingerprintOf(ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
       : source instanceof ArrayBuffer ? new Uint8Array(source) : undefined);
-    const r = o.compiled && sha256 === o.compiled.wasmSha256
+    const r = o.compiled && print === o.compiled.wasmFingerprint
       ? { module: o.compiled.module, instance: await WebAssembly.instantiate(o.compiled.module, imports) }
       : await (instantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
-    if (sha256) watched(sha256, r);
+    if (print) watched(print, r);
     return r;
   };
   WebAssembly.instantiate = watch as typeof WebAssembly.instantiate;
   // the CommonJS bundle's glue (src/schemas/wasm-sync.ts): the same, synchronously
   setWasmSyncInstantiate((bytes, imports) => {
-    const sha256 = sha256Of(bytes)!;
-    const module = o.compiled && sha256 === o.compiled.wasmSha256 ? o.compiled.module : new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    const print = fingerprint(bytes);
+    const module = o.compiled && print === o.compiled.wasmFingerprint ? o.compiled.module : new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
     const r = { module, instance: new WebAssembly.Instance(module, imports) };
-    watched(sha256, r);
+    watched(print, r);
     return r.instance;
   });
   loaded = import('libxml2-wasm').then((lx) => {
@@ -83,7 +83,7 @@ export function loadLibxml(o: LoadOptions = {}): Promise<LibxmlModule> {
   return loaded;
 }
 
-function watched(wasmSha256: string, r: unknown): void {
+function watched(wasmFingerprint: string, r: unknown): void {
   const { instance: inst, module } = r as { instance?: WebAssembly.Instance; module?: WebAssembly.Module };
   const e = inst?.exports;
   if (instance || !e || !(module instanceof WebAssembly.Module) || !(e.memory instanceof WebAssembly.Memory) || typeof e.xmlRelaxNGParse !== 'function'
@@ -94,7 +94,7 @@ function watched(wasmSha256: string, r: unknown): void {
     memory: e.memory,
     malloc: e.malloc as (size: number) => number,
     free: e.free as (ptr: number) => void,
-    wasmSha256,
+    wasmFingerprint,
     tableLength: 0,
     fresh: new Uint8Array(0),
   };

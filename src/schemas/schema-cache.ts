@@ -5,19 +5,19 @@
 //
 // A cache file is used only when everything that made it is unchanged: this format, the wasm module's
 // bytes, libxml2-wasm's set-up, Node's V8 and architecture, the schema paths, and the content of every
-// file compiled (each schema and everything it includes). Its payload carries a checksum; a cache file
+// file compiled (each schema and everything it includes). Its payload carries a fingerprint; a cache file
 // that is missing, stale, another user's, truncated or corrupted is ignored and the schemas are
 // compiled as without a cache. Saving is best-effort: an unwritable cache directory means no cache.
 // Where the cache lives, and which of its files are trusted: src/util/cache-dir.ts.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { cacheDir, pruneCacheFiles, readCacheFile as readTrustedFile, writeCacheFile } from '../util/cache-dir.js';
+import { fingerprint } from '../util/fingerprint.js';
 import type { SchemaSource } from './compile.js';
 import type { LibxmlInstance } from './libxml.js';
 import { PAGE, captureImage, restoreImage, type MemoryImage } from './memory-image.js';
 
-const FORMAT = 'virt-mdev relaxng memory image 1';
-const MAGIC = Buffer.from('VMRNGIMG1\n');
+const FORMAT = 'virt-mdev relaxng memory image 2';
+const MAGIC = Buffer.from('VMRNGIMG2\n');
 const SUFFIX = '.rngcache';
 /** cache files kept per directory: one per set of schema paths in use (libvirt or not, other dirs) */
 const KEEP = 8;
@@ -36,7 +36,8 @@ interface Header {
   schemas: CachedSchema[];
   size: number;
   pages: number[];
-  sha256: string;
+  /** of the image's bytes (src/util/fingerprint.ts) */
+  fingerprint: string;
 }
 
 /**
@@ -50,7 +51,7 @@ export function schemaCacheDir(env: NodeJS.ProcessEnv = process.env): string | u
 function keyOf(inst: LibxmlInstance, schemaPaths: string[]): Record<string, unknown> {
   return {
     format: FORMAT,
-    wasm: inst.wasmSha256,
+    wasm: inst.wasmFingerprint,
     table: inst.tableLength,
     memory: inst.fresh.length,
     v8: process.versions.v8,
@@ -60,16 +61,14 @@ function keyOf(inst: LibxmlInstance, schemaPaths: string[]): Record<string, unkn
 }
 
 function fileFor(key: Record<string, unknown>): string {
-  return `relaxng-${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 32)}${SUFFIX}`;
+  return `relaxng-${fingerprint(Buffer.from(JSON.stringify(key)))}${SUFFIX}`;
 }
 /** a cache file bigger than this is not ours (libxml2 images are tens of MiB at most) */
 const MAX_FILE = 1024 * 1024 * 1024;
 
-const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
-
 function sourceUnchanged(s: SchemaSource): boolean {
   try {
-    return sha256(fs.readFileSync(s.path)) === s.sha256;
+    return fingerprint(fs.readFileSync(s.path)) === s.fingerprint;
   } catch {
     return false;
   }
@@ -90,7 +89,7 @@ function readCacheFile(dir: string, name: string): { header: Header; image: Memo
     return undefined;
   }
   const data = buf.subarray(start);
-  if (!wellFormed(header, data.length) || sha256(data) !== header.sha256) return undefined;
+  if (!wellFormed(header, data.length) || fingerprint(data) !== header.fingerprint) return undefined;
   return { header, image: { size: header.size, pages: header.pages, data } };
 }
 
@@ -102,7 +101,7 @@ function wellFormed(h: Header, dataLength: number): boolean {
     if (!Number.isInteger(p) || p! < 0 || p! >= h.size / PAGE || (i > 0 && p! <= h.pages[i - 1]!)) return false;
   }
   return h.schemas.every((s) => typeof s?.path === 'string' && Number.isInteger(s.ptr) && s.ptr > 0 && s.ptr < h.size
-    && Array.isArray(s.sources) && s.sources.every((x) => typeof x?.path === 'string' && typeof x.sha256 === 'string'));
+    && Array.isArray(s.sources) && s.sources.every((x) => typeof x?.path === 'string' && typeof x.fingerprint === 'string'));
 }
 
 /**
@@ -131,7 +130,7 @@ export function saveCachedSchemas(inst: LibxmlInstance, schemas: CachedSchema[],
   try {
     const key = keyOf(inst, schemas.map((s) => s.path));
     const image = captureImage(inst);
-    const header: Header = { key, schemas, size: image.size, pages: image.pages, sha256: sha256(image.data) };
+    const header: Header = { key, schemas, size: image.size, pages: image.pages, fingerprint: fingerprint(image.data) };
     const head = Buffer.from(JSON.stringify(header));
     const hl = Buffer.alloc(4);
     hl.writeUInt32LE(head.length);

@@ -1,7 +1,9 @@
 // The V8 flags libxml2's wasm runs under (./libxml.ts loads it). V8 flags are the process's, and a V8
-// code cache carries the flags it was made with (V8 turns it down under others): a process that
+// code cache carries a hash of the flags it was made with (V8 turns it down under others; Node 18 and
+// 20 hash only the flags the process started with, but nothing promises that): a process that
 // compiles its code from such a cache sets these before that compile (the launcher, for
-// ../cli/validate-fast.ts), and loadLibxml's own setting then changes nothing.
+// ../cli/validate-fast.ts), so that every such compile sees the same flags, and loadLibxml's own
+// setting then changes nothing.
 import * as v8 from 'node:v8';
 
 /**

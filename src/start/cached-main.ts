@@ -1,5 +1,5 @@
 // The main file of each CommonJS bundle that Node starts most (scripts/bundles.ts CODE_CACHED_ENTRIES:
-// the hook): it runs that bundle's code, built beside it as
+// the hook, plain validate): it runs that bundle's code, built beside it as
 // `<name>.body.cjs`, from a V8 code cache (src/util/code-cache.ts). Built as CommonJS only.
 import * as path from 'node:path';
 import { runWithCodeCache } from '../util/code-cache.js';

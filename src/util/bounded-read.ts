@@ -12,22 +12,29 @@ const CHUNK = 64 * 1024;
 export function readFdBounded(fd: number, max: number, st: fs.Stats = fs.fstatSync(fd)): BoundedRead {
   if (st.isDirectory()) return { ok: false, why: 'directory' };
   if (st.isFile() && st.size > max) return { ok: false, why: 'too-big' };
-  // a regular file is read in one go (plus one byte to notice growth); anything else in chunks
-  const into = { chunks: [] as Buffer[], total: 0 };
-  const buf = Buffer.allocUnsafe(Math.min(max + 1, st.isFile() ? Math.max(st.size + 1, CHUNK) : CHUNK));
+  // a regular file is read in one go, into a buffer one byte longer than its size (to notice growth)
+  // and handed out as it is: schema and code caches are megabytes, and a copy costs a few ms each
+  const into: Filling = { buf: Buffer.allocUnsafe(Math.min(max + 1, st.isFile() ? Math.max(st.size + 1, CHUNK) : CHUNK)), total: 0 };
   let end: ReadEnd;
-  while ((end = readFdInto(fd, buf, max, into)) === 'would-block');
-  return end === 'too-big' ? { ok: false, why: 'too-big' } : { ok: true, data: Buffer.concat(into.chunks, into.total) };
+  while ((end = readFdInto(fd, max, into)) === 'would-block');
+  return end === 'too-big' ? { ok: false, why: 'too-big' } : { ok: true, data: into.buf.subarray(0, into.total) };
 }
 
 type ReadEnd = 'eof' | 'too-big' | 'would-block';
+/** a buffer being filled from its start; it grows (doubling, never past max + 1 bytes) when full */
+interface Filling { buf: Buffer; total: number }
 
 /** Reads on until the end, more than max bytes in all, or a read that would block (EAGAIN). */
-function readFdInto(fd: number, buf: Buffer, max: number, into: { chunks: Buffer[]; total: number }): ReadEnd {
+function readFdInto(fd: number, max: number, into: Filling): ReadEnd {
   for (;;) {
+    if (into.total === into.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(max + 1, into.buf.length * 2));
+      into.buf.copy(bigger, 0, 0, into.total);
+      into.buf = bigger;
+    }
     let n: number;
     try {
-      n = fs.readSync(fd, buf, 0, buf.length, null);
+      n = fs.readSync(fd, into.buf, into.total, into.buf.length - into.total, null);
     } catch (e) {
       if (errnoCode(e) === 'EAGAIN') return 'would-block';
       if (errnoCode(e) === 'EOF') return 'eof';
@@ -36,7 +43,6 @@ function readFdInto(fd: number, buf: Buffer, max: number, into: { chunks: Buffer
     if (n === 0) return 'eof';
     into.total += n;
     if (into.total > max) return 'too-big';
-    into.chunks.push(Buffer.from(buf.subarray(0, n)));
   }
 }
 
@@ -47,16 +53,16 @@ function readFdInto(fd: number, buf: Buffer, max: number, into: { chunks: Buffer
  * raises them, as the stream would.
  */
 export async function readStdinBounded(max: number): Promise<BoundedRead> {
-  const into = { chunks: [] as Buffer[], total: 0 };
-  const end = readFdInto(0, Buffer.allocUnsafe(CHUNK), max, into);
+  const into: Filling = { buf: Buffer.allocUnsafe(Math.min(max + 1, CHUNK)), total: 0 };
+  const end = readFdInto(0, max, into);
   if (end === 'too-big') return { ok: false, why: 'too-big' };
+  const head = into.buf.subarray(0, into.total);
   if (end === 'would-block') {
     const rest = await readStreamBounded(process.stdin, max - into.total);
     if (!rest.ok) return rest;
-    into.chunks.push(rest.data);
-    into.total += rest.data.length;
+    return { ok: true, data: Buffer.concat([head, rest.data], into.total + rest.data.length) };
   }
-  return { ok: true, data: Buffer.concat(into.chunks, into.total) };
+  return { ok: true, data: head };
 }
 
 /** Open and read a file with a bound; open errors (ENOENT, EACCES, …) are thrown as Node raises them. */

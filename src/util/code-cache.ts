@@ -1,5 +1,5 @@
 // A V8 code cache for the CommonJS bundles Node starts most (scripts/bundles.ts CODE_CACHED_ENTRIES:
-// the hook). Node compiles a bundle's source at every start, and each function again the
+// the hook, plain validate). Node compiles a bundle's source at every start, and each function again the
 // first time it is called: a third of a short hook call. V8 can hand that work (the bytecode of every
 // function compiled so far) to a later process, which takes it instead of compiling, when its V8,
 // V8 flags and source are the same. Node 18 has no cache of its own for user code, so the bundle's

@@ -33,7 +33,7 @@ export interface ParallelOptions {
 interface WorkerInit extends ParallelOptions {
   mark: typeof WORKER_MARK;
   /** this thread's compiled libxml2 module, shared rather than compiled again */
-  wasm?: { module: WebAssembly.Module; wasmSha256: string };
+  wasm?: { module: WebAssembly.Module; wasmFingerprint: string };
   inputs: string[];
   /** Int32 [0]: the next input to take */
   next: SharedArrayBuffer;
@@ -51,7 +51,7 @@ export async function validateInParallel(validator: Validator, inputs: string[],
   const next = new SharedArrayBuffer(4);
   const counter = new Int32Array(next);
   const inst = libxmlInstance();
-  const wasm = inst ? { module: inst.module, wasmSha256: inst.wasmSha256 } : undefined;
+  const wasm = inst ? { module: inst.module, wasmFingerprint: inst.wasmFingerprint } : undefined;
   const running = startWorkers(Math.min(cores() - 1, MAX_WORKERS), { ...p, mark: WORKER_MARK, inputs, next, wasm }, results);
   let reported = 0;
   const report = (): void => {
