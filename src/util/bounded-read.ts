@@ -7,17 +7,26 @@ import { errnoCode } from './errors.js';
 export type BoundedRead = { ok: true; data: Buffer } | { ok: false; why: 'directory' | 'too-big' };
 
 const CHUNK = 64 * 1024;
+/** the least a read of a regular file starts with */
+const SMALL = 4096;
 
 /** Read an open file descriptor to its end, or stop at max + 1 bytes ('too-big'); `st`: its fstat when the caller has it. */
 export function readFdBounded(fd: number, max: number, st: fs.Stats = fs.fstatSync(fd)): BoundedRead {
   if (st.isDirectory()) return { ok: false, why: 'directory' };
   if (st.isFile() && st.size > max) return { ok: false, why: 'too-big' };
-  // a regular file is read in one go, into a buffer one byte longer than its size (to notice growth)
-  // and handed out as it is: schema and code caches are megabytes, and a copy costs a few ms each
-  const into: Filling = { buf: Buffer.allocUnsafe(Math.min(max + 1, st.isFile() ? Math.max(st.size + 1, CHUNK) : CHUNK)), total: 0 };
+  // a regular file is read in one go, into a buffer one byte longer than its size (to notice growth;
+  // sysfs and procfs files claim 4096 or 0 bytes) and handed out as it is: schema and code caches are
+  // megabytes, and a copy costs a few ms each
+  const into: Filling = { buf: Buffer.allocUnsafe(Math.min(max + 1, st.isFile() ? Math.max(st.size + 1, SMALL) : CHUNK)), total: 0 };
   let end: ReadEnd;
   while ((end = readFdInto(fd, max, into)) === 'would-block');
-  return end === 'too-big' ? { ok: false, why: 'too-big' } : { ok: true, data: into.buf.subarray(0, into.total) };
+  return end === 'too-big' ? { ok: false, why: 'too-big' } : { ok: true, data: fitted(into) };
+}
+
+/** the bytes read, in a buffer of their size when the one read into is mostly empty (callers may keep many) */
+function fitted(into: Filling): Buffer {
+  const data = into.buf.subarray(0, into.total);
+  return into.buf.length - into.total > SMALL && into.total < into.buf.length / 2 ? Buffer.from(data) : data;
 }
 
 type ReadEnd = 'eof' | 'too-big' | 'would-block';
@@ -62,7 +71,7 @@ export async function readStdinBounded(max: number): Promise<BoundedRead> {
     if (!rest.ok) return rest;
     return { ok: true, data: Buffer.concat([head, rest.data], into.total + rest.data.length) };
   }
-  return { ok: true, data: head };
+  return { ok: true, data: fitted(into) };
 }
 
 /** Open and read a file with a bound; open errors (ENOENT, EACCES, …) are thrown as Node raises them. */
