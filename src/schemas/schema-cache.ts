@@ -117,7 +117,9 @@ export function loadCachedSchemas(inst: LibxmlInstance, schemaPaths: string[], d
   if (JSON.stringify(header.key) !== JSON.stringify(key)) return undefined;
   const want = new Set(schemaPaths);
   if (header.schemas.length !== want.size || !header.schemas.every((s) => want.has(s.path))) return undefined;
-  if (!header.schemas.every((s) => s.sources.every(sourceUnchanged))) return undefined;
+  // schemas share includes (libvirt's basictypes.rng): each file is read once
+  const sources = new Map(header.schemas.flatMap((s) => s.sources).map((x) => [`${x.fingerprint} ${x.path}`, x]));
+  if (![...sources.values()].every(sourceUnchanged)) return undefined;
   return restoreImage(inst, image) ? header.schemas : undefined;
 }
 
