@@ -7,8 +7,11 @@ import { acquireLock, withLock, type HeldLock } from '../util/lock.js';
 export const SIM_LOCK = 'simkernel';
 
 interface Batch {
-  /** the lock, once taken: a lazy batch takes it at its first write */
-  lock?: HeldLock;
+  /**
+   * the lock, once asked for: a lazy batch asks at its first write. A promise, so that writes of the
+   * batch that run side by side share one taking of it (a second flock of our own would wait for us)
+   */
+  lock?: Promise<HeldLock>;
   timeoutMs?: number;
   /** what is to run when the batch ends, before the lock is let go */
   atEnd: Array<() => void>;
@@ -28,7 +31,8 @@ export function simLockDir(rootReal: string): string {
 export async function withSimLock<T>(rootReal: string, fn: () => Promise<T> | T, opts: { timeoutMs?: number } = {}): Promise<T> {
   const batch = held.get(rootReal);
   if (batch === undefined) return withLock(rootReal, SIM_LOCK, fn, { ...opts, dir: simLockDir(rootReal) });
-  batch.lock ??= await acquireLock(rootReal, SIM_LOCK, { timeoutMs: opts.timeoutMs ?? batch.timeoutMs, dir: simLockDir(rootReal) });
+  batch.lock ??= acquireLock(rootReal, SIM_LOCK, { timeoutMs: opts.timeoutMs ?? batch.timeoutMs, dir: simLockDir(rootReal) });
+  await batch.lock;
   return fn();
 }
 
@@ -52,7 +56,7 @@ export function withSimLockOnWrite<T>(rootReal: string, fn: () => Promise<T>, op
 async function inBatchOf<T>(rootReal: string, fn: () => Promise<T>, opts: { timeoutMs?: number }, now: boolean): Promise<T> {
   if (held.has(rootReal)) return fn();
   const batch: Batch = { timeoutMs: opts.timeoutMs, atEnd: [] };
-  if (now) batch.lock = await acquireLock(rootReal, SIM_LOCK, { timeoutMs: opts.timeoutMs, dir: simLockDir(rootReal) });
+  if (now) batch.lock = Promise.resolve(await acquireLock(rootReal, SIM_LOCK, { timeoutMs: opts.timeoutMs, dir: simLockDir(rootReal) }));
   held.set(rootReal, batch);
   try {
     return await fn();
@@ -60,7 +64,8 @@ async function inBatchOf<T>(rootReal: string, fn: () => Promise<T>, opts: { time
     held.delete(rootReal);
     // bookkeeping only (clean-stamp.ts): one that fails leaves the next writer a repair to do
     for (const f of batch.atEnd) try { f(); } catch { /* see above */ }
-    await batch.lock?.release();
+    // a lock that could not be taken failed its writes already: nothing to let go
+    await (await batch.lock?.catch(() => undefined))?.release();
   }
 }
 
