@@ -28,7 +28,8 @@ export function withBundledSources(repoRoot: string, urls: readonly string[]): s
     const o = meta.outputs[rel];
     if (!o) throw new Error(`${rel} is not in ${METAFILE}: rebuild (npm run build)`);
     // node_modules is reached through a link in a worktree: name sources from node_modules/ on
-    for (const i of Object.keys(o.inputs)) out.push(i.replace(/^(?:\.\.\/)+(?:[^/]+\/)*?(node_modules\/)/, '$1'));
+    // the getters scripts/bundles.ts puts in for a lazily loaded built-in (lazy-builtin:node:…) are no source
+    for (const i of Object.keys(o.inputs)) if (!i.startsWith('lazy-builtin:')) out.push(i.replace(/^(?:\.\.\/)+(?:[^/]+\/)*?(node_modules\/)/, '$1'));
   }
   return [...new Set(out)];
 }

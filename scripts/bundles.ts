@@ -85,7 +85,8 @@ export const bodyFile = (name: string): string => `${name}.body.cjs`;
 /**
  * Node built-ins the CommonJS files load only when first used: the read-only node-device commands
  * never call them, but the modules they import (the mdev bus's writes, locks) name them, and loading
- * crypto alone costs a fifth of Node's start-up. Each becomes an object of getters, one per export
+ * crypto alone costs a fifth of Node's start-up (the hook's prepare and release of managed devices
+ * never need it: a fallback lock file, a UUID made up for a hostdev without one do). Each becomes an object of getters, one per export
  * of the built-in as this Node has it, that require it on first access.
  */
 const LAZY_BUILTINS = ['node:child_process', 'node:crypto', 'node:fs/promises', 'node:os', 'node:v8', 'node:worker_threads'];
@@ -127,7 +128,7 @@ export async function bundleOptions(repoRoot: string, wasm: { wasm?: Uint8Array 
       plugins: [lazyBuiltins, libxml2Sync(repoRoot, 'dist/app', `dist/app/chunks/${WASM_FILE}`)],
     }),
     // import() of a built-in as require(): a real import() would start the ES module loader after all
-    ...withCodeCache({ ...cjs, entryPoints: SINGLE_FILE_ENTRIES, supported: { 'dynamic-import': false } }),
+    ...withCodeCache({ ...cjs, entryPoints: SINGLE_FILE_ENTRIES, supported: { 'dynamic-import': false }, plugins: [lazyBuiltins] }),
     {
       ...base, entryPoints: CLI_ENTRY, splitting: true, chunkNames: 'chunks/[name]-[hash]',
       banner: { js: REQUIRE_BANNER }, plugins: [wasmBeside(wasm)],

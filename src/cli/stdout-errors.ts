@@ -1,6 +1,6 @@
 // What the CLI and its launcher write to stdout, and what a failed write does.
-import * as fs from 'node:fs';
 import { describeSystemError, errnoCode, ExitCode } from '../util/errors.js';
+import { writeFdUntilFull } from '../util/fd-write.js';
 
 /**
  * stdout that cannot be written: a reader gone (`| head`) ends us quietly, as SIGPIPE ends other
@@ -33,15 +33,14 @@ export function writeStdout(s: string): void {
     return;
   }
   const buf = Buffer.from(s);
-  let done = 0;
-  while (done < buf.length) {
-    try {
-      done += fs.writeSync(1, buf, done);
-    } catch (e) {
-      if (errnoCode(e) !== 'EAGAIN') stdoutFailed(e);
-      onStdoutError();
-      process.stdout.write(buf.subarray(done));
-      return;
-    }
+  let done: number;
+  try {
+    done = writeFdUntilFull(1, buf);
+  } catch (e) {
+    stdoutFailed(e);
+  }
+  if (done < buf.length) {
+    onStdoutError();
+    process.stdout.write(buf.subarray(done));
   }
 }

@@ -1,6 +1,6 @@
 // Deterministic UUIDs for managed devices written without one: the same domain and the same place
 // give the same UUID, so running transform twice gives the same bytes.
-import { nodeCrypto } from '../util/node-crypto.js';
+import { createHash } from 'node:crypto';
 
 /** the bytes of the namespace used last: a transform derives every UUID of a domain in one namespace */
 let lastNamespace: { text: string; bytes: Buffer } | undefined;
@@ -8,7 +8,7 @@ let lastNamespace: { text: string; bytes: Buffer } | undefined;
 /** RFC 4122 name-based UUID, version 5 (SHA-1). */
 export function uuidV5(namespace: string, name: string): string {
   if (lastNamespace?.text !== namespace) lastNamespace = { text: namespace, bytes: Buffer.from(namespace.replace(/-/g, ''), 'hex') };
-  const h = nodeCrypto().createHash('sha1').update(lastNamespace.bytes).update(name, 'utf8').digest();
+  const h = createHash('sha1').update(lastNamespace.bytes).update(name, 'utf8').digest();
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;
   return uuidText(h);

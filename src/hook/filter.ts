@@ -3,13 +3,13 @@
 // for another domain; then the device gets a fresh UUID (the guest ABI check ignores the host side,
 // reference §4.3) and only those UUID values change in the text. A device drawn from a pool is not
 // taken by its UUID: the destination draws from its own pool of the same name at prepare.
+import * as crypto from 'node:crypto';
 import { rewriteUuids } from '../domainxml/rewrite-uuids.js';
 import { findEntry, readLedger, sameDomain } from '../ledger/store.js';
 import { listRunningDomains, runningUserOf } from '../ledger/running.js';
 import { findPoolDefinition } from '../pools/store.js';
 import type { HookContext } from './context.js';
 import type { DomainMdevs } from './domain.js';
-import { nodeCrypto } from '../util/node-crypto.js';
 
 /** The rewritten XML, or undefined when nothing needs to change. */
 export function filterIncoming(ctx: HookContext, d: DomainMdevs, xml: string): string | undefined {
@@ -42,7 +42,7 @@ export function filterIncoming(ctx: HookContext, d: DomainMdevs, xml: string): s
     if (!why) continue;
     let fresh: string;
     do {
-      fresh = nodeCrypto().randomUUID();
+      fresh = crypto.randomUUID();
     } while (inXml.has(fresh) || taken(fresh) !== undefined || ctx.bus.findDevice(fresh) !== undefined);
     inXml.add(fresh);
     map.set(m.uuid, fresh);

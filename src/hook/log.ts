@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostRoot } from '../host/root.js';
 import { writeFailure } from '../util/atomic.js';
+import { inDirMadeOnDemand } from '../util/dir-on-demand.js';
 import { printable } from '../util/validate.js';
 
 export interface HookLogger {
@@ -17,13 +18,7 @@ export function hookLogPath(root: HostRoot): string {
 
 /** One O_APPEND write; the log's directory is made only when it is missing (the first hook of a host). */
 function appendLine(file: string, line: string): void {
-  try {
-    fs.appendFileSync(file, line, { mode: 0o640 });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.appendFileSync(file, line, { mode: 0o640 });
-  }
+  inDirMadeOnDemand(path.dirname(file), () => fs.appendFileSync(file, line, { mode: 0o640 }));
 }
 
 /**

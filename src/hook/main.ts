@@ -1,10 +1,10 @@
 // Node entry of the qemu hook, started by hooks/qemu (a POSIX sh script that finds node, since
 // libvirt gives hooks only LC_ALL=C PATH=/bin:/sbin HOME=/). Hot path: imports saxes and Node
 // built-ins only, no CLI framework, no wasm.
-import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
 import { readStdinBounded } from '../util/bounded-read.js';
-import { describeSystemError, errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
+import { describeSystemError, ExitCode, VirtMdevError } from '../util/errors.js';
+import { writeFdUntilFull } from '../util/fd-write.js';
 import { decodeXmlDocument } from '../util/xml-encoding.js';
 import { runHook } from './run.js';
 
@@ -47,13 +47,15 @@ function writeStdout(s: string): Promise<void> {
  */
 function writeStderr(s: string): void {
   const b = Buffer.from(s);
-  let at = 0;
+  let done: number;
   try {
-    while (at < b.length) at += fs.writeSync(2, b, at);
-  } catch (e) {
-    if (errnoCode(e) !== 'EAGAIN') return;
+    done = writeFdUntilFull(2, b);
+  } catch {
+    return;
+  }
+  if (done < b.length) {
     process.stderr.on('error', () => undefined);
-    process.stderr.write(b.subarray(at));
+    process.stderr.write(b.subarray(done));
   }
 }
 

@@ -2,6 +2,7 @@
 // which is exactly how sysfs renders its links (common prefix, then '../' up and down again).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { inDirMadeOnDemand } from '../util/dir-on-demand.js';
 
 /**
  * Relative link target as sysfs prints it for a link at linkRel pointing at targetRel (both
@@ -79,18 +80,12 @@ export function newDir(rootDir: string, rel: string, made: Set<string>): void {
  */
 function inDir(abs: string, made: Set<string>, op: () => void): void {
   const dir = path.dirname(abs);
-  if (!made.has(dir)) {
-    try {
-      op();
-      made.add(dir);
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    fs.mkdirSync(dir, { recursive: true });
-    made.add(dir);
+  if (made.has(dir)) {
+    op();
+    return;
   }
-  op();
+  inDirMadeOnDemand(dir, op);
+  made.add(dir);
 }
 
 /**

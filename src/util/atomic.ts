@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ExitCode, VirtMdevError, errnoCode, errnoTodo, errnoWords } from './errors.js';
+import { inDirMadeOnDemand } from './dir-on-demand.js';
 import { firstNonDirectory } from './not-a-directory.js';
 import { printable } from './validate.js';
 
@@ -31,12 +32,9 @@ function openTemp(file: string, mode: number): { fd: number; tmp: string } {
   for (let attempt = 1; ; attempt++) {
     const tmp = path.join(dir, `.${base}.${randomPart()}.tmp`);
     try {
-      return { fd: fs.openSync(tmp, 'wx', mode), tmp };
+      return { fd: inDirMadeOnDemand(dir, () => fs.openSync(tmp, 'wx', mode)), tmp };
     } catch (e) {
-      const code = errnoCode(e);
-      // the directory is made on demand: one mkdir only when it is missing, not on every write
-      if (code === 'ENOENT' && attempt === 1) fs.mkdirSync(dir, { recursive: true });
-      else if (code !== 'EEXIST' || attempt >= 5) throw e;
+      if (errnoCode(e) !== 'EEXIST' || attempt >= 5) throw e;
     }
   }
 }

@@ -6,11 +6,11 @@
 // process on the machine whatever its network namespace or Node version (an abstract unix socket,
 // used before, did neither: Node 18's libuv cut its name at the leading NUL).
 import { spawn, spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errnoCode, ExitCode, VirtMdevError } from './errors.js';
-import { nodeCrypto } from './node-crypto.js';
 
 export interface LockOptions {
   /** give up after this long (default 60 s: parallel boot of many VMs must queue, not fail) */
@@ -45,7 +45,7 @@ export function lockFilePath(rootDir: string, name: string, dir?: string): strin
  * EROFS falls back: a permission error is one user's, and two places for one lock would exclude no one.
  */
 export function fallbackFilePath(rootDir: string, name: string): string {
-  const h = nodeCrypto().createHash('sha256').update(rootDir).update('\0').update(name).digest('hex').slice(0, 32);
+  const h = crypto.createHash('sha256').update(rootDir).update('\0').update(name).digest('hex').slice(0, 32);
   const dir = fs.existsSync('/run/lock') ? '/run/lock' : os.tmpdir();
   return path.join(dir, `virt-mdev-${h}.lock`);
 }

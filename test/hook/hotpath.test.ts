@@ -41,3 +41,24 @@ test('prepare and release load one file each (hook, remover) holding only saxes 
   const packages = new Set(urls.filter((u) => u.includes('/node_modules/')).map((u) => u.split('/node_modules/')[1].split('/')[0]));
   t.deepEqual([...packages].filter((p) => p !== 'saxes' && p !== 'xmlchars'), [], 'saxes (and its own xmlchars) only');
 });
+
+test('a prepare and a release of managed devices never load node:crypto (a fifth of Node\'s start-up)', async (t) => {
+  const sim = await simHost(['mtty']);
+  t.teardown(sim.cleanup);
+  const rec = tempDir('virt-mdev-builtins-');
+  t.teardown(rec.cleanup);
+  // a preload that writes, at exit, the built-ins the process loaded
+  const preload = path.join(rec.dir, 'builtins.cjs');
+  fs.writeFileSync(preload, "process.on('exit', () => require('node:fs').appendFileSync(process.env.LOADED_FILE, process.moduleLoadList.join('\\n') + '\\n'));\n");
+  const loaded = path.join(rec.dir, 'loaded.txt');
+  const xml = domainXml('plain', uuid(), [1, 2, 3, 4].map(() => ({ uuid: uuid(), type: 'mtty-1' })));
+  for (const [op, sub] of [['prepare', 'begin'], ['release', 'end']]) {
+    const r = await execa(process.execPath, [path.join(repoRoot, 'dist/app/hook.cjs'), 'plain', op, sub, '-'], {
+      input: xml, env: { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir, NODE_OPTIONS: `--require=${preload}`, LOADED_FILE: loaded }, extendEnv: false, reject: false,
+    });
+    t.is(r.exitCode, 0, `${op}: ${r.stderr}`);
+  }
+  const modules = fs.readFileSync(loaded, 'utf8').split('\n');
+  t.true(modules.includes('NativeModule fs'), 'the preload saw the hook');
+  t.deepEqual(modules.filter((m) => /^NativeModule (crypto|internal\/crypto\/)/.test(m)), []);
+});
