@@ -1,10 +1,10 @@
 // Node entry of the qemu hook, started by hooks/qemu (a POSIX sh script that finds node, since
 // libvirt gives hooks only LC_ALL=C PATH=/bin:/sbin HOME=/). Hot path: imports saxes and Node
 // built-ins only, no CLI framework, no wasm.
-import * as v8 from 'node:v8';
 import { readStdinBounded } from '../util/bounded-read.js';
 import { describeSystemError, ExitCode, VirtMdevError } from '../util/errors.js';
 import { writeFdUntilFull } from '../util/fd-write.js';
+import { setV8Flags } from '../util/node-bindings.js';
 import { decodeXmlDocument } from '../util/xml-encoding.js';
 import { runHook } from './run.js';
 
@@ -20,7 +20,7 @@ const UNOPTIMISED_UP_TO = 1024 * 1024;
 async function readStdin(): Promise<string> {
   const r = await readStdinBounded(MAX_STDIN_BYTES);
   if (!r.ok) throw new Error(`the domain XML on stdin is larger than ${MAX_STDIN_BYTES / 1024 / 1024} MiB; refusing it`);
-  if (r.data.length > UNOPTIMISED_UP_TO) v8.setFlagsFromString('--opt');
+  if (r.data.length > UNOPTIMISED_UP_TO) setV8Flags('--opt');
   // one rule for encodings (src/util/xml-encoding.ts) where a refusal is safe; reconnect must go on
   // with a running VM whatever its XML holds
   return process.argv[3] === 'reconnect' ? r.data.toString('utf8') : decodeXmlDocument(r.data, '<domain XML from libvirt>');
@@ -60,7 +60,7 @@ function writeStderr(s: string): void {
 }
 
 // UNOPTIMISED_UP_TO: off until a big document turns it back on
-v8.setFlagsFromString('--no-opt');
+setV8Flags('--no-opt');
 
 // No top-level await: the hook runs as a CommonJS bundle (scripts/bundles.ts), which Node loads
 // without its ES module loader. Until runHook settles, the status is the one Node gives an unsettled
@@ -75,5 +75,5 @@ void runHook({
 }).then((code) => {
   process.exitCode = code;
   // the flags as at start: a V8 code cache written at exit (src/util/code-cache.ts) carries their hash
-  v8.setFlagsFromString('--opt');
+  setV8Flags('--opt');
 });

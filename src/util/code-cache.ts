@@ -11,9 +11,9 @@
 // damaged, stale, another user's) means compiling as without a cache: never an error.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { cacheDir, pruneCacheFiles, readCacheFile, writeCacheFile } from './cache-dir.js';
+import { setV8Flags } from './node-bindings.js';
 
 const MAGIC = 'virt-mdev V8 code cache 1\n';
 const PREFIX = 'code-';
@@ -65,11 +65,11 @@ export function runWithCodeCache(body: string, mod: NodeModule, req: NodeRequire
  * cache carries, Node's own for its built-ins too) are those the process started with.
  */
 function withChecksums<T>(f: () => T): T {
-  v8.setFlagsFromString('--verify-snapshot-checksum');
+  setV8Flags('--verify-snapshot-checksum');
   try {
     return f();
   } finally {
-    v8.setFlagsFromString('--no-verify-snapshot-checksum');
+    setV8Flags('--no-verify-snapshot-checksum');
   }
 }
 

@@ -5,12 +5,13 @@
 // we close it or die (even by SIGKILL), no helper process outlives a lock, and it excludes every
 // process on the machine whatever its network namespace or Node version (an abstract unix socket,
 // used before, did neither: Node 18's libuv cut its name at the leading NUL).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errnoCode, ExitCode, VirtMdevError } from './errors.js';
+import { runSync } from './run-sync.js';
 
 export interface LockOptions {
   /** give up after this long (default 60 s: parallel boot of many VMs must queue, not fail) */
@@ -117,11 +118,11 @@ function flockFailed(file: string, stderr: string, code: number | null, signal: 
  * free lock, the usual case, costs one flock(1) run and no trip through the event loop.
  */
 function flockFdNow(fd: number, file: string): boolean {
-  const r = spawnSync(flockBinary(), ['-E', String(BUSY_STATUS), '-n', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd], encoding: 'utf8' });
+  const r = runSync(flockBinary(), ['-E', String(BUSY_STATUS), '-n', '3'], { fd3: fd });
   if (r.error) throw noFlock(file, r.error);
   if (r.status === 0) return true;
   if (r.status === BUSY_STATUS) return false;
-  throw flockFailed(file, String(r.stderr ?? '').slice(0, 1000), r.status, r.signal);
+  throw flockFailed(file, r.stderr.slice(0, 1000), r.status, r.signal as NodeJS.Signals | null);
 }
 
 /** flock(1) on our descriptor: true once we hold the lock, false when it stayed busy for waitMs. */

@@ -6,6 +6,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { usable as bindingsUsable } from '../../src/util/node-bindings.js';
 import { moduleRecorder, repoRoot, tempDir } from '../helpers/cli.js';
 import { cli, domainXml, HOOK_ENV, simHost, uuid } from './helpers.js';
 
@@ -42,7 +43,7 @@ test('prepare and release load one file each (hook, remover) holding only saxes 
   t.deepEqual([...packages].filter((p) => p !== 'saxes' && p !== 'xmlchars'), [], 'saxes (and its own xmlchars) only');
 });
 
-test('a prepare and a release of managed devices never load node:crypto (a fifth of Node\'s start-up)', async (t) => {
+test('a prepare and a release of managed devices never load node:crypto (a fifth of Node\'s start-up), nor child_process and node:v8 where Node\'s bindings serve', async (t) => {
   const sim = await simHost(['mtty']);
   t.teardown(sim.cleanup);
   const rec = tempDir('virt-mdev-builtins-');
@@ -61,4 +62,7 @@ test('a prepare and a release of managed devices never load node:crypto (a fifth
   const modules = fs.readFileSync(loaded, 'utf8').split('\n');
   t.true(modules.includes('NativeModule fs'), 'the preload saw the hook');
   t.deepEqual(modules.filter((m) => /^NativeModule (crypto|internal\/crypto\/)/.test(m)), []);
+  // their locks are taken with flock(1) through spawn_sync, the V8 flags set through the v8 binding
+  if (bindingsUsable()) t.deepEqual(modules.filter((m) => /^NativeModule (child_process|net|v8|stream)$/.test(m)), []);
+  t.true(modules.includes('Internal Binding spawn_sync'), 'a lock was taken');
 });

@@ -1,0 +1,79 @@
+// Two of Node's own bindings, reached without the public module that wraps them: node:v8 (whose
+// setFlagsFromString the hook and the code cache call) loads Node's heap-snapshot and stream modules,
+// and node:child_process (whose spawnSync takes our locks, through flock(1)) loads net, dgram and
+// streams; together 3–5 ms of a hook call that uses neither for anything else (measured on Node 20: a
+// managed prepare took ~5 ms less without them). Both public functions are thin layers over these
+// bindings, which process.binding() hands out (DEP0111: on Node's allow-list, deprecated in
+// documentation; for `v8` the first access emits a DeprecationWarning, silenced around it here).
+//
+// They are internal: their inputs are checked by C++ assertions that abort the process, so they are
+// used only on the Node majors whose format we test (the real-stack tier's hook on Debian's Node 18,
+// npm test on Node 20), never under --pending-deprecation (which makes process.binding warn), and
+// only when they have the shape we call. Anywhere else the public module does the same work.
+import * as v8 from 'node:v8';
+
+/** majors whose bindings take what we give them (lib/v8.js, lib/child_process.js of those versions) */
+const TESTED_MAJORS = new Set(['18', '20']);
+
+export interface SpawnSyncResult {
+  status?: number | null;
+  signal?: string | null;
+  /** a libuv (negative errno) code when the program could not be started */
+  error?: number;
+  /** one entry per stdio slot: a Buffer for each pipe */
+  output?: Array<Buffer | null> | null;
+}
+
+export interface SpawnSyncBinding {
+  spawn(options: object): SpawnSyncResult;
+}
+
+interface V8Binding {
+  setFlagsFromString(flags: string): void;
+}
+
+function pendingDeprecation(): boolean {
+  return process.execArgv.includes('--pending-deprecation') || (process.env.NODE_OPTIONS ?? '').includes('--pending-deprecation')
+    || process.env.NODE_PENDING_DEPRECATION === '1';
+}
+
+/** whether this process reaches the two bindings directly (tests: which modules a hook call loads) */
+export const usable = (): boolean => TESTED_MAJORS.has(process.versions.node.split('.')[0]!) && !pendingDeprecation()
+  && process.env.VIRT_MDEV_NODE_BINDINGS !== 'off';
+
+/** the binding NAME when it has function FN, else null (and null for good once it was not) */
+function bindingWith<T>(name: string, fn: string): T | null {
+  if (!usable()) return null;
+  const p = process as unknown as { binding?: (n: string) => unknown; noDeprecation?: boolean };
+  const quiet = p.noDeprecation;
+  try {
+    p.noDeprecation = true;
+    const b = p.binding?.(name) as Record<string, unknown> | undefined;
+    return b && typeof b[fn] === 'function' ? b as T : null;
+  } catch {
+    return null;
+  } finally {
+    p.noDeprecation = quiet;
+  }
+}
+
+let v8Binding: V8Binding | null | undefined;
+let spawnSync: SpawnSyncBinding | null | undefined;
+
+/** v8.setFlagsFromString */
+export function setV8Flags(flags: string): void {
+  v8Binding ??= bindingWith<V8Binding>('v8', 'setFlagsFromString');
+  if (v8Binding) v8Binding.setFlagsFromString(flags);
+  else v8.setFlagsFromString(flags);
+}
+
+/** Node's spawn_sync binding, or null where child_process.spawnSync must do (./run-sync.ts) */
+export function spawnSyncBinding(): SpawnSyncBinding | null {
+  spawnSync ??= bindingWith<SpawnSyncBinding>('spawn_sync', 'spawn');
+  return spawnSync;
+}
+
+/** after a call the binding turned down: the public module from now on */
+export function dropSpawnSyncBinding(): void {
+  spawnSync = null;
+}
