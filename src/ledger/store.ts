@@ -76,12 +76,15 @@ export function readLedger(root: HostRoot): Ledger {
 
 export function writeLedger(root: HostRoot, ledger: Ledger): void {
   ledger.devices.sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
-  writeStateFile('ledger', ledgerPath(root), JSON.stringify(ledger, null, 2) + '\n', 0o644);
+  // not fsynced: the ledger lives in /run, which a boot empties (tmpfs on real hosts, where fsync does
+  // nothing anyway), and after a crash of the machine its devices are gone too. What it must survive is
+  // a crash of the writer: the atomic replacement covers that.
+  writeStateFile('ledger', ledgerPath(root), JSON.stringify(ledger, null, 2) + '\n', 0o644, { durable: false });
 }
 
 export interface LedgerTxn {
   readonly ledger: Ledger;
-  /** replace the stored ledger with the current in-memory one (atomic, durable) */
+  /** replace the stored ledger with the current in-memory one (atomic; /run need not outlive the machine) */
   commit(): void;
 }
 

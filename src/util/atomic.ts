@@ -101,9 +101,9 @@ export function stateWriteError(what: string, file: string, e: unknown): VirtMde
 }
 
 /** writeFileAtomic for a state file: a failure is stateWriteError's one line. */
-export function writeStateFile(what: string, file: string, data: string | Uint8Array, mode = 0o644): void {
+export function writeStateFile(what: string, file: string, data: string | Uint8Array, mode = 0o644, o: { durable?: boolean } = {}): void {
   try {
-    writeFileAtomic(file, data, mode);
+    writeFileAtomic(file, data, mode, o);
   } catch (e) {
     throw stateWriteError(what, file, e);
   }
