@@ -73,10 +73,10 @@ export const FAST_ENTRY = { 'nodedev-read': 'src/cli/fast-run.ts' } as const;
  * The CommonJS files Node starts most, run from a V8 code cache: `<name>.cjs` is a small main
  * (src/start/cached-main.ts) that compiles the bundle, built as `<name>.body.cjs`, with the cache.
  * The hook, and plain validate (its body holds libxml2-wasm's glue: measured 3.3× → 2.9× `node -e 0`
- * for one file). Not nodedev-read (110 KiB, a few functions called): the cache's own costs (its
- * main, node:vm and node:v8, reading and checking the file) were as much as the compiling it saved.
+ * for one file), and the read-only node-device commands (nodedev-read: once node:v8 was no longer
+ * loaded for the cache's flags, src/util/node-bindings.ts, the cache saved ~3 ms of a nodedev-list).
  */
-export const CODE_CACHED_ENTRIES = ['hook', 'validate-fast'] as const;
+export const CODE_CACHED_ENTRIES = ['hook', 'validate-fast', 'nodedev-read'] as const;
 /** a cache per hook operation (argv DOMAIN OP …): each calls functions of its own */
 const CACHE_BY_ARGV: Record<string, number> = { hook: 3 };
 const CACHED_MAIN = 'src/start/cached-main.ts';

@@ -23,7 +23,7 @@ test('npm pack + npm install -g --prefix DIR: virt-mdev on PATH works without no
   const cache = path.join(tmp.dir, 'npm-cache');
   const packed = JSON.parse((await npm(['pack', '--json', '--pack-destination', tmp.dir], repoRoot, cache)).stdout) as [{ filename: string; files: { path: string }[] }];
   const shipped = packed[0].files.map((f) => f.path);
-  for (const f of ['package.json', 'dist/app/virt-mdev.cjs', 'dist/app/nodedev-read.cjs', 'dist/app/virt-mdev.mjs', 'dist/app/hook.cjs', 'dist/app/remove-child.cjs', 'hooks/qemu', 'schemas/pool.rng', 'README.md']) {
+  for (const f of ['package.json', 'dist/app/virt-mdev.cjs', 'dist/app/nodedev-read.cjs', 'dist/app/nodedev-read.body.cjs', 'dist/app/virt-mdev.mjs', 'dist/app/hook.cjs', 'dist/app/remove-child.cjs', 'hooks/qemu', 'schemas/pool.rng', 'README.md']) {
     t.true(shipped.includes(f), `ships ${f}`);
   }
   t.deepEqual(shipped.filter((f) => /^(src|test|scripts|node_modules|dist\/(src|test|scripts))\//.test(f) || f === 'dist/bundle-meta.json'), [], 'only what runs');
