@@ -15,7 +15,7 @@ import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '
 import { errnoOfRemoveExit, removeExitStatusOf } from './remove-status.js';
 import { parseShReport, SH_REMOVER_SCRIPT, shRemoverCommand } from './sh-remover.js';
 import { sysfsWrite } from './sysfs-write.js';
-import type { MdevBus, MdevDevice, MdevParent, MdevType, RemoveOptions, RemoveOutcome } from './types.js';
+import type { ListParentsOptions, MdevBus, MdevDevice, MdevParent, MdevType, RemoveOptions, RemoveOutcome } from './types.js';
 
 const SAFE_ENTRY = /^[A-Za-z0-9_.:+@-]{1,128}$/;
 /** sysfs attributes are at most a page (description included) */
@@ -143,13 +143,14 @@ class SysfsMdevBus implements MdevBus {
     return names.filter(safeEntry).sort();
   }
 
-  private readType(parent: string, typesDir: string, id: string): MdevType {
+  private readType(parent: string, typesDir: string, id: string, attributes: boolean): MdevType {
     const dir = sub(typesDir, id);
     this.checkInside(dir, 'mdev type directory');
     let devices: string[] = [];
     try {
       devices = fs.readdirSync(sub(dir, 'devices')).filter((u) => isUuid(u)).sort();
     } catch { /* a type without devices/ lists none */ }
+    if (!attributes) return { id, parent, deviceApi: '', availableInstances: 0, devices };
     const avail = Number.parseInt(this.readTrim(sub(dir, 'available_instances')) ?? '', 10);
     const t: MdevType = {
       id,
@@ -166,7 +167,7 @@ class SysfsMdevBus implements MdevBus {
     return t;
   }
 
-  private readParent(name: string): MdevParent | undefined {
+  private readParent(name: string, attributes = true): MdevParent | undefined {
     const link = sub(this.busClass, name);
     let real: string;
     try {
@@ -184,7 +185,7 @@ class SysfsMdevBus implements MdevBus {
     const p: MdevParent = {
       name,
       sysfsPath: this.hostPath(real),
-      types: ids.map((id) => this.readType(name, typesDir, id)),
+      types: ids.map((id) => this.readType(name, typesDir, id, attributes)),
     };
     const driver = linkBase(sub(real, 'driver'));
     if (driver !== undefined) p.driver = driver;
@@ -193,10 +194,10 @@ class SysfsMdevBus implements MdevBus {
     return p;
   }
 
-  listParents(): MdevParent[] {
+  listParents(o: ListParentsOptions = {}): MdevParent[] {
     const out: MdevParent[] = [];
     for (const n of this.parentNames()) {
-      const p = this.readParent(n);
+      const p = this.readParent(n, o.attributes !== false);
       if (p) out.push(p);
     }
     return out;

@@ -53,9 +53,18 @@ export interface RemoveOptions {
   timeoutMs?: number;
 }
 
+export interface ListParentsOptions {
+  /**
+   * false: the types' attribute files (available_instances, device_api, name, description) are not
+   * read, and each type has availableInstances 0 and deviceApi '': for reports of names and structure
+   * only (nodedev-list), never for a decision
+   */
+  attributes?: boolean;
+}
+
 export interface MdevBus {
   /** every registered parent with its types, sorted by name; [] when the host has no mdev bus */
-  listParents(): MdevParent[];
+  listParents(o?: ListParentsOptions): MdevParent[];
   /** one parent; VirtMdevError NOT_FOUND (with the names that do exist) when absent */
   getParent(name: string): MdevParent;
   /** every existing mdev, sorted by parent then UUID */

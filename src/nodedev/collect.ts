@@ -118,14 +118,20 @@ function withOptional<T extends object>(base: T, extra: { path?: string; driver?
   return o;
 }
 
-export function parentNode(root: HostRoot, p: MdevParent): ParentNode {
+/** PCI ids and the like, or, for an outline, only the address they describe */
+function pciInfoOf(root: HostRoot, address: string, sysfsPath: string, detail: boolean): PciInfo {
+  if (detail) return readPciInfo(root, address, sysfsPath);
+  return { ...parsePciAddress(address)!, vendorId: 0, productId: 0, isBridge: false };
+}
+
+export function parentNode(root: HostRoot, p: MdevParent, detail: boolean = true): ParentNode {
   const name = parentNodedevName(p);
   const types = p.types.map(typeInfo);
   const opt = { path: p.sysfsPath, driver: p.driver };
   switch (parentKind(p)) {
     case 'pci':
       if (parsePciAddress(p.name)) {
-        return withOptional({ kind: 'pci-parent', name, parent: sysfsParentNodedev(p.sysfsPath), address: p.name, pci: readPciInfo(root, p.name, p.sysfsPath), types }, opt);
+        return withOptional({ kind: 'pci-parent', name, parent: sysfsParentNodedev(p.sysfsPath), address: p.name, pci: pciInfoOf(root, p.name, p.sysfsPath, detail), types }, opt);
       }
       break;
     case 'css': {
@@ -151,26 +157,35 @@ export function mdevNode(d: MdevDevice, parentName: string): MdevNode {
   return n;
 }
 
+export interface CollectOptions {
+  /**
+   * false: an outline, for reports of names and the tree (nodedev-list): every device, its name, kind,
+   * parent, path and driver, but no attribute file read (no PCI ids, DMI, type attributes: placeholders)
+   */
+  detail?: boolean;
+}
+
 /** Every node device of interest on the host: computer, PCI bridges above parents, parents, mdevs. */
-export function collectNodeDevices(root: HostRoot, bus: MdevBus): NodeDevice[] {
+export function collectNodeDevices(root: HostRoot, bus: MdevBus, o: CollectOptions = {}): NodeDevice[] {
+  const detail = o.detail !== false;
   const out: NodeDevice[] = [];
   const computer: SystemNode = { kind: 'system', name: ROOT_NODEDEV };
-  const sys = readSystemInfo(root);
+  const sys = detail ? readSystemInfo(root) : undefined;
   if (sys) computer.system = sys;
   out.push(computer);
 
-  const parents = bus.listParents();
+  const parents = bus.listParents({ attributes: detail });
   const parentNameByAddr = new Map<string, string>();
   const bridges = new Map<string, NodeDevice>();
   for (const p of parents) {
-    const node = parentNode(root, p);
+    const node = parentNode(root, p, detail);
     parentNameByAddr.set(p.name, node.name);
     out.push(node);
     if (node.kind === 'pci-parent') {
       for (const anc of pciAncestors(p.sysfsPath)) {
         const name = pciNodedevName(parsePciAddress(anc.address)!);
         if (bridges.has(name) || parents.some((q) => q.name === anc.address)) continue;
-        const bridge: NodeDevice = { kind: 'pci', name, path: anc.sysfsPath, parent: sysfsParentNodedev(anc.sysfsPath), pci: readPciInfo(root, anc.address, anc.sysfsPath) };
+        const bridge: NodeDevice = { kind: 'pci', name, path: anc.sysfsPath, parent: sysfsParentNodedev(anc.sysfsPath), pci: pciInfoOf(root, anc.address, anc.sysfsPath, detail) };
         const drv = linkBase(root, `${anc.sysfsPath}/driver`);
         if (drv !== undefined) bridge.driver = drv;
         bridges.set(name, bridge);

@@ -9,7 +9,7 @@ import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
 import { readStore } from '../definitions/store.js';
 import type { StoreProblem } from '../definitions/types.js';
-import { collectNodeDevices, sortByName } from './collect.js';
+import { collectNodeDevices, sortByName, type CollectOptions } from './collect.js';
 import { mergeDefinitions } from './defined.js';
 import { KNOWN_CAPS, capabilitiesOf, lifecycleOf, type NodeDevice } from './model.js';
 import { renderTree } from './tree.js';
@@ -43,10 +43,10 @@ export interface NodedevView {
 }
 
 /** The node devices libvirt 9.0 would show: the host's devices merged with mdevctl's store. */
-export function nodedevView(root: HostRoot, bus?: MdevBus): NodedevView {
+export function nodedevView(root: HostRoot, bus?: MdevBus, o: CollectOptions = {}): NodedevView {
   requireHostTree(root);
   const snap = readStore(root);
-  return { devices: mergeDefinitions(collectNodeDevices(root, bus ?? openMdevBus(root)), snap), problems: snap.problems };
+  return { devices: mergeDefinitions(collectNodeDevices(root, bus ?? openMdevBus(root), o), snap), problems: snap.problems };
 }
 
 /** `--cap a,b` as virsh takes it; unknown names are a BAD_VALUE. */

@@ -27,10 +27,11 @@ export function nodedevList(opts: { tree?: boolean; cap?: string; inactive?: boo
     throw new VirtMdevError(ExitCode.USAGE, 'usage', 'option --all is incompatible with --inactive (as in virsh): drop one of them');
   }
   const caps = parseCaps(opts.cap);
-  const view = nodedevView(hostRootOf(cmd));
+  const json = globals(cmd).json === true;
+  // the text list and tree show names only: no attribute file need be read (JSON shows them all)
+  const view = nodedevView(hostRootOf(cmd), undefined, { detail: json });
   warnStoreProblems(cmd, view.problems);
   const devices = filterByState(view.devices, opts.all ? 'all' : opts.inactive ? 'inactive' : 'active');
-  const json = globals(cmd).json === true;
   if (opts.tree) {
     if (json) printJson(nodedevTreeJson(devices));
     else out(renderTree(sortByName(devices)));
