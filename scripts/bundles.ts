@@ -43,7 +43,11 @@ const common = {
  * its ES module loader (a few ms of every call). Their sources are ES modules (strict); the one that
  * reads its own URL (src/util/package-layout.ts) gets it from __filename.
  */
-const CJS_BANNER = "'use strict';\nconst __virtMdevImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+/**
+ * import.meta.url of a CommonJS bundle, made only when read (a URL costs ~0.4 ms of a cold start that
+ * most runs of the hook and the node-device reports never need)
+ */
+const CJS_BANNER = "'use strict';\nconst __virtMdevImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };";
 
 /** The processes a host starts: one file each, only Node built-ins left outside (saxes inlined). */
 export const SINGLE_FILE_ENTRIES = {
@@ -115,7 +119,7 @@ export async function bundleOptions(repoRoot: string, wasm: { wasm?: Uint8Array 
   const base = { ...common, absWorkingDir: repoRoot, outdir: 'dist/app' };
   const cjs = {
     ...base, format: 'cjs', outExtension: { '.js': '.cjs' }, splitting: false, banner: { js: CJS_BANNER },
-    define: { ...DEFINE, 'import.meta.url': '__virtMdevImportMetaUrl' },
+    define: { ...DEFINE, 'import.meta.url': '__virtMdevImportMeta.url' },
   } satisfies esbuild.BuildOptions;
   return [
     {

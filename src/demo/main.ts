@@ -11,7 +11,7 @@ import { packageRoot, shippedEntry } from '../util/package-layout.js';
 import { snapshotTree } from '../util/tree-snapshot.js';
 import { poolStory } from './pools.js';
 
-const repo = packageRoot;
+const repo = packageRoot();
 // the CLI an admin runs: its bundle (npm run demo builds it)
 const cli = shippedEntry('cli');
 const hook = path.join(repo, 'hooks/qemu');

@@ -16,7 +16,7 @@ export interface DemoTools {
   markStopped(name: string): void;
 }
 
-const repo = packageRoot;
+const repo = packageRoot();
 const POOL_SAMPLE = path.join(repo, 'samples/pools/mtty-any-parent.xml');
 
 /** An admin's VM that asks the pool for a device: no type, no UUID (transform adds the UUID). */

@@ -24,7 +24,6 @@ const DEFAULT_REMOVE_TIMEOUT_MS = 30_000;
 /** libvirt waits the same for the uevent/sysfs race after a create (virFileWaitForExists, 10 × 100 ms) */
 const APPEAR_WAIT_MS = 1000;
 const POLL_MS = 20;
-const REMOVE_CHILD = entryScript('remove-child');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -471,7 +470,7 @@ class SysfsMdevBus implements MdevBus {
         ? spawn(sh.file, ['-c', SH_REMOVER_SCRIPT, 'virt-mdev-remover', sh.dd, this.root.dir, ...uuids],
           { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { LC_ALL: 'C', PATH: '/usr/bin:/bin' } })
         // a blocked remove holds one libuv pool thread: one thread per device, so none waits for another's
-        : spawn(process.execPath, [REMOVE_CHILD, this.root.dir, ...uuids], {
+        : spawn(process.execPath, [entryScript('remove-child'), this.root.dir, ...uuids], {
           detached: true, stdio: ['ignore', 'pipe', 'ignore'],
           env: { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(1024, Math.max(4, uuids.length + 1))) },
         });

@@ -9,18 +9,34 @@ import { fileURLToPath } from 'node:url';
 /** replaced by `true` when scripts/bundle.ts bundles this module; undeclared (typeof 'undefined') under tsc */
 declare const VIRT_MDEV_BUNDLE: boolean | undefined;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const bundled = typeof VIRT_MDEV_BUNDLE !== 'undefined' && VIRT_MDEV_BUNDLE;
 
-/** `<package>/dist/app`: a bundle's entry lives there, its shared chunks one level down */
-const appDir = path.basename(here) === 'chunks' ? path.dirname(here) : here;
+interface Layout {
+  /** `<package>/dist/app`: a bundle's entry lives there, its shared chunks one level down */
+  appDir: string;
+  /** the installation's top: `dist/app/../..` for a bundle, `dist/src/<area>/../../..` under tsc */
+  packageRoot: string;
+}
 
-/** the installation's top: `dist/app/../..` for a bundle, `dist/src/<area>/../../..` under tsc */
-export const packageRoot = bundled ? path.resolve(appDir, '../..') : path.resolve(here, '../../..');
+let layout: Layout | undefined;
+
+/** worked out when first asked (most runs of the hook and the node-device reports never ask) */
+function layoutNow(): Layout {
+  if (layout) return layout;
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const appDir = path.basename(here) === 'chunks' ? path.dirname(here) : here;
+  layout = { appDir, packageRoot: bundled ? path.resolve(appDir, '../..') : path.resolve(here, '../../..') };
+  return layout;
+}
+
+/** the installation's top directory */
+export function packageRoot(): string {
+  return layoutNow().packageRoot;
+}
 
 /** a file that ships beside dist/: `schemas/x.rng`, `hooks/qemu`, `samples/…` */
 export function packageFile(rel: string): string {
-  return path.join(packageRoot, rel);
+  return path.join(packageRoot(), rel);
 }
 
 /** The Node entry points virt-mdev starts as processes of their own, in either layout. */
@@ -40,7 +56,7 @@ export function bundleName(name: EntryName): string {
 
 /** the entry as this very layout has it: a bundle starts bundles, tsc's output starts tsc's output */
 export function entryScript(name: EntryName): string {
-  return bundled ? path.join(appDir, ENTRIES[name].bundle) : path.join(packageRoot, 'dist/src', ENTRIES[name].tsc);
+  return bundled ? path.join(layoutNow().appDir, ENTRIES[name].bundle) : path.join(packageRoot(), 'dist/src', ENTRIES[name].tsc);
 }
 
 /**
@@ -48,5 +64,5 @@ export function entryScript(name: EntryName): string {
  * name, since the bundles are what an installation runs and what `npm pack` ships.
  */
 export function shippedEntry(name: EntryName): string {
-  return path.join(packageRoot, 'dist/app', ENTRIES[name].bundle);
+  return path.join(packageRoot(), 'dist/app', ENTRIES[name].bundle);
 }

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initSimHost } from '../../src/simhost/init.js';
 import { hookEnv, installed } from './install.js';
+import { memoryDir, simHostScratch } from './memory-dir.js';
 import { median, peakRssKiB, ratioRow, timeProcess, type BenchReport } from './table.js';
 
 function domain(name: string, managed: Array<{ uuid: string; type?: string; pool?: string }>): string {
@@ -31,11 +32,15 @@ function loadedModules(hook: string, env: Record<string, string>, xml: string, d
 
 export async function run(): Promise<BenchReport> {
   const { cli, hook } = installed();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virt-mdev-bench-'));
+  const dir = simHostScratch('virt-mdev-bench-', 'memory');
+  const diskDir = simHostScratch('virt-mdev-bench-disk-', 'disk');
   try {
     const root = path.join(dir, 'host');
     await initSimHost(root, ['mtty']);
     const env = hookEnv(root);
+    const diskRoot = path.join(diskDir, 'host');
+    await initSimHost(diskRoot, ['mtty']);
+    const diskEnv = hookEnv(diskRoot);
     const plainEnv = { LC_ALL: 'C', PATH: '/bin:/sbin', HOME: '/' };
     const bashHook = path.join(dir, 'bash-hook');
     fs.writeFileSync(bashHook, "#!/bin/bash\n# what a hand-written hook does: look at the XML, act only on mdev domains\nif grep -q \"type='mdev'\"; then\n  : create or remove here\nfi\nexit 0\n", { mode: 0o755 });
@@ -50,7 +55,7 @@ export async function run(): Promise<BenchReport> {
     const N = Number(process.env.BENCH_RUNS ?? 21);
     const M = Math.max(5, Math.round(N / 3));
     const node = (): number => timeProcess(process.execPath, ['-e', '0'], { env: plainEnv });
-    const hookRun = (name: string, op: string, xml: string): number => timeProcess(hook, [name, op, op === 'prepare' ? 'begin' : 'end', '-'], { input: xml, env });
+    const hookRun = (name: string, op: string, xml: string, e = env): number => timeProcess(hook, [name, op, op === 'prepare' ? 'begin' : 'end', '-'], { input: xml, env: e });
 
     const s = { bash: [] as number[], noMdev: [] as number[], noMdevRel: [] as number[], bash2: [] as number[] };
     for (let i = 0; i < N; i++) {
@@ -59,7 +64,7 @@ export async function run(): Promise<BenchReport> {
       s.bash2.push(timeProcess(bashHook, ['plain', 'release', 'end', '-'], { input: plain, env: plainEnv }));
       s.noMdevRel.push(hookRun('plain', 'release', plain));
     }
-    const m = { node: [] as number[], prep: [] as number[], rel: [] as number[], draw: [] as number[], back: [] as number[] };
+    const m = { node: [] as number[], prep: [] as number[], rel: [] as number[], draw: [] as number[], back: [] as number[], diskPrep: [] as number[], diskRel: [] as number[] };
     const mem = { node: [] as number[], prep: [] as number[], rel: [] as number[] };
     const scratch = path.join(dir, 'rss.txt');
     for (let i = 0; i < M; i++) {
@@ -69,6 +74,8 @@ export async function run(): Promise<BenchReport> {
       m.rel.push(hookRun('bench', 'release', withMdev));
       m.draw.push(hookRun('drawer', 'prepare', fromPool));
       m.back.push(hookRun('drawer', 'release', fromPool));
+      m.diskPrep.push(hookRun('bench', 'prepare', withMdev, diskEnv));
+      m.diskRel.push(hookRun('bench', 'release', withMdev, diskEnv));
       const n = peakRssKiB(process.execPath, ['-e', '0'], { env: plainEnv }, scratch);
       const p = peakRssKiB(hook, ['bench', 'prepare', 'begin', '-'], { input: withMdev, env }, scratch);
       const r = peakRssKiB(hook, ['bench', 'release', 'end', '-'], { input: withMdev, env }, scratch);
@@ -81,8 +88,10 @@ export async function run(): Promise<BenchReport> {
     const rows = [
       ratioRow('hook prepare, domain without mdev', 'bash hook', s.noMdev, s.bash, { goal: { op: '<=', value: 1.0 } }),
       ratioRow('hook release, domain without mdev', 'bash hook', s.noMdevRel, s.bash2, { goal: { op: '<=', value: 1.0 } }),
-      ratioRow('hook prepare, 4 managed mdevs (simulated host)', 'node -e 0', m.prep, m.node, { goal: { op: '<=', value: 2.0 } }),
+      ratioRow(`hook prepare, 4 managed mdevs (simulated host${memoryDir() ? ' in tmpfs' : ''})`, 'node -e 0', m.prep, m.node, { goal: { op: '<=', value: 2.0 } }),
       ratioRow('hook release, 4 managed mdevs', 'node -e 0', m.rel, m.node, { goal: { op: '<=', value: 2.0 } }),
+      ratioRow('hook prepare, 4 managed mdevs, simulated host on disk', 'node -e 0', m.diskPrep, m.node),
+      ratioRow('hook release, 4 managed mdevs, simulated host on disk', 'node -e 0', m.diskRel, m.node),
       ratioRow('hook prepare, 4 drawn from a pool', 'node -e 0', m.draw, m.node),
       ratioRow('hook release, 4 returned to the pool', 'node -e 0', m.back, m.node),
     ];
@@ -100,5 +109,6 @@ export async function run(): Promise<BenchReport> {
     return { rows, notes };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(diskDir, { recursive: true, force: true });
   }
 }

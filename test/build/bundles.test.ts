@@ -77,7 +77,7 @@ test('plain validate is one CommonJS file: libxml2-wasm inside, reading the CLI 
     t.false(Object.keys(out.inputs).some((i) => /node_modules\/commander\//.test(i)), file);
     t.false(fs.readFileSync(path.join(repoRoot, file), 'utf8').includes('import('), `${file}: no import(), it would start the ES module loader`);
   }
-  t.true(holders.some(([file]) => fs.readFileSync(path.join(repoRoot, file), 'utf8').includes(`new URL("./chunks/${WASM_FILE}", __virtMdevImportMetaUrl)`)),
+  t.true(holders.some(([file]) => fs.readFileSync(path.join(repoRoot, file), 'utf8').includes(`new URL("./chunks/${WASM_FILE}", __virtMdevImportMeta.url)`)),
     `reads dist/app/chunks/${WASM_FILE}`);
 });
 
