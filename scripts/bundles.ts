@@ -93,7 +93,7 @@ export const bodyFile = (name: string): string => `${name}.body.cjs`;
  * never need it: a fallback lock file, a UUID made up for a hostdev without one do). Each becomes an object of getters, one per export
  * of the built-in as this Node has it, that require it on first access.
  */
-const LAZY_BUILTINS = ['node:child_process', 'node:crypto', 'node:fs/promises', 'node:os', 'node:v8', 'node:worker_threads'];
+const LAZY_BUILTINS = ['node:child_process', 'node:crypto', 'node:fs/promises', 'node:os', 'node:v8', 'node:worker_threads', 'node:zlib'];
 
 const lazyBuiltins: esbuild.Plugin = {
   name: 'lazy-builtins',

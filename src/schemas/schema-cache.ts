@@ -11,7 +11,7 @@
 // Where the cache lives, and which of its files are trusted: src/util/cache-dir.ts.
 import * as fs from 'node:fs';
 import { cacheDir, pruneCacheFiles, readCacheFile as readTrustedFile, writeCacheFile } from '../util/cache-dir.js';
-import { fingerprint } from '../util/fingerprint.js';
+import { fingerprint, fingerprintKind } from '../util/fingerprint.js';
 import type { SchemaSource } from './compile.js';
 import type { LibxmlInstance } from './libxml.js';
 import { PAGE, captureImage, restoreImage, type MemoryImage } from './memory-image.js';
@@ -51,6 +51,8 @@ export function schemaCacheDir(env: NodeJS.ProcessEnv = process.env): string | u
 function keyOf(inst: LibxmlInstance, schemaPaths: string[]): Record<string, unknown> {
   return {
     format: FORMAT,
+    // every fingerprint in the file (the wasm's, the image's, each source's) is of this kind
+    hash: fingerprintKind(),
     wasm: inst.wasmFingerprint,
     table: inst.tableLength,
     memory: inst.fresh.length,
