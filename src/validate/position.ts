@@ -27,3 +27,22 @@ export function lineColFrom(starts: number[], offset: number): { line: number; c
   }
   return { line: lo + 1, col: offset - starts[lo]! + 1 };
 }
+
+/**
+ * lineColFrom for offsets that never decrease (a scan from the start of the text): it moves on
+ * from the line of the last offset instead of searching all lines again.
+ */
+export class LineCursor {
+  private readonly starts: number[];
+  private line = 0;
+
+  constructor(text: string) {
+    this.starts = lineStarts(text);
+  }
+
+  at(offset: number): { line: number; col: number } {
+    if (offset < this.starts[this.line]!) return lineColFrom(this.starts, offset);
+    while (this.line + 1 < this.starts.length && this.starts[this.line + 1]! <= offset) this.line++;
+    return { line: this.line + 1, col: offset - this.starts[this.line]! + 1 };
+  }
+}

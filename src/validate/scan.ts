@@ -2,7 +2,7 @@
 // that has no DOCTYPE, so the only references are the predefined ones and character references).
 // libxml2 tells us lines only; this gives the true line and column of each element and attribute,
 // and a light tree for naming what is wrong in words a person can act on.
-import { lineColFrom, lineStarts } from './position.js';
+import { LineCursor } from './position.js';
 
 export interface ScannedAttr {
   /** qualified name as written */
@@ -53,7 +53,7 @@ export function walk(el: ScannedElement): ScannedElement[] {
 }
 
 export function scanDocument(text: string): ScannedElement | undefined {
-  const starts = lineStarts(text);
+  const starts = new LineCursor(text);
   const nsStack: Array<Map<string, string>> = [new Map([['xml', XML], ['xmlns', XMLNS]])];
   const stack: ScannedElement[] = [];
   let root: ScannedElement | undefined;
@@ -75,15 +75,11 @@ export function scanDocument(text: string): ScannedElement | undefined {
       stack.pop();
       nsStack.pop();
     } else {
+      const pos = starts.at(lt);
       const tag = readStartTag(text, lt, starts);
-      const scope = new Map(nsStack[nsStack.length - 1]);
-      for (const a of tag.attrs) {
-        if (a.qname === 'xmlns') scope.set('', a.value);
-        else if (a.qname.startsWith('xmlns:')) scope.set(a.qname.slice(6), a.value);
-      }
+      const scope = scopeOf(tag.attrs, nsStack[nsStack.length - 1]!);
       const colon = tag.qname.indexOf(':');
       const prefix = colon < 0 ? '' : tag.qname.slice(0, colon);
-      const pos = lineColFrom(starts, lt);
       const el: ScannedElement = {
         qname: tag.qname,
         name: colon < 0 ? tag.qname : tag.qname.slice(colon + 1),
@@ -106,6 +102,17 @@ export function scanDocument(text: string): ScannedElement | undefined {
   return root;
 }
 
+/** the parent's namespace scope, or a copy with this element's declarations (few elements have any) */
+function scopeOf(attrs: ScannedAttr[], parent: Map<string, string>): Map<string, string> {
+  let scope = parent;
+  for (const a of attrs) {
+    if (a.qname !== 'xmlns' && !a.qname.startsWith('xmlns:')) continue;
+    if (scope === parent) scope = new Map(parent);
+    scope.set(a.qname === 'xmlns' ? '' : a.qname.slice(6), a.value);
+  }
+  return scope;
+}
+
 function skipTo(text: string, marker: string, from: number): number {
   const at = text.indexOf(marker, from);
   return at < 0 ? text.length : at + marker.length;
@@ -113,7 +120,7 @@ function skipTo(text: string, marker: string, from: number): number {
 
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
 
-function readStartTag(text: string, lt: number, starts: number[]): { qname: string; attrs: ScannedAttr[]; end: number; selfClosing: boolean } {
+function readStartTag(text: string, lt: number, starts: LineCursor): { qname: string; attrs: ScannedAttr[]; end: number; selfClosing: boolean } {
   let i = lt + 1;
   while (i < text.length && !isSpace(text[i]) && text[i] !== '>' && text[i] !== '/') i++;
   const qname = text.slice(lt + 1, i);
@@ -133,16 +140,19 @@ function readStartTag(text: string, lt: number, starts: number[]): { qname: stri
     const valueEnd = text.indexOf(quote!, i + 1);
     const raw = text.slice(i + 1, valueEnd < 0 ? text.length : valueEnd);
     i = valueEnd < 0 ? text.length : valueEnd + 1;
-    const pos = lineColFrom(starts, nameStart);
-    const vpos = lineColFrom(starts, i - raw.length - (valueEnd < 0 ? 0 : 1));
+    const pos = starts.at(nameStart);
+    const vpos = starts.at(i - raw.length - (valueEnd < 0 ? 0 : 1));
     attrs.push({ qname: name, value: decodeAttr(raw), line: pos.line, col: pos.col, vline: vpos.line, vcol: vpos.col });
   }
 }
 
+const NEEDS_DECODING = /[\t\n\r&]/;
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /** Attribute value as the XML spec normalizes it (whitespace → space, references resolved). */
 function decodeAttr(raw: string): string {
+  // most values have nothing to normalize: no regular expressions for those
+  if (!NEEDS_DECODING.test(raw)) return raw;
   return raw.replace(/[\t\n\r]/g, ' ').replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);/g, (m, ref: string) => {
     if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));
     if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10));
