@@ -4,7 +4,7 @@ import { ExitCode, VirtMdevError, type ExitCodeValue } from '../util/errors.js';
 import type { LibxmlModule } from '../schemas/libxml.js';
 import { readBoundedFile, readBoundedStdin, type ReadResult } from './input.js';
 import { resultOf, type HostNotes } from './input-result.js';
-import { PARALLEL_FROM, validateInParallel, type ParallelOptions } from './parallel.js';
+import { validateInParallel, type ParallelOptions, type ValidateWorkers } from './parallel.js';
 import { Validator, type FileResult, type ValidateOptions } from './validate.js';
 
 export const STDIN_NAME = '<stdin>';
@@ -19,30 +19,37 @@ export interface RunOptions {
   freeSchemas?: boolean;
   /** use and fill the compiled-schema cache (src/schemas/schema-cache.ts) */
   schemaCache?: boolean;
-  /** many files: validate on more than one core (parallel.ts) */
-  parallel?: boolean;
+  /** many files: the workers startWorkers (parallel.ts) started for them, to validate on more than one core */
+  workers?: ValidateWorkers;
 }
 
 export async function validateInputs(lx: LibxmlModule, inputs: string[], opts: ValidateOptions,
   onResult: (r: FileResult) => void = () => undefined, hostNotes?: HostNotes, o: RunOptions = {}): Promise<{ results: FileResult[]; exitCode: ExitCodeValue }> {
-  if (inputs.filter((f) => f === '-').length > 1) {
-    throw new VirtMdevError(ExitCode.USAGE, 'stdin-twice', `'-' (standard input) can be given only once`);
-  }
-  const validator = new Validator(lx, opts);
+  // workers not given their files (host notes, an error before the first file) are told to end
+  const workers = hostNotes ? undefined : o.workers;
+  if (workers !== o.workers) o.workers?.stop();
+  let validator: Validator | undefined;
   try {
+    if (inputs.filter((f) => f === '-').length > 1) {
+      throw new VirtMdevError(ExitCode.USAGE, 'stdin-twice', `'-' (standard input) can be given only once`);
+    }
+    validator = new Validator(lx, opts);
     validator.warmUp({ cache: o.schemaCache });
     return await validateAll(validator, inputs, onResult, hostNotes,
-      o.parallel ? { opts, schemaCache: o.schemaCache ?? false } : undefined);
+      workers ? { workers, p: { opts, schemaCache: o.schemaCache ?? false } } : undefined);
+  } catch (e) {
+    workers?.stop();
+    throw e;
   } finally {
-    if (o.freeSchemas !== false) validator.dispose();
+    if (o.freeSchemas !== false) validator?.dispose();
   }
 }
 
 async function validateAll(validator: Validator, inputs: string[], onResult: (r: FileResult) => void,
-  hostNotes: HostNotes | undefined, parallel: ParallelOptions | undefined): Promise<{ results: FileResult[]; exitCode: ExitCodeValue }> {
+  hostNotes: HostNotes | undefined, parallel: { workers: ValidateWorkers; p: ParallelOptions } | undefined): Promise<{ results: FileResult[]; exitCode: ExitCodeValue }> {
   let results: FileResult[] = [];
-  if (parallel && !hostNotes && !inputs.includes('-') && inputs.length >= PARALLEL_FROM) {
-    results = await validateInParallel(validator, inputs, onResult, parallel);
+  if (parallel) {
+    results = await validateInParallel(validator, inputs, onResult, parallel.workers, parallel.p);
   } else {
     for (const input of inputs) {
       const name = input === '-' ? STDIN_NAME : input;

@@ -16,6 +16,9 @@ export interface ValidateRunOptions {
 }
 
 export async function runValidate(files: string[], o: ValidateRunOptions): Promise<void> {
+  // many files: the worker threads first, so that their start-up runs on another core while libxml2
+  // loads here (../../validate/parallel.ts); host notes are added on this thread alone
+  const workers = o.host ? undefined : (await import('../../validate/parallel.js')).startWorkers(files);
   // libxml2-wasm's load waits on file reads and on the wasm compile: the rest loads meanwhile
   const [lx, { validateInputs }, report] = await Promise.all([
     import('../../schemas/libxml.js').then((m) => m.loadLibxml({ baselineOnly: files.length <= BASELINE_ONLY_UP_TO })),
@@ -29,7 +32,7 @@ export async function runValidate(files: string[], o: ValidateRunOptions): Promi
       const lines = report.textLines(r, o.quiet);
       if (lines.length) writeStdout(lines.join('\n') + '\n');
     }
-  }, hostNotes, { freeSchemas: false, schemaCache: true, parallel: true });
+  }, hostNotes, { freeSchemas: false, schemaCache: true, workers });
   if (o.format === 'json') writeStdout(JSON.stringify(report.jsonReport(results), null, 2) + '\n');
   else if (o.format === 'junit') writeStdout(report.junitReport(results));
   else if (!o.quiet && results.length > 1) {
