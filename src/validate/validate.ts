@@ -16,7 +16,7 @@ import type * as Libxml from 'libxml2-wasm';
 import { ExitCode, VirtMdevError } from '../util/errors.js';
 import { printable } from '../util/validate.js';
 import { SchemaSet, validatorAddress } from '../schemas/compile.js';
-import { SAFE_PARSE_OPTIONS, libxmlInstance, type LibxmlModule } from '../schemas/libxml.js';
+import { VALIDATED_PARSE_OPTIONS, libxmlInstance, type LibxmlModule } from '../schemas/libxml.js';
 import { untouched } from '../schemas/memory-image.js';
 import { loadCachedSchemas, saveCachedSchemas } from '../schemas/schema-cache.js';
 import { DEFAULT_LIBVIRT_SCHEMAS, LIBVIRT_SCHEMA, OUR_SCHEMA, fileExists, ourSchemaPath } from '../schemas/locate.js';
@@ -168,7 +168,7 @@ export class Validator implements Disposable {
     }
     let doc: Libxml.XmlDocument;
     try {
-      doc = this.lx.XmlDocument.fromBuffer(data, { option: SAFE_PARSE_OPTIONS, encoding: 'utf-8' });
+      doc = this.lx.XmlDocument.fromBuffer(data, { option: VALIDATED_PARSE_OPTIONS, encoding: 'utf-8' });
     } catch (e) {
       r.findings.push(parseFinding(e));
       return;
