@@ -4,7 +4,8 @@
 // compiles its code from such a cache sets these before that compile (the launcher, for
 // ../cli/validate-fast.ts), so that every such compile sees the same flags, and loadLibxml's own
 // setting then changes nothing.
-import * as v8 from 'node:v8';
+// through V8's binding, not node:v8: that loads Node's stream modules, ~2 ms of a one-file validate
+import { setV8Flags } from '../util/node-bindings.js';
 
 /**
  * Up to this many files, libxml2's wasm stays on V8's baseline compiler: optimising it pays off only
@@ -14,8 +15,8 @@ export const BASELINE_ONLY_UP_TO = 50;
 
 export function setWasmFlags(baselineOnly: boolean): void {
   if (!baselineOnly) return;
-  v8.setFlagsFromString('--liftoff-only');
+  setV8Flags('--liftoff-only');
   // V8 validates a wasm function when it first compiles it rather than all of libxml2's up front (most
   // of the module's compile, measured 10 → 3 ms): a short run calls a small part of libxml2
-  v8.setFlagsFromString('--wasm-lazy-validation');
+  setV8Flags('--wasm-lazy-validation');
 }

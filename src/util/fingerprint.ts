@@ -7,14 +7,25 @@
 // node:crypto for sha256 costs more, about 3 ms, than all its hashing). The two give different
 // values for the same bytes: FINGERPRINT_KIND names the one in use, for keys that must not mix them.
 import * as zlib from 'node:zlib';
+import { bindingCrc32 } from './node-bindings.js';
 
-type Crc32 = (data: Uint8Array, value?: number) => number;
+type Crc32 = (data: Uint8Array) => number;
 
 let crc32: Crc32 | null | undefined;
 
-/** zlib's CRC-32 when this Node has it; looked up on first use (the CommonJS bundles load node:zlib lazily) */
+/**
+ * zlib's CRC-32 when this Node has it, looked up on first use: through zlib's binding where
+ * ./node-bindings.ts reaches it (node:zlib loads Node's stream modules, ~1.5 ms of a one-file
+ * validate), else node:zlib's (which the CommonJS bundles load lazily)
+ */
 function nativeCrc32(): Crc32 | null {
-  if (crc32 === undefined) crc32 = (zlib as { crc32?: Crc32 }).crc32 ?? null;
+  if (crc32 === undefined) {
+    if (bindingCrc32(new Uint8Array(0)) !== undefined) crc32 = (d) => bindingCrc32(d)!;
+    else {
+      const pub = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+      crc32 = pub ? (d) => pub(d) >>> 0 : null;
+    }
+  }
   return crc32;
 }
 
@@ -29,7 +40,7 @@ export function fingerprintKind(): 'crc32' | 'js64' {
  */
 export function fingerprint(data: Uint8Array): string {
   const crc = nativeCrc32();
-  return crc ? hex8(crc(data) >>> 0) + hex8(data.byteLength >>> 0) : plainFingerprint(data);
+  return crc ? hex8(crc(data)) + hex8(data.byteLength >>> 0) : plainFingerprint(data);
 }
 
 const LANE_A = 0x9e3779b1;

@@ -1,8 +1,9 @@
-// Two of Node's own bindings, reached without the public module that wraps them: node:v8 (whose
-// setFlagsFromString the hook and the code cache call) loads Node's heap-snapshot and stream modules,
-// and node:child_process (whose spawnSync takes our locks, through flock(1)) loads net, dgram and
-// streams; together 3–5 ms of a hook call that uses neither for anything else (measured on Node 20: a
-// managed prepare took ~5 ms less without them). Both public functions are thin layers over these
+// Three of Node's own bindings, reached without the public module that wraps them: node:v8 (whose
+// setFlagsFromString the hook, the code cache and validate's wasm flags call) loads Node's
+// heap-snapshot and stream modules, and node:child_process (whose spawnSync takes our locks, through
+// flock(1)) loads net, dgram and streams; together 3–5 ms of a hook call that uses neither for
+// anything else (measured on Node 20: a managed prepare took ~5 ms less without them). node:zlib,
+// whose crc32 fingerprints validate's caches (./fingerprint.ts), loads the stream modules too. Both public functions are thin layers over these
 // bindings, which process.binding() hands out (DEP0111: on Node's allow-list, deprecated in
 // documentation; for `v8` the first access emits a DeprecationWarning, silenced around it here).
 //
@@ -32,6 +33,11 @@ interface V8Binding {
   setFlagsFromString(flags: string): void;
 }
 
+/** Node ≥ 20.15's zlib binding: the CRC-32 behind node:zlib's crc32 (a Uint8Array and a uint32, as that checks) */
+interface ZlibBinding {
+  crc32(data: Uint8Array, value: number): number;
+}
+
 function pendingDeprecation(): boolean {
   return process.execArgv.includes('--pending-deprecation') || (process.env.NODE_OPTIONS ?? '').includes('--pending-deprecation')
     || process.env.NODE_PENDING_DEPRECATION === '1';
@@ -58,6 +64,7 @@ function bindingWith<T>(name: string, fn: string): T | null {
 }
 
 let v8Binding: V8Binding | null | undefined;
+let zlibBinding: ZlibBinding | null | undefined;
 let spawnSync: SpawnSyncBinding | null | undefined;
 
 /** v8.setFlagsFromString */
@@ -65,6 +72,12 @@ export function setV8Flags(flags: string): void {
   v8Binding ??= bindingWith<V8Binding>('v8', 'setFlagsFromString');
   if (v8Binding) v8Binding.setFlagsFromString(flags);
   else v8.setFlagsFromString(flags);
+}
+
+/** zlib's CRC-32 of these bytes through the binding, or undefined where the binding has none (Node 18, < 20.15) */
+export function bindingCrc32(data: Uint8Array): number | undefined {
+  zlibBinding ??= bindingWith<ZlibBinding>('zlib', 'crc32');
+  return zlibBinding ? zlibBinding.crc32(data, 0) >>> 0 : undefined;
 }
 
 /** Node's spawn_sync binding, or null where child_process.spawnSync must do (./run-sync.ts) */
