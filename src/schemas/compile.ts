@@ -111,9 +111,10 @@ export class SchemaSet implements Disposable {
   /** Compiles (or returns the already compiled) schema at an absolute path. Throws USAGE on failure. */
   get(schemaPath: string): CompiledSchema {
     if (this.disposed) throw new Error('SchemaSet used after dispose');
-    const abs = path.resolve(schemaPath);
-    const hit = this.compiled.get(abs);
+    // every document asks again, mostly with the absolute path it was compiled under
+    const hit = this.compiled.get(schemaPath) ?? this.compiled.get(path.resolve(schemaPath));
     if (hit) return hit;
+    const abs = path.resolve(schemaPath);
     this.allowDir(path.dirname(abs));
     let text: Buffer;
     try {

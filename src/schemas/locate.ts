@@ -24,8 +24,13 @@ export const LIBVIRT_SCHEMA = {
   nodedev: 'nodedev.rng',
 } as const;
 
+const ourPaths = new Map<string, string>();
+
+/** (asked for every document: joined once) */
 export function ourSchemaPath(name: string): string {
-  return path.join(ourSchemasDir, name);
+  let p = ourPaths.get(name);
+  if (p === undefined) ourPaths.set(name, p = path.join(ourSchemasDir, name));
+  return p;
 }
 
 export function fileExists(p: string): boolean {
