@@ -1,11 +1,12 @@
-// Three of Node's own bindings, reached without the public module that wraps them: node:v8 (whose
-// setFlagsFromString the hook, the code cache and validate's wasm flags call) loads Node's
-// heap-snapshot and stream modules, and node:child_process (whose spawnSync takes our locks, through
-// flock(1)) loads net, dgram and streams; together 3–5 ms of a hook call that uses neither for
-// anything else (measured on Node 20: a managed prepare took ~5 ms less without them). node:zlib,
-// whose crc32 fingerprints validate's caches (./fingerprint.ts), loads the stream modules too. Both public functions are thin layers over these
-// bindings, which process.binding() hands out (DEP0111: on Node's allow-list, deprecated in
-// documentation; for `v8` the first access emits a DeprecationWarning, silenced around it here).
+// Three of Node's own bindings, reached without the public module that wraps them, whose loading
+// costs more than the call: node:v8 (setFlagsFromString: the hook, the code cache, validate's wasm
+// flags) loads Node's heap-snapshot and stream modules; node:child_process (spawnSync: our locks,
+// through flock(1)) loads net, dgram and streams; node:zlib (crc32: validate's cache fingerprints,
+// ./fingerprint.ts) loads streams too. Measured on Node 20: a managed prepare ~5 ms less without the
+// first two, a one-file validate 2–3 ms less without v8 and zlib. Each public function is a thin
+// layer over its binding, which process.binding() hands out (DEP0111: on Node's allow-list,
+// deprecated in documentation; for `v8` and `zlib` the first access emits a DeprecationWarning,
+// silenced around it here).
 //
 // They are internal: their inputs are checked by C++ assertions that abort the process, so they are
 // used only on the Node majors whose format we test (the real-stack tier's hook on Debian's Node 18,
@@ -13,7 +14,7 @@
 // only when they have the shape we call. Anywhere else the public module does the same work.
 import * as v8 from 'node:v8';
 
-/** majors whose bindings take what we give them (lib/v8.js, lib/child_process.js of those versions) */
+/** majors whose bindings take what we give them (lib/v8.js, lib/child_process.js, lib/zlib.js of those versions) */
 const TESTED_MAJORS = new Set(['18', '20']);
 
 export interface SpawnSyncResult {
