@@ -1,11 +1,14 @@
 // The tree initSimHost writes must look like the kernel's sysfs: same names, same relative links.
 import test from 'ava';
+import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SIM_MARKER } from '../../src/host/root.js';
 import { initSimHost } from '../../src/simhost/init.js';
+import { relTarget } from '../../src/simhost/layout.js';
 import { sysfsWrite } from '../../src/mdevbus/sysfs-write.js';
 import { tempDir } from '../helpers/cli.js';
+import { checkProperty } from '../helpers/property.js';
 import { avail, createPath, freshHost, link, resolves, uuidN } from './sim-helpers.js';
 
 test('mtty: exactly the kernel sample, links as measured on 6.1', async (t) => {
@@ -150,4 +153,19 @@ test('init refuses a non-empty directory that is not a simulated host, and unkno
   const e2 = await t.throwsAsync(initSimHost(path.join(tmp.dir, 'new'), ['mtty', 'quantum']));
   t.regex(e2!.message, /unknown simulated-host profile 'quantum'.*mtty, gvt-g, nvidia, ccw, ap/);
   t.false(fs.existsSync(path.join(tmp.dir, 'new')));
+});
+
+test('relTarget: the link\'s text, followed from the link\'s directory, leads to the target (paths relative to the root)', (t) => {
+  // paths inside the root, spelled loosely ('.', doubled and leading slashes), as the kernel's never leave it
+  const seg = fc.constantFrom('sys', 'devices', 'bus', 'mdev', 'a', 'b', 'c', '.', '');
+  const rel = fc.array(seg, { minLength: 1, maxLength: 7 }).map((s) => s.join('/'));
+  checkProperty(t, fc.property(rel, rel, (linkRel, targetRel) => {
+    const root = '/root';
+    const at = path.posix.join(root, path.posix.dirname(linkRel), relTarget(linkRel, targetRel));
+    const want = path.posix.join(root, targetRel);
+    if (at.replace(/\/$/, '') !== want.replace(/\/$/, '')) throw new Error(`${linkRel} -> ${targetRel}: ${at}, not ${want}`);
+  }), 2000);
+  // as sysfs prints them (measured on 6.1)
+  t.is(relTarget('sys/bus/mdev/devices/u', 'sys/devices/virtual/mtty/mtty/u'), '../../../devices/virtual/mtty/mtty/u');
+  t.is(relTarget('sys/devices/virtual/mtty/mtty/u/vfio-dev/vfio0/device', 'sys/devices/virtual/mtty/mtty/u'), '../../../u');
 });
