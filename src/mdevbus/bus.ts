@@ -15,7 +15,7 @@ import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '
 import { errnoOfRemoveExit, removeExitStatusOf } from './remove-status.js';
 import { parseShReport, SH_REMOVER_SCRIPT, shRemoverCommand } from './sh-remover.js';
 import { sysfsWrite } from './sysfs-write.js';
-import type { ListParentsOptions, MdevBus, MdevDevice, MdevParent, MdevType, RemoveOptions, RemoveOutcome } from './types.js';
+import type { ListDevicesOptions, ListParentsOptions, MdevBus, MdevDevice, MdevParent, MdevType, RemoveOptions, RemoveOutcome } from './types.js';
 
 const SAFE_ENTRY = /^[A-Za-z0-9_.:+@-]{1,128}$/;
 /** sysfs attributes are at most a page (description included) */
@@ -220,7 +220,7 @@ class SysfsMdevBus implements MdevBus {
     return idx;
   }
 
-  private readDevice(uuid: string, idx: Map<string, string>): MdevDevice | undefined {
+  private readDevice(uuid: string, idx: Map<string, string>, attributes: boolean): MdevDevice | undefined {
     let real: string;
     try {
       real = this.resolveInside(sub(this.devicesDir, uuid), 'mdev device link');
@@ -230,6 +230,7 @@ class SysfsMdevBus implements MdevBus {
     }
     const parentReal = path.dirname(real);
     const parent = idx.get(parentReal) ?? path.basename(parentReal);
+    if (!attributes) return { uuid, parent, typeId: '', sysfsPath: this.hostPath(real) };
     let typeId = linkBase(sub(real, 'mdev_type'));
     if (typeId === undefined) {
       // the mdev_type link appears a moment after the device (uevent race): find it in the type's devices/
@@ -246,7 +247,7 @@ class SysfsMdevBus implements MdevBus {
     return dev;
   }
 
-  listDevices(): MdevDevice[] {
+  listDevices(o: ListDevicesOptions = {}): MdevDevice[] {
     let names: string[];
     try {
       names = fs.readdirSync(this.root.mdevDevices);
@@ -257,7 +258,7 @@ class SysfsMdevBus implements MdevBus {
     const out: MdevDevice[] = [];
     for (const n of names) {
       if (!isUuid(n)) continue;
-      const d = this.readDevice(n, idx);
+      const d = this.readDevice(n, idx, o.attributes !== false);
       if (d) out.push(d);
     }
     return out.sort((a, b) => (a.parent < b.parent ? -1 : a.parent > b.parent ? 1 : a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
@@ -266,7 +267,7 @@ class SysfsMdevBus implements MdevBus {
   findDevice(uuidIn: string): MdevDevice | undefined {
     const uuid = canonicalUuid(uuidIn);
     if (!fs.existsSync(path.join(this.root.mdevDevices, uuid))) return undefined;
-    return this.readDevice(uuid, this.parentIndex());
+    return this.readDevice(uuid, this.parentIndex(), true);
   }
 
   /** "P: N of T available" for every parent that has type T */

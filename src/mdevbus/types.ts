@@ -62,13 +62,21 @@ export interface ListParentsOptions {
   attributes?: boolean;
 }
 
+export interface ListDevicesOptions {
+  /**
+   * false: a device's mdev_type, iommu_group and driver links are not read (typeId '', no group, no
+   * driver): for reports of names and structure only (nodedev-list), never for a decision
+   */
+  attributes?: boolean;
+}
+
 export interface MdevBus {
   /** every registered parent with its types, sorted by name; [] when the host has no mdev bus */
   listParents(o?: ListParentsOptions): MdevParent[];
   /** one parent; VirtMdevError NOT_FOUND (with the names that do exist) when absent */
   getParent(name: string): MdevParent;
   /** every existing mdev, sorted by parent then UUID */
-  listDevices(): MdevDevice[];
+  listDevices(o?: ListDevicesOptions): MdevDevice[];
   /** one mdev by UUID (any case accepted), undefined when absent */
   findDevice(uuid: string): MdevDevice | undefined;
   /**

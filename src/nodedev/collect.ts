@@ -160,7 +160,8 @@ export function mdevNode(d: MdevDevice, parentName: string): MdevNode {
 export interface CollectOptions {
   /**
    * false: an outline, for reports of names and the tree (nodedev-list): every device, its name, kind,
-   * parent, path and driver, but no attribute file read (no PCI ids, DMI, type attributes: placeholders)
+   * parent and path, but no attribute file read (no PCI ids, DMI, type attributes; a parent's driver,
+   * but not an mdev's type, IOMMU group and driver: placeholders)
    */
   detail?: boolean;
 }
@@ -193,7 +194,7 @@ export function collectNodeDevices(root: HostRoot, bus: MdevBus, o: CollectOptio
     }
   }
   out.push(...bridges.values());
-  for (const d of bus.listDevices()) {
+  for (const d of bus.listDevices({ attributes: detail })) {
     out.push(mdevNode(d, parentNameByAddr.get(d.parent) ?? ROOT_NODEDEV));
   }
   return out;
