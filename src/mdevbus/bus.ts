@@ -15,7 +15,7 @@ import { canonicalUuid, checkParentName, checkTypeId, isUuid, printable } from '
 import { errnoOfRemoveExit, removeExitStatusOf } from './remove-status.js';
 import { parseShReport, SH_REMOVER_SCRIPT, shRemoverCommand } from './sh-remover.js';
 import { sysfsWrite } from './sysfs-write.js';
-import type { ListDevicesOptions, ListParentsOptions, MdevBus, MdevDevice, MdevParent, MdevType, RemoveOptions, RemoveOutcome } from './types.js';
+import type { ListOptions, MdevBus, MdevDevice, MdevParent, MdevType, RemoveOptions, RemoveOutcome } from './types.js';
 
 const SAFE_ENTRY = /^[A-Za-z0-9_.:+@-]{1,128}$/;
 /** sysfs attributes are at most a page (description included) */
@@ -193,7 +193,7 @@ class SysfsMdevBus implements MdevBus {
     return p;
   }
 
-  listParents(o: ListParentsOptions = {}): MdevParent[] {
+  listParents(o: ListOptions = {}): MdevParent[] {
     const out: MdevParent[] = [];
     for (const n of this.parentNames()) {
       const p = this.readParent(n, o.attributes !== false);
@@ -247,7 +247,7 @@ class SysfsMdevBus implements MdevBus {
     return dev;
   }
 
-  listDevices(o: ListDevicesOptions = {}): MdevDevice[] {
+  listDevices(o: ListOptions = {}): MdevDevice[] {
     let names: string[];
     try {
       names = fs.readdirSync(this.root.mdevDevices);

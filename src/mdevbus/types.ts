@@ -53,30 +53,23 @@ export interface RemoveOptions {
   timeoutMs?: number;
 }
 
-export interface ListParentsOptions {
+export interface ListOptions {
   /**
-   * false: the types' attribute files (available_instances, device_api, name, description) are not
-   * read, and each type has availableInstances 0 and deviceApi '': for reports of names and structure
-   * only (nodedev-list), never for a decision
-   */
-  attributes?: boolean;
-}
-
-export interface ListDevicesOptions {
-  /**
-   * false: a device's mdev_type, iommu_group and driver links are not read (typeId '', no group, no
-   * driver): for reports of names and structure only (nodedev-list), never for a decision
+   * false: names and structure only, for reports that show no more (nodedev-list), never for a
+   * decision. listParents then reads no type attribute file (available_instances, device_api, name,
+   * description: each type has availableInstances 0 and deviceApi ''), listDevices no device link
+   * but the one that names its parent (mdev_type, iommu_group, driver: typeId '', no group or driver)
    */
   attributes?: boolean;
 }
 
 export interface MdevBus {
   /** every registered parent with its types, sorted by name; [] when the host has no mdev bus */
-  listParents(o?: ListParentsOptions): MdevParent[];
+  listParents(o?: ListOptions): MdevParent[];
   /** one parent; VirtMdevError NOT_FOUND (with the names that do exist) when absent */
   getParent(name: string): MdevParent;
   /** every existing mdev, sorted by parent then UUID */
-  listDevices(o?: ListDevicesOptions): MdevDevice[];
+  listDevices(o?: ListOptions): MdevDevice[];
   /** one mdev by UUID (any case accepted), undefined when absent */
   findDevice(uuid: string): MdevDevice | undefined;
   /**

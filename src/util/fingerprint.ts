@@ -5,9 +5,9 @@
 // JavaScript below, which a one-file `validate` runs cold over 4 MB (the wasm module, the compiled
 // schemas, every schema file), ~4 ms of its run. Elsewhere it is the plain JavaScript (loading
 // node:crypto for sha256 costs more, about 3 ms, than all its hashing). The two give different
-// values for the same bytes: FINGERPRINT_KIND names the one in use, for keys that must not mix them.
+// values for the same bytes: fingerprintKind() names the one in use, for keys that must not mix them.
 import * as zlib from 'node:zlib';
-import { bindingCrc32 } from './node-bindings.js';
+import { crc32Binding } from './node-bindings.js';
 
 type Crc32 = (data: Uint8Array) => number;
 
@@ -19,14 +19,15 @@ let crc32: Crc32 | null | undefined;
  * validate), else node:zlib's (which the CommonJS bundles load lazily)
  */
 function nativeCrc32(): Crc32 | null {
-  if (crc32 === undefined) {
-    if (bindingCrc32(new Uint8Array(0)) !== undefined) crc32 = (d) => bindingCrc32(d)!;
-    else {
-      const pub = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
-      crc32 = pub ? (d) => pub(d) >>> 0 : null;
-    }
-  }
+  // null (no CRC-32 on this Node) is an answer too: looked up once
+  if (crc32 === undefined) crc32 = crc32Binding() ?? publicCrc32();
   return crc32;
+}
+
+/** node:zlib's crc32 (Node ≥ 20.15, 22.2), read only when the binding does not serve: reading it loads node:zlib */
+function publicCrc32(): Crc32 | null {
+  const pub = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+  return pub ? (d) => pub(d) >>> 0 : null;
 }
 
 /** which of the two fingerprints this process computes */

@@ -44,7 +44,7 @@ function pendingDeprecation(): boolean {
     || process.env.NODE_PENDING_DEPRECATION === '1';
 }
 
-/** whether this process reaches the two bindings directly (tests: which modules a hook call loads) */
+/** whether this process reaches Node's bindings directly (tests: which modules a call loads) */
 export const usable = (): boolean => TESTED_MAJORS.has(process.versions.node.split('.')[0]!) && !pendingDeprecation()
   && process.env.VIRT_MDEV_NODE_BINDINGS !== 'off';
 
@@ -75,10 +75,11 @@ export function setV8Flags(flags: string): void {
   else v8.setFlagsFromString(flags);
 }
 
-/** zlib's CRC-32 of these bytes through the binding, or undefined where the binding has none (Node 18, < 20.15) */
-export function bindingCrc32(data: Uint8Array): number | undefined {
+/** zlib's CRC-32 through the binding, or null where the binding has none (Node 18, < 20.15) */
+export function crc32Binding(): ((data: Uint8Array) => number) | null {
   zlibBinding ??= bindingWith<ZlibBinding>('zlib', 'crc32');
-  return zlibBinding ? zlibBinding.crc32(data, 0) >>> 0 : undefined;
+  const b = zlibBinding;
+  return b ? (data) => b.crc32(data, 0) >>> 0 : null;
 }
 
 /** Node's spawn_sync binding, or null where child_process.spawnSync must do (./run-sync.ts) */
