@@ -31,6 +31,16 @@ test('dist/app is exactly what the sources build now (run npm run build when thi
   t.truthy(fs.statSync(path.join(appDir, 'virt-mdev.mjs')).mode & 0o100, 'the CLI the units run is executable');
 });
 
+test('every bundle is ASCII: V8 then holds its source one byte per character (a non-ASCII comment doubled the hook body to 0.57 MB)', async (t) => {
+  const { files } = await built;
+  const js = files.filter((f) => /\.[cm]js$/.test(f.path));
+  t.true(js.length > 5);
+  for (const f of js) {
+    const at = Buffer.from(f.contents).findIndex((b) => b > 0x7f);
+    t.is(at, -1, `${f.path}: a non-ASCII byte at offset ${at}`);
+  }
+});
+
 test("the build's metafile is this build's (tests read it to see what a bundle holds)", async (t) => {
   const { metafile } = await built;
   t.deepEqual(JSON.parse(fs.readFileSync(path.join(repoRoot, METAFILE), 'utf8')), JSON.parse(JSON.stringify(metafile)));
