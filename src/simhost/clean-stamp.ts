@@ -12,6 +12,7 @@
 // write between them, so the intent spans the batch and the stamp is taken once, when it ends.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { joinUnder } from './layout.js';
 import { atBatchEnd } from './lockname.js';
 import { markerPath, parentsWithTypes, type SimState } from './state.js';
 
@@ -41,12 +42,12 @@ function statStamp(abs: string): string {
 }
 
 function treeStamp(dir: string, st: SimState): string {
-  const parts = [statStamp(markerPath(dir)), ...SHARED_DIRS.map((d) => statStamp(path.join(dir, d)))];
+  const parts = [statStamp(markerPath(dir)), ...SHARED_DIRS.map((d) => statStamp(joinUnder(dir, d)))];
   for (const p of parentsWithTypes(st)) {
-    parts.push(statStamp(path.join(dir, p.path)), statStamp(path.join(dir, 'sys/bus/mdev/drivers', p.mdevDriver)));
+    parts.push(statStamp(joinUnder(dir, p.path)), statStamp(joinUnder(dir, `sys/bus/mdev/drivers/${p.mdevDriver}`)));
     for (const t of p.types) {
-      const tdir = path.join(dir, p.path, 'mdev_supported_types', t.id);
-      parts.push(statStamp(path.join(tdir, 'devices')), statStamp(path.join(tdir, 'available_instances')));
+      const tdir = joinUnder(dir, `${p.path}/mdev_supported_types/${t.id}`);
+      parts.push(statStamp(`${tdir}/devices`), statStamp(`${tdir}/available_instances`));
     }
   }
   return parts.join('|');

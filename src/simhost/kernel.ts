@@ -18,7 +18,7 @@ import { availableInstances, type Usage } from './accounting.js';
 import { sysError } from './errno.js';
 import { asCleanWrite, batchState, forgetClean, needsRepair } from './clean-stamp.js';
 import { inBatch, simLockDir, withSimLock } from './lockname.js';
-import { existsNoFollow, newDir, newFile, newLink, readdirQuiet, readlinkQuiet, removeTree, unlinkQuiet } from './layout.js';
+import { existsNoFollow, joinUnder, newDir, newFile, newLink, readdirQuiet, readlinkQuiet, removeTree, unlinkQuiet } from './layout.js';
 import { writeParentTypes } from './parent-layout.js';
 import type { SimParentDef } from './profiles.js';
 import { parentsWithTypes, readSimState, requireSimState, writeSimState, type SimState } from './state.js';
@@ -50,13 +50,13 @@ interface SimDevice {
 
 function devicesOf(dir: string, st: SimState, p: SimParentDef): SimDevice[] {
   const out: SimDevice[] = [];
-  for (const name of readdirQuiet(path.join(dir, p.path))) {
+  for (const name of readdirQuiet(joinUnder(dir, p.path))) {
     if (!UUID_RE.test(name)) continue;
     const rel = `${p.path}/${name}`;
-    const link = readlinkQuiet(path.join(dir, BUS_DEVICES, name));
+    const link = readlinkQuiet(joinUnder(dir, `${BUS_DEVICES}/${name}`));
     const committed = link !== undefined && path.normalize(path.join(BUS_DEVICES, link)) === rel;
     const r = committed ? undefined : st.removing[name];
-    const mt = readlinkQuiet(path.join(dir, rel, 'mdev_type'));
+    const mt = readlinkQuiet(joinUnder(dir, `${rel}/mdev_type`));
     out.push({ uuid: name, rel, typeId: mt ? path.basename(mt) : r?.type || undefined, committed, removing: r !== undefined });
   }
   return out;
@@ -71,23 +71,24 @@ function usageOf(devs: SimDevice[]): Usage {
 /** Everything of a device except its bus link (which the caller has already removed or never made). */
 function teardown(dir: string, p: SimParentDef, uuid: string): void {
   const rel = `${p.path}/${uuid}`;
-  for (const t of p.types) unlinkQuiet(path.join(dir, p.path, 'mdev_supported_types', t.id, 'devices', uuid));
-  unlinkQuiet(path.join(dir, 'sys/bus/mdev/drivers', p.mdevDriver, uuid));
-  for (const vd of readdirQuiet(path.join(dir, rel, 'vfio-dev'))) unlinkQuiet(path.join(dir, 'sys/class/vfio-dev', vd));
-  const g = readlinkQuiet(path.join(dir, rel, 'iommu_group'));
+  for (const t of p.types) unlinkQuiet(joinUnder(dir, `${p.path}/mdev_supported_types/${t.id}/devices/${uuid}`));
+  unlinkQuiet(joinUnder(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/${uuid}`));
+  for (const vd of readdirQuiet(joinUnder(dir, `${rel}/vfio-dev`))) unlinkQuiet(joinUnder(dir, `sys/class/vfio-dev/${vd}`));
+  const g = readlinkQuiet(joinUnder(dir, `${rel}/iommu_group`));
   if (g) {
-    unlinkQuiet(path.join(dir, 'sys/class/vfio', path.basename(g)));
-    removeTree(path.join(dir, 'sys/devices/virtual/vfio', path.basename(g)));
-    const gdir = path.join(dir, 'sys/kernel/iommu_groups', path.basename(g));
-    unlinkQuiet(path.join(gdir, 'devices', uuid));
-    if (readdirQuiet(path.join(gdir, 'devices')).length === 0) removeTree(gdir);
+    const group = path.basename(g);
+    unlinkQuiet(joinUnder(dir, `sys/class/vfio/${group}`));
+    removeTree(joinUnder(dir, `sys/devices/virtual/vfio/${group}`));
+    const gdir = joinUnder(dir, `sys/kernel/iommu_groups/${group}`);
+    unlinkQuiet(joinUnder(gdir, `devices/${uuid}`));
+    if (readdirQuiet(joinUnder(gdir, 'devices')).length === 0) removeTree(gdir);
   }
-  removeTree(path.join(dir, rel));
+  removeTree(joinUnder(dir, rel));
 }
 
 function refreshAvailable(dir: string, p: SimParentDef, usage: Usage): void {
   for (const t of p.types) {
-    const file = path.join(dir, p.path, 'mdev_supported_types', t.id, 'available_instances');
+    const file = joinUnder(dir, `${p.path}/mdev_supported_types/${t.id}/available_instances`);
     const want = `${availableInstances(p, t.id, usage)}\n`;
     let have: string | undefined;
     try { have = fs.readFileSync(file, 'utf8'); } catch { /* rewritten below */ }
@@ -121,16 +122,16 @@ function repair(dir: string, st: SimState, full = true): boolean {
     if (p) writeParentTypes(dir, p);
   }
   for (const [uuid, r] of Object.entries(st.removing)) {
-    const present = st.parents.some((p) => fs.existsSync(path.join(dir, p.path, uuid)));
+    const present = st.parents.some((p) => fs.existsSync(joinUnder(dir, `${p.path}/${uuid}`)));
     // a live writer finishes its own removal once the device is released
     if (present && (st.held.includes(uuid) || pidAlive(r.pid))) continue;
     delete st.removing[uuid];
     stateChanged = true;
-    for (const p of st.parents) if (fs.existsSync(path.join(dir, p.path, uuid))) teardown(dir, p, uuid);
+    for (const p of st.parents) if (fs.existsSync(joinUnder(dir, `${p.path}/${uuid}`))) teardown(dir, p, uuid);
   }
   // the tree is as this process's last write left it (clean-stamp.ts): nothing to walk
   if (full || stateChanged) repairTree(dir, st);
-  const held = st.held.filter((u) => fs.existsSync(path.join(dir, BUS_DEVICES, u)) || st.removing[u] !== undefined);
+  const held = st.held.filter((u) => fs.existsSync(joinUnder(dir, `${BUS_DEVICES}/${u}`)) || st.removing[u] !== undefined);
   if (held.length !== st.held.length) {
     st.held = held;
     stateChanged = true;
@@ -140,37 +141,37 @@ function repair(dir: string, st: SimState, full = true): boolean {
 
 /** The walk: every parent, type, group and class directory made to match the devices on the bus. */
 function repairTree(dir: string, st: SimState): void {
-  for (const name of readdirQuiet(path.join(dir, BUS_DEVICES))) {
-    if (!fs.existsSync(path.join(dir, BUS_DEVICES, name))) unlinkQuiet(path.join(dir, BUS_DEVICES, name));
+  for (const name of readdirQuiet(joinUnder(dir, BUS_DEVICES))) {
+    if (!fs.existsSync(joinUnder(dir, `${BUS_DEVICES}/${name}`))) unlinkQuiet(joinUnder(dir, `${BUS_DEVICES}/${name}`));
   }
   for (const p of parentsWithTypes(st)) {
     const devs = devicesOf(dir, st, p);
     for (const d of devs) if (!d.committed && !d.removing) teardown(dir, p, d.uuid);
     for (const t of p.types) {
-      const tdev = path.join(dir, p.path, 'mdev_supported_types', t.id, 'devices');
-      for (const n of readdirQuiet(tdev)) if (!fs.existsSync(path.join(tdev, n))) unlinkQuiet(path.join(tdev, n));
+      const tdev = joinUnder(dir, `${p.path}/mdev_supported_types/${t.id}/devices`);
+      for (const n of readdirQuiet(tdev)) if (!fs.existsSync(joinUnder(tdev, n))) unlinkQuiet(joinUnder(tdev, n));
     }
-    const drv = path.join(dir, 'sys/bus/mdev/drivers', p.mdevDriver);
-    for (const n of readdirQuiet(drv)) if (UUID_RE.test(n) && !fs.existsSync(path.join(drv, n))) unlinkQuiet(path.join(drv, n));
+    const drv = joinUnder(dir, `sys/bus/mdev/drivers/${p.mdevDriver}`);
+    for (const n of readdirQuiet(drv)) if (UUID_RE.test(n) && !fs.existsSync(joinUnder(drv, n))) unlinkQuiet(joinUnder(drv, n));
     refreshAvailable(dir, p, usageOf(devs));
   }
   // groups of devices that never got (or already lost) their iommu_group link
-  const groups = path.join(dir, 'sys/kernel/iommu_groups');
+  const groups = joinUnder(dir, 'sys/kernel/iommu_groups');
   for (const g of readdirQuiet(groups)) {
-    const members = readdirQuiet(path.join(groups, g, 'devices'));
-    if (!members.some((m) => fs.existsSync(path.join(groups, g, 'devices', m)))) fs.rmSync(path.join(groups, g), { recursive: true, force: true });
+    const members = readdirQuiet(joinUnder(groups, `${g}/devices`));
+    if (!members.some((m) => fs.existsSync(joinUnder(groups, `${g}/devices/${m}`)))) fs.rmSync(joinUnder(groups, g), { recursive: true, force: true });
   }
-  for (const g of readdirQuiet(path.join(dir, 'sys/devices/virtual/vfio'))) {
-    if (!fs.existsSync(path.join(groups, g))) fs.rmSync(path.join(dir, 'sys/devices/virtual/vfio', g), { recursive: true, force: true });
+  for (const g of readdirQuiet(joinUnder(dir, 'sys/devices/virtual/vfio'))) {
+    if (!fs.existsSync(joinUnder(groups, g))) fs.rmSync(joinUnder(dir, `sys/devices/virtual/vfio/${g}`), { recursive: true, force: true });
   }
   for (const cls of ['sys/class/vfio', 'sys/class/vfio-dev']) {
-    for (const n of readdirQuiet(path.join(dir, cls))) if (!fs.existsSync(path.join(dir, cls, n))) unlinkQuiet(path.join(dir, cls, n));
+    for (const n of readdirQuiet(joinUnder(dir, cls))) if (!fs.existsSync(joinUnder(dir, `${cls}/${n}`))) unlinkQuiet(joinUnder(dir, `${cls}/${n}`));
   }
 }
 
 /** the kernel's ida_alloc(): lowest number not in use, so numbers are reused after a remove */
 function lowestFree(dir: string, rel: string, prefix: string): number {
-  const used = new Set(readdirQuiet(path.join(dir, rel)));
+  const used = new Set(readdirQuiet(joinUnder(dir, rel)));
   let n = 0;
   while (used.has(`${prefix}${n}`)) n++;
   return n;
@@ -178,9 +179,9 @@ function lowestFree(dir: string, rel: string, prefix: string): number {
 
 function buildDevice(dir: string, p: SimParentDef, typeId: string, uuid: string): void {
   const rel = `${p.path}/${uuid}`;
-  fs.mkdirSync(path.join(dir, rel));
+  fs.mkdirSync(joinUnder(dir, rel));
   // everything below is new: each new directory is made once, each file and link written once
-  const made = new Set([path.join(dir, rel)]);
+  const made = new Set([joinUnder(dir, rel)]);
   const putDir = (r: string): void => newDir(dir, r, made);
   const putFile = (r: string, content: string, mode = 0o444): void => newFile(dir, r, content, mode, made);
   const putLink = (r: string, target: string): void => newLink(dir, r, target, made);
@@ -234,7 +235,7 @@ function destroyDevice(dir: string, st: SimState, p: SimParentDef, uuid: string)
   const usage = usageOf(devicesOf(dir, st, p).filter((d) => d.uuid !== uuid));
   refreshAvailable(dir, p, usage);
   // commit point: the device is gone for every reader
-  unlinkQuiet(path.join(dir, BUS_DEVICES, uuid));
+  unlinkQuiet(joinUnder(dir, `${BUS_DEVICES}/${uuid}`));
   teardown(dir, p, uuid);
 }
 
@@ -252,7 +253,7 @@ function classify(rootReal: string, st: SimState, abs: string): { target: Target
   } catch {
     throw sysError('ENOENT', 'open', abs);
   }
-  const real = path.join(realDir, base);
+  const real = joinUnder(realDir, base);
   if (realDir !== rootReal && !realDir.startsWith(rootReal + path.sep)) throw sysError('EACCES', 'open', abs);
   if (!existsNoFollow(real)) throw sysError('ENOENT', 'open', abs);
   const relDir = path.relative(rootReal, realDir);
@@ -277,7 +278,7 @@ function createStore(dir: string, st: SimState, parent: SimParentDef, typeId: st
   if (!KERNEL_UUID_RE.test(text)) throw sysError('EINVAL', 'write');
   const uuid = text.toLowerCase();
   // a device whose removal waits for its last user is still on the mdev core's list
-  if (existsNoFollow(path.join(dir, BUS_DEVICES, uuid)) || st.removing[uuid] !== undefined) throw sysError('EEXIST', 'write');
+  if (existsNoFollow(joinUnder(dir, `${BUS_DEVICES}/${uuid}`)) || st.removing[uuid] !== undefined) throw sysError('EEXIST', 'write');
   const devs = devicesOf(dir, st, parent);
   const usage = usageOf(devs);
   const avail = availableInstances(parent, typeId, usage);
@@ -296,7 +297,7 @@ function createStore(dir: string, st: SimState, parent: SimParentDef, typeId: st
     buildDevice(dir, parent, typeId, uuid);
   } catch (e) {
     // e.g. the disk of the simulated host is full: leave no trace, as a failed probe does
-    unlinkQuiet(path.join(dir, BUS_DEVICES, uuid));
+    unlinkQuiet(joinUnder(dir, `${BUS_DEVICES}/${uuid}`));
     teardown(dir, parent, uuid);
     usage.set(typeId, (usage.get(typeId) ?? 1) - 1);
     refreshAvailable(dir, parent, usage);
@@ -328,7 +329,8 @@ function parseRemoveValue(data: Buffer): bigint {
 export async function simKernelWrite(root: HostRoot, hostPath: string, data: string | Uint8Array): Promise<void> {
   const dir = root.dir;
   const buf = Buffer.isBuffer(data) ? data : typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-  const abs = path.join(dir, hostPath);
+  // hostPath is absolute in the host: '/sys/…'
+  const abs = joinUnder(dir, hostPath.startsWith('/') ? hostPath.slice(1) : hostPath);
   const rootReal = root.realDir;
   const batchOf = inBatch(rootReal) ? rootReal : undefined;
   const write = (): string | undefined => {
@@ -354,7 +356,7 @@ function writeLocked(dir: string, rootReal: string, st: SimState, abs: string, b
       case 'remove': {
         if (buf.length === 0) return undefined;
         if (parseRemoveValue(buf) === 0n) return undefined;
-        if (!existsNoFollow(path.join(dir, BUS_DEVICES, target.uuid))) throw sysError('ENODEV', 'write');
+        if (!existsNoFollow(joinUnder(dir, `${BUS_DEVICES}/${target.uuid}`))) throw sysError('ENODEV', 'write');
         if (st.held.includes(target.uuid)) {
           detachHeld(dir, st, target.parent, target.uuid);
           writeSimState(dir, st);
@@ -382,13 +384,13 @@ function writeLocked(dir: string, rootReal: string, st: SimState, abs: string, b
  */
 function detachHeld(dir: string, st: SimState, p: SimParentDef, uuid: string): void {
   const rel = `${p.path}/${uuid}`;
-  const mt = readlinkQuiet(path.join(dir, rel, 'mdev_type'));
+  const mt = readlinkQuiet(joinUnder(dir, `${rel}/mdev_type`));
   st.removing[uuid] = { pid: process.pid, type: mt ? path.basename(mt) : '' };
-  unlinkQuiet(path.join(dir, BUS_DEVICES, uuid));
-  for (const t of p.types) unlinkQuiet(path.join(dir, p.path, 'mdev_supported_types', t.id, 'devices', uuid));
-  unlinkQuiet(path.join(dir, 'sys/bus/mdev/drivers', p.mdevDriver, uuid));
-  for (const name of readdirQuiet(path.join(dir, rel))) {
-    if (name !== 'iommu_group' && name !== 'vfio-dev') fs.rmSync(path.join(dir, rel, name), { recursive: true, force: true });
+  unlinkQuiet(joinUnder(dir, `${BUS_DEVICES}/${uuid}`));
+  for (const t of p.types) unlinkQuiet(joinUnder(dir, `${p.path}/mdev_supported_types/${t.id}/devices/${uuid}`));
+  unlinkQuiet(joinUnder(dir, `sys/bus/mdev/drivers/${p.mdevDriver}/${uuid}`));
+  for (const name of readdirQuiet(joinUnder(dir, rel))) {
+    if (name !== 'iommu_group' && name !== 'vfio-dev') fs.rmSync(joinUnder(dir, `${rel}/${name}`), { recursive: true, force: true });
   }
 }
 
@@ -404,7 +406,7 @@ async function waitUntilReleased(root: HostRoot, uuid: string): Promise<void> {
       if (now.removing[uuid]?.pid !== process.pid) throw sysError('ENODEV', 'write');
       forgetClean(root.dir);
       for (const p of now.parents) {
-        if (fs.existsSync(path.join(root.dir, p.path, uuid))) destroyDevice(root.dir, now, p, uuid);
+        if (fs.existsSync(joinUnder(root.dir, `${p.path}/${uuid}`))) destroyDevice(root.dir, now, p, uuid);
       }
       delete now.removing[uuid];
       writeSimState(root.dir, now);
@@ -444,7 +446,7 @@ export function removeAllChildren(dir: string, st: SimState, p: SimParentDef, re
   for (const d of devicesOf(dir, st, p)) {
     // the bus link goes first, as in destroyDevice: from then on the device is gone for every reader
     if (d.committed || d.removing) {
-      unlinkQuiet(path.join(dir, BUS_DEVICES, d.uuid));
+      unlinkQuiet(joinUnder(dir, `${BUS_DEVICES}/${d.uuid}`));
       gone.push(d.uuid);
     }
     teardown(dir, p, d.uuid);
@@ -467,7 +469,7 @@ export async function holdSimDevice(root: HostRoot, uuidIn: string): Promise<voi
     const st = requireSimState(root);
     forgetClean(root.dir);
     repair(root.dir, st);
-    if (!existsNoFollow(path.join(root.dir, BUS_DEVICES, uuid))) throw notFoundDevice(root, uuid);
+    if (!existsNoFollow(joinUnder(root.dir, `${BUS_DEVICES}/${uuid}`))) throw notFoundDevice(root, uuid);
     if (!st.held.includes(uuid)) st.held.push(uuid);
     writeSimState(root.dir, st);
   });

@@ -4,6 +4,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inDirMadeOnDemand } from '../util/dir-on-demand.js';
 
+/** segments separated by one slash, none empty, '.' or '..' */
+const PLAIN_REL = /^(?:(?!\.\.?\/)[^/]+\/)*(?!\.\.?$)[^/]+$/;
+/** absolute directories that path.normalize leaves as they are (a root's, usually: few per process) */
+const normalDirs = new Set<string>();
+
+/**
+ * path.join(dir, rel) for the simulated kernel's own paths, without the normalize that join does (most
+ * of the CPU and a third of the garbage of building a device): dir is a root's absolute path, rel
+ * plain names. Anything else (a '.' or '..' segment, an empty one, a relative dir) goes through path.join.
+ */
+export function joinUnder(dir: string, rel: string): string {
+  if (!PLAIN_REL.test(rel)) return path.join(dir, rel);
+  if (!normalDirs.has(dir)) {
+    if (dir.length < 2 || !path.isAbsolute(dir) || path.normalize(dir) !== dir || dir.endsWith('/')) return path.join(dir, rel);
+    normalDirs.add(dir);
+  }
+  return `${dir}/${rel}`;
+}
+
 /**
  * The names of a root-relative path, as path.posix.normalize would leave them. Only a '..' needs
  * normalize: the simulated kernel's own paths have none, and normalize was most of the cost of
@@ -71,7 +90,7 @@ function fixMode(abs: string, mode: number): void {
  * One left over after all is used as it is; a missing parent is made too.
  */
 export function newDir(rootDir: string, rel: string, made: Set<string>): void {
-  const abs = path.join(rootDir, rel);
+  const abs = joinUnder(rootDir, rel);
   try {
     fs.mkdirSync(abs);
   } catch (e) {
@@ -102,7 +121,7 @@ function inDir(abs: string, made: Set<string>, op: () => void): void {
  * once per `made`; a file that does exist after all is replaced as putFile does.
  */
 export function newFile(rootDir: string, rel: string, content: string, mode: number, made: Set<string>): void {
-  const abs = path.join(rootDir, rel);
+  const abs = joinUnder(rootDir, rel);
   let exists = false;
   inDir(abs, made, () => {
     try {
@@ -118,7 +137,7 @@ export function newFile(rootDir: string, rel: string, content: string, mode: num
 
 /** putLink for a link that does not exist yet: one symlink(2) when nothing is in the way */
 export function newLink(rootDir: string, linkRel: string, targetRel: string, made: Set<string>): void {
-  const abs = path.join(rootDir, linkRel);
+  const abs = joinUnder(rootDir, linkRel);
   let exists = false;
   inDir(abs, made, () => {
     try {
@@ -149,7 +168,8 @@ export function removeTree(abs: string): void {
   }
   const clear = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
+      // a directory entry's name is one plain segment
+      const p = `${dir}/${e.name}`;
       if (e.isDirectory()) clear(p);
       else if (e.isFile() || e.isSymbolicLink()) fs.unlinkSync(p);
       else fs.rmSync(p, { recursive: true, force: true });

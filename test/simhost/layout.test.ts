@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SIM_MARKER } from '../../src/host/root.js';
 import { initSimHost } from '../../src/simhost/init.js';
-import { relTarget } from '../../src/simhost/layout.js';
+import { joinUnder, relTarget } from '../../src/simhost/layout.js';
 import { sysfsWrite } from '../../src/mdevbus/sysfs-write.js';
 import { tempDir } from '../helpers/cli.js';
 import { checkProperty } from '../helpers/property.js';
@@ -168,4 +168,14 @@ test('relTarget: the link\'s text, followed from the link\'s directory, leads to
   // as sysfs prints them (measured on 6.1)
   t.is(relTarget('sys/bus/mdev/devices/u', 'sys/devices/virtual/mtty/mtty/u'), '../../../devices/virtual/mtty/mtty/u');
   t.is(relTarget('sys/devices/virtual/mtty/mtty/u/vfio-dev/vfio0/device', 'sys/devices/virtual/mtty/mtty/u'), '../../../u');
+});
+
+test('joinUnder is path.join, spelled loosely or not (it only skips the normalize where there is nothing to normalize)', (t) => {
+  const seg = fc.constantFrom('sys', 'devices', 'a.b', '...', '.x', 'x.', 'mdev', '.', '..', '', 'é');
+  const rel = fc.array(seg, { minLength: 0, maxLength: 6 }).map((s) => s.join('/'));
+  const dir = fc.constantFrom('/root', '/', '/a/b', '/a/b/', '/a/./b', '/a/../b', 'rel/dir', '', '/a//b');
+  checkProperty(t, fc.property(dir, rel, (d, r) => {
+    if (joinUnder(d, r) !== path.join(d, r)) throw new Error(`joinUnder(${JSON.stringify(d)}, ${JSON.stringify(r)}) = ${joinUnder(d, r)}, not ${path.join(d, r)}`);
+  }), 3000);
+  t.is(joinUnder('/h', 'sys/bus/mdev/devices/u'), '/h/sys/bus/mdev/devices/u');
 });
