@@ -6,8 +6,10 @@
 //   - a stamp of the directories and files a repair inspects (inode, times, link count, size), taken
 //     when this process's write ended: anything else that changed the tree since (another process's
 //     write, an admin's or a test's hand) changes it.
-// The stamp lives in this process's memory only, so the first write of every process repairs; it is
-// never written into the tree, whose snapshots therefore stay what the kernel would show.
+// The stamp is kept in this process's memory and, for the next process, in the lock directory beside
+// the intent (never in the tree, whose snapshots therefore stay what the kernel would show): a process
+// whose first write finds the tree as another's write left it repairs nothing (a hook call is one
+// process, so without it every hook call walked the whole tree once).
 // Within one batch (withSimLockHeld: one hold of the lock across several writes) no other process can
 // write between them, so the intent spans the batch and the stamp is taken once, when it ends.
 import * as fs from 'node:fs';
@@ -17,6 +19,10 @@ import { atBatchEnd } from './lockname.js';
 import { markerPath, parentsWithTypes, type SimState } from './state.js';
 
 const INTENT_FILE = 'simkernel.intent';
+/** the stamp of the tree as the last clean write (of any process) left it */
+const STAMP_FILE = 'simkernel.clean';
+/** a stamp is a few hundred bytes per parent: a bigger file is not one */
+const MAX_STAMP = 1 << 20;
 const BUS_DEVICES = 'sys/bus/mdev/devices';
 const SHARED_DIRS = [BUS_DEVICES, 'sys/kernel/iommu_groups', 'sys/devices/virtual/vfio', 'sys/class/vfio', 'sys/class/vfio-dev'];
 
@@ -66,12 +72,55 @@ function removeIntent(intent: string): void {
   }
 }
 
-/** Must the tree be repaired before this write? True unless it is exactly as this process's last write left it. */
+function stampPath(lockDir: string): string {
+  return path.join(lockDir, STAMP_FILE);
+}
+
+function readStampFile(lockDir: string): string | undefined {
+  try {
+    const fd = fs.openSync(stampPath(lockDir), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      const buf = Buffer.alloc(MAX_STAMP + 1);
+      const n = fs.readSync(fd, buf, 0, buf.length, 0);
+      return n > MAX_STAMP ? undefined : buf.toString('utf8', 0, n);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** the stamp for the next process: written before the intent goes, so a crash in between leaves the intent */
+function keepStamp(dir: string, lockDir: string, stamp: string): void {
+  lastClean.set(dir, stamp);
+  const file = stampPath(lockDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, stamp, { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch {
+    // without it the next process repairs, as it always did
+    try { fs.unlinkSync(tmp); } catch { /* not there */ }
+  }
+}
+
+/** the stamp no longer vouches for the tree: gone from memory and from the lock directory */
+function dropStamp(dir: string, lockDir: string): void {
+  lastClean.delete(dir);
+  try { fs.unlinkSync(stampPath(lockDir)); } catch { /* not there */ }
+}
+
+/**
+ * Must the tree be repaired before this write? True unless it is exactly as the last clean write left
+ * it: this process's, or (stamp file) any process's.
+ */
 export function needsRepair(dir: string, lockDir: string, st: SimState): boolean {
   if (batches.get(dir)?.clean !== undefined) return false;
-  const last = lastClean.get(dir);
-  if (last === undefined || fs.existsSync(intentPath(lockDir))) return true;
-  return treeStamp(dir, st) !== last;
+  if (fs.existsSync(intentPath(lockDir))) return true;
+  const now = treeStamp(dir, st);
+  if (now === lastClean.get(dir)) return false;
+  return now !== readStampFile(lockDir);
 }
 
 /**
@@ -89,13 +138,16 @@ export function asCleanWrite<T>(dir: string, lockDir: string, fn: () => T, state
   }
   const intent = intentPath(lockDir);
   fs.writeFileSync(intent, '');
+  let clean = false;
   try {
     const out = fn();
-    lastClean.set(dir, treeStamp(dir, stateAfter()));
+    keepStamp(dir, lockDir, treeStamp(dir, stateAfter()));
+    clean = true;
     return out;
   } finally {
-    // a write that failed has undone its changes (or the stamp no longer matches them): the file
-    // goes either way, so a refused write leaves the tree exactly as it was
+    // a write that failed has undone its changes, but no stamp vouches for that: the next write
+    // repairs. The intent goes either way, so a refused write leaves the tree exactly as it was
+    if (!clean) dropStamp(dir, lockDir);
     removeIntent(intent);
   }
 }
@@ -118,7 +170,8 @@ function endBatch(dir: string): void {
   const batch = batches.get(dir);
   if (batch === undefined) return;
   batches.delete(dir);
-  if (batch.clean !== undefined) lastClean.set(dir, treeStamp(dir, batch.clean));
+  if (batch.clean !== undefined) keepStamp(dir, batch.lockDir, treeStamp(dir, batch.clean));
+  else dropStamp(dir, batch.lockDir);
   removeIntent(intentPath(batch.lockDir));
 }
 
@@ -131,8 +184,8 @@ export function batchState(dir: string): SimState | undefined {
 }
 
 /** The tree changed outside a vouched-for write (hold, reboot, hot-plug): the next write repairs. */
-export function forgetClean(dir: string): void {
-  lastClean.delete(dir);
+export function forgetClean(dir: string, lockDir: string): void {
+  dropStamp(dir, lockDir);
   const batch = batches.get(dir);
   if (batch !== undefined) batch.clean = undefined;
 }

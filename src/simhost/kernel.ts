@@ -404,7 +404,7 @@ async function waitUntilReleased(root: HostRoot, uuid: string): Promise<void> {
       const now = requireSimState(root);
       // a reboot or an unplug took the device (and this removal) away meanwhile
       if (now.removing[uuid]?.pid !== process.pid) throw sysError('ENODEV', 'write');
-      forgetClean(root.dir);
+      forgetClean(root.dir, simLockDir(root.realDir));
       for (const p of now.parents) {
         if (fs.existsSync(joinUnder(root.dir, `${p.path}/${uuid}`))) destroyDevice(root.dir, now, p, uuid);
       }
@@ -422,7 +422,7 @@ async function waitUntilReleased(root: HostRoot, uuid: string): Promise<void> {
 export async function withSimKernel<T>(root: HostRoot, fn: (st: SimState) => T): Promise<T> {
   return underSimLock(root, () => {
     const st = requireSimState(root);
-    forgetClean(root.dir);
+    forgetClean(root.dir, simLockDir(root.realDir));
     const repaired = repair(root.dir, st);
     let done = false;
     try {
@@ -467,7 +467,7 @@ export async function holdSimDevice(root: HostRoot, uuidIn: string): Promise<voi
   const uuid = canonicalUuid(uuidIn);
   await underSimLock(root, () => {
     const st = requireSimState(root);
-    forgetClean(root.dir);
+    forgetClean(root.dir, simLockDir(root.realDir));
     repair(root.dir, st);
     if (!existsNoFollow(joinUnder(root.dir, `${BUS_DEVICES}/${uuid}`))) throw notFoundDevice(root, uuid);
     if (!st.held.includes(uuid)) st.held.push(uuid);
@@ -480,7 +480,7 @@ export async function unholdSimDevice(root: HostRoot, uuidIn: string): Promise<b
   const uuid = canonicalUuid(uuidIn);
   return underSimLock(root, () => {
     const st = requireSimState(root);
-    forgetClean(root.dir);
+    forgetClean(root.dir, simLockDir(root.realDir));
     const was = st.held.includes(uuid);
     st.held = st.held.filter((u) => u !== uuid);
     writeSimState(root.dir, st);

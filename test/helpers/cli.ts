@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withBundledSources } from '../../scripts/bundle-meta.js';
+import { SIM_LOCK_DIR } from '../../src/host/root.js';
+import { snapshotTree as snapshotTreeOf } from '../../src/util/tree-snapshot.js';
 
 /** repository top (tests run from dist/test/…) */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -43,7 +45,16 @@ export function tempDir(prefix = 'virt-mdev-test-'): { dir: string; cleanup: () 
 }
 
 /** Equal snapshots mean an unchanged host (shared with the demo). */
-export { snapshotTree } from '../../src/util/tree-snapshot.js';
+/**
+ * A host root as one comparable value (src/util/tree-snapshot.ts), without the simulated kernel's own
+ * directory at its top (SIM_LOCK_DIR: its locks, its write intent and the stamp of the tree as the last
+ * clean write left it): the kernel's private memory, which no host shows and a refused write may touch.
+ */
+export function snapshotTree(dir: string): Record<string, string> {
+  const snap = snapshotTreeOf(dir);
+  for (const k of Object.keys(snap)) if (k === SIM_LOCK_DIR || k.startsWith(`${SIM_LOCK_DIR}/`)) delete snap[k];
+  return snap;
+}
 
 /**
  * Records every module URL a Node process resolves: pass `importFlag` as a Node option (argv or
