@@ -157,6 +157,17 @@ function withCodeCache(o: esbuild.BuildOptions): esbuild.BuildOptions[] {
 }
 
 /**
+ * The same for the built-ins made lazy (LAZY_BUILTINS): each import of one was a fresh copy of its
+ * getters (crypto has some eighty), three of crypto in the hook, a fifth of a hook call's young
+ * garbage. Their module already answers every export and `default`, so every import takes it as it is.
+ */
+export function plainLazyNamespaces(js: string): string {
+  const lazy = [...js.matchAll(/^var (require_[\w$]+) = __commonJS\(\{\n\s*"lazy-builtin:node:[\w/]+"/gm)].map((m) => m[1]!);
+  if (lazy.length === 0) return js;
+  return js.replace(/__toESM\((require_[\w$]+)\(\), 1\)/g, (all, req: string) => (lazy.includes(req) ? `${req}()` : all));
+}
+
+/**
  * esbuild turns each `import * as fs from 'node:fs'` of a CommonJS bundle into a fresh copy of the
  * module's properties (__toESM), one per importing source file: some 40 copies in the hook, about
  * 3 ms of every call. A built-in's namespace is the module object itself, so those imports take it
@@ -197,7 +208,7 @@ export async function buildBundles(repoRoot: string): Promise<{ files: BuiltFile
     for (const f of r.outputFiles) {
       if (!f.path.startsWith(appDir)) throw new Error(`bundle output outside dist/app: ${f.path}`);
       const js = /\.[cm]js$/.test(f.path) ? asciiOnly(f.text) : undefined;
-      const cjs = js !== undefined && f.path.endsWith('.cjs') ? plainBuiltinNamespaces(js) : js;
+      const cjs = js !== undefined && f.path.endsWith('.cjs') ? plainLazyNamespaces(plainBuiltinNamespaces(js)) : js;
       const contents = cjs === undefined ? f.contents
         : new TextEncoder().encode(f.path.endsWith('.body.cjs') ? CJS_WRAPPER.head + cjs + CJS_WRAPPER.tail : cjs);
       files.push({ path: f.path.slice(appDir.length), contents });
