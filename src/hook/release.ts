@@ -1,7 +1,9 @@
 // release end: after QEMU is gone and libvirt has restored labels (reference §4.7). Removes exactly
 // the devices this domain's prepare created, per the ledger; it also runs after a failed prepare, so
 // it must be idempotent. A remove can block while anything still holds the device open (§1.5): it
-// runs outside the lock with a bound, and one that does not finish is left to `virt-mdev gc`.
+// is tried under the lock for at most RELEASE_LOCKED_REMOVE_MS (QEMU is gone: it returns at once, and
+// the release takes the lock once), then waited for outside the lock up to remove_timeout; one that
+// does not finish is left to `virt-mdev gc`.
 // A device drawn from a pool is removed the same way, and the member it replaced is created again
 // under the lock, on the parent whose capacity the removal just gave back.
 import type { DomainRef, LedgerEntry } from '../ledger/types.js';
@@ -10,7 +12,7 @@ import { findPoolDefinition } from '../pools/store.js';
 import { poolMemberUuid } from '../pools/types.js';
 import { dropEntry, ledgerPath, notOurDevice, sameDomain, setState, withLedger } from '../ledger/store.js';
 import { listRunningDomains, preloadRunningDomains, runningUserOf } from '../ledger/running.js';
-import { removeAndSettle } from '../ledger/settle.js';
+import { removeAndSettle, removeAndSettleHeld, type SettleOptions } from '../ledger/settle.js';
 import type { HookContext } from './context.js';
 import { restoreMember } from './draw.js';
 import { writeFailure } from '../util/atomic.js';
@@ -74,14 +76,29 @@ async function removeUnrecorded(ctx: HookContext, toRemove: LedgerEntry[], why: 
   return { removed, abandoned, returned: [], unrecorded: why };
 }
 
+/**
+ * How long a release's removes may keep the ledger lock (and so other domains' starts) waiting: QEMU is
+ * gone by release end, so a remove returns at once unless something else still holds the device.
+ */
+const RELEASE_LOCKED_REMOVE_MS = 2_000;
+
 export async function release(ctx: HookContext, domain: DomainRef): Promise<ReleaseResult> {
   const kept: string[] = [];
+  const returned: string[] = [];
+  const settle: SettleOptions = {
+    root: ctx.root, bus: ctx.bus, removeTimeoutMs: ctx.cfg.removeTimeoutMs, lockTimeoutMs: ctx.cfg.lockTimeoutMs,
+    log: (a, f) => ctx.log.log(a, f),
+    owns: (e) => sameDomain(e.domain, domain),
+    afterRemove: () => ctx.kill('release-removed'),
+    afterDrop: (txn, e) => returnMember(ctx, txn, e, returned),
+    afterCommit: () => ctx.kill('release-committed'),
+  };
   // parsed now, without the lock; under it, only what changed meanwhile is read again
   preloadRunningDomains(ctx.root);
-  const marked = await withLedger(ctx.root, async (txn): Promise<Array<{ uuid: string }> | Omit<ReleaseResult, 'kept'>> => {
+  const first = await withLedger(ctx.root, async (txn): Promise<Omit<ReleaseResult, 'kept' | 'returned'> & { pending?: string[] }> => {
     ctx.kill('release-locked');
     const mine = txn.ledger.devices.filter((e) => sameDomain(e.domain, domain));
-    if (mine.length === 0) return [];
+    if (mine.length === 0) return { removed: [], abandoned: [] };
     const running = listRunningDomains(ctx.root);
     const toRemove: LedgerEntry[] = [];
     for (const e of mine) {
@@ -121,17 +138,9 @@ export async function release(ctx: HookContext, domain: DomainRef): Promise<Rele
       return removeUnrecorded(ctx, toRemove, `cannot write the ledger '${printable(ledgerPath(ctx.root), 200)}': ${writeFailure(e.cause)}`);
     }
     ctx.kill('release-marked');
-    return toRemove.map((e) => ({ uuid: e.uuid }));
+    return removeAndSettleHeld(txn, toRemove.map((e) => e.uuid), RELEASE_LOCKED_REMOVE_MS, settle);
   }, { lockTimeoutMs: ctx.cfg.lockTimeoutMs });
-  if (!Array.isArray(marked)) return { ...marked, kept };
-  const returned: string[] = [];
-  const r = await removeAndSettle(marked.map((e) => e.uuid), {
-    root: ctx.root, bus: ctx.bus, removeTimeoutMs: ctx.cfg.removeTimeoutMs, lockTimeoutMs: ctx.cfg.lockTimeoutMs,
-    log: (a, f) => ctx.log.log(a, f),
-    owns: (e) => sameDomain(e.domain, domain),
-    afterRemove: () => ctx.kill('release-removed'),
-    afterDrop: (txn, e) => returnMember(ctx, txn, e, returned),
-    afterCommit: () => ctx.kill('release-committed'),
-  });
-  return { ...r, kept, returned };
+  if (first.unrecorded !== undefined) return { removed: first.removed, abandoned: first.abandoned, unrecorded: first.unrecorded, kept, returned: [] };
+  const rest = await removeAndSettle(first.pending ?? [], settle, RELEASE_LOCKED_REMOVE_MS);
+  return { removed: [...first.removed, ...rest.removed], abandoned: [...first.abandoned, ...rest.abandoned], kept, returned };
 }

@@ -1,7 +1,10 @@
-// The second half of every removal (release, gc): entries were marked 'removing' under the lock, the
-// removes ran WITHOUT the lock (a remove can block for as long as something holds the device open,
-// and other domains must still be able to start meanwhile), and now, under the lock again, each
+// The second half of every removal (release, gc, pools): entries were marked 'removing' under the
+// lock; the removes ran WITHOUT the lock (a remove can block for as long as something holds the device
+// open, and other domains must still be able to start meanwhile), and now, under the lock again, each
 // entry is settled: dropped when the device is gone, 'abandoned' when the remove did not finish.
+// A release first tries its removes under the lock it marked them in, with a short bound
+// (removeAndSettleHeld): at release end QEMU is gone, so they return at once and are settled in that
+// same hold; only what is still blocked is waited for without the lock.
 import type { HostRoot } from '../host/root.js';
 import type { MdevBus, RemoveOutcome } from '../mdevbus/types.js';
 import { dropEntry, findEntry, setState, withLedger, type LedgerTxn } from './store.js';
@@ -27,14 +30,24 @@ export interface SettleOptions {
   afterCommit?: () => void;
 }
 
-export async function removeAndSettle(uuids: string[], o: SettleOptions): Promise<SettleResult> {
-  const res: SettleResult = { removed: [], abandoned: [] };
-  if (uuids.length === 0) return res;
-  const removals = await o.bus.removeEach(uuids, { timeoutMs: o.removeTimeoutMs });
-  const outcomes = uuids.map((uuid, i) => {
+type Outcome = { uuid: string; outcome: RemoveOutcome | 'error'; message: string };
+
+async function removeAll(uuids: string[], boundMs: number, o: SettleOptions): Promise<Outcome[]> {
+  const removals = await o.bus.removeEach(uuids, { timeoutMs: boundMs });
+  return uuids.map((uuid, i) => {
     const r = removals[i]!;
     return r instanceof Error ? { uuid, outcome: 'error' as const, message: r.message } : { uuid, outcome: r as RemoveOutcome | 'error', message: '' };
   });
+}
+
+/**
+ * `waitedMs`: how long a first try under the lock (removeAndSettleHeld) already waited for these
+ * removes; the bound here is what is left of removeTimeoutMs.
+ */
+export async function removeAndSettle(uuids: string[], o: SettleOptions, waitedMs = 0): Promise<SettleResult> {
+  const res: SettleResult = { removed: [], abandoned: [] };
+  if (uuids.length === 0) return res;
+  const outcomes = await removeAll(uuids, Math.max(0, o.removeTimeoutMs - waitedMs), o);
   o.afterRemove?.();
   await withLedger(o.root, async (txn) => {
     await batched(o.bus, async () => settleEach(txn, outcomes, o, res));
@@ -44,12 +57,35 @@ export async function removeAndSettle(uuids: string[], o: SettleOptions): Promis
   return res;
 }
 
+/**
+ * The removes tried under the lock the caller holds, in whose transaction the entries were marked
+ * 'removing' and committed: each remove that returns within boundMs (a device nobody holds: at once)
+ * is settled there and then, in the same hold of the lock, so a release takes the lock once. The
+ * others are `pending`, their removes still under way: removeAndSettle waits for them without the
+ * lock (other domains start meanwhile) for the rest of removeTimeoutMs.
+ */
+export async function removeAndSettleHeld(txn: LedgerTxn, uuids: string[], boundMs: number, o: SettleOptions): Promise<SettleResult & { pending: string[] }> {
+  const res = { removed: [] as string[], abandoned: [] as string[], pending: [] as string[] };
+  if (uuids.length === 0) return res;
+  const bound = Math.min(boundMs, o.removeTimeoutMs);
+  const outcomes = await removeAll(uuids, bound, o);
+  o.afterRemove?.();
+  // a remove still blocked when the whole bound is spent is over: abandoned here
+  const pending = bound < o.removeTimeoutMs ? outcomes.filter((r) => r.outcome === 'timeout') : [];
+  res.pending = pending.map((r) => r.uuid);
+  const done = outcomes.filter((r) => !pending.includes(r));
+  if (done.length > 0) {
+    await batched(o.bus, async () => settleEach(txn, done, o, res));
+    txn.commit();
+    o.afterCommit?.();
+  }
+  return res;
+}
+
 /** fn as one batch of kernel writes (the members afterDrop makes again): no remove waits in it */
 function batched<T>(bus: MdevBus, fn: () => Promise<T>): Promise<T> {
   return bus.writeBatch ? bus.writeBatch(fn) : fn();
 }
-
-type Outcome = { uuid: string; outcome: RemoveOutcome | 'error'; message: string };
 
 async function settleEach(txn: LedgerTxn, outcomes: Outcome[], o: SettleOptions, res: SettleResult): Promise<void> {
   for (const r of outcomes) {
