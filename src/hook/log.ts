@@ -16,9 +16,12 @@ export function hookLogPath(root: HostRoot): string {
   return path.join(root.logDir, 'hook.log');
 }
 
-/** One O_APPEND write; the log's directory is made only when it is missing (the first hook of a host). */
-function appendLine(file: string, line: string): void {
-  inDirMadeOnDemand(path.dirname(file), () => fs.appendFileSync(file, line, { mode: 0o640 }));
+/**
+ * The log, opened O_APPEND at the first line and kept open for the rest of this (short) process: each
+ * line is then one write(2). Its directory is made only when it is missing (the first hook of a host).
+ */
+function openLog(file: string): number {
+  return inDirMadeOnDemand(path.dirname(file), () => fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o640));
 }
 
 /**
@@ -28,11 +31,13 @@ function appendLine(file: string, line: string): void {
 export function openHookLog(root: HostRoot, base: Record<string, unknown>, warn?: (line: string) => void): HookLogger {
   const file = hookLogPath(root);
   let warned = false;
+  let fd: number | undefined;
   return {
     log(action, fields = {}) {
       const line = JSON.stringify({ time: new Date().toISOString(), pid: process.pid, ...base, action, ...fields }) + '\n';
       try {
-        appendLine(file, line);
+        fd ??= openLog(file);
+        fs.writeSync(fd, line);
       } catch (e) {
         if (warn && !warned) warn(`cannot write the hook log '${printable(file, 200)}': ${writeFailure(e)}; going on without it`);
         warned = true;

@@ -40,6 +40,7 @@ function segments(p: string): string[] {
  * '../../../<uuid>' rather than '../..' (vfio-dev/vfio0/device, measured on 6.1).
  */
 export function relTarget(linkRel: string, targetRel: string): string {
+  if (PLAIN_REL.test(linkRel) && PLAIN_REL.test(targetRel)) return plainRelTarget(linkRel, targetRel);
   let base = segments(path.posix.dirname(linkRel));
   const target = segments(targetRel);
   const targetParent = target.slice(0, -1);
@@ -50,6 +51,18 @@ export function relTarget(linkRel: string, targetRel: string): string {
     ups++;
   }
   return '../'.repeat(ups) + target.slice(base.length).join('/');
+}
+
+/** relTarget of two paths of plain names (the simulated kernel's own), on the strings themselves */
+function plainRelTarget(linkRel: string, targetRel: string): string {
+  const targetParent = targetRel.slice(0, Math.max(0, targetRel.lastIndexOf('/')));
+  let base = linkRel.slice(0, Math.max(0, linkRel.lastIndexOf('/')));
+  let ups = 0;
+  while (base !== '' && targetParent !== base && !targetParent.startsWith(`${base}/`)) {
+    base = base.slice(0, Math.max(0, base.lastIndexOf('/')));
+    ups++;
+  }
+  return '../'.repeat(ups) + (base === '' ? targetRel : targetRel.slice(base.length + 1));
 }
 
 export function mkdirs(rootDir: string, rel: string): void {
@@ -125,7 +138,13 @@ export function newFile(rootDir: string, rel: string, content: string, mode: num
   let exists = false;
   inDir(abs, made, () => {
     try {
-      fs.writeFileSync(abs, content, { mode, flag: 'wx' });
+      // open, write, close as writeFileSync does, without its options and with no write(2) for an empty attribute
+      const fd = fs.openSync(abs, 'wx', mode);
+      try {
+        if (content !== '') fs.writeSync(fd, content);
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       exists = true;
