@@ -1,8 +1,9 @@
 // Node entry of the qemu hook, started by hooks/qemu (a POSIX sh script that finds node, since
 // libvirt gives hooks only LC_ALL=C PATH=/bin:/sbin HOME=/). Hot path: imports saxes and Node
 // built-ins only, no CLI framework, no wasm.
+import * as fs from 'node:fs';
 import { readStdinBounded } from '../util/bounded-read.js';
-import { describeSystemError, ExitCode, VirtMdevError } from '../util/errors.js';
+import { describeSystemError, errnoCode, ExitCode, VirtMdevError } from '../util/errors.js';
 import { writeFdUntilFull } from '../util/fd-write.js';
 import { setV8Flags } from '../util/node-bindings.js';
 import { decodeXmlDocument } from '../util/xml-encoding.js';
@@ -18,12 +19,41 @@ const MAX_STDIN_BYTES = 16 * 1024 * 1024;
 const UNOPTIMISED_UP_TO = 1024 * 1024;
 
 async function readStdin(): Promise<string> {
-  const r = await readStdinBounded(MAX_STDIN_BYTES);
+  // hooks/qemu leaves stdin to node for a domain seen with mdevs (src/hook/seen.ts): its refusals, in its words
+  const op = process.argv[3];
+  let r: Awaited<ReturnType<typeof readStdinBounded>>;
+  try {
+    r = await readStdinBounded(MAX_STDIN_BYTES);
+  } catch (e) {
+    throw new VirtMdevError(ExitCode.FAILURE, 'stdin-unreadable', `cannot read the domain XML from stdin (${describeSystemError(e)}); refusing to ${op} without it`, { cause: e });
+  }
+  if (r.ok && r.data.length === 0) throw new VirtMdevError(ExitCode.FAILURE, 'stdin-empty', `the domain XML on stdin is empty; refusing to ${op} without it`);
   if (!r.ok) throw new Error(`the domain XML on stdin is larger than ${MAX_STDIN_BYTES / 1024 / 1024} MiB; refusing it`);
   if (r.data.length > UNOPTIMISED_UP_TO) setV8Flags('--opt');
   // one rule for encodings (src/util/xml-encoding.ts) where a refusal is safe; reconnect must go on
   // with a running VM whatever its XML holds
-  return process.argv[3] === 'reconnect' ? r.data.toString('utf8') : decodeXmlDocument(r.data, '<domain XML from libvirt>');
+  return op === 'reconnect' ? r.data.toString('utf8') : decodeXmlDocument(r.data, '<domain XML from libvirt>');
+}
+
+/**
+ * release reads no XML. When hooks/qemu hands it libvirt's stdin all the same (a domain seen with
+ * mdevs), stdin is read to its end once the devices are let go, so that libvirt's write of the XML
+ * completes whatever it holds; a read error just ends it.
+ */
+async function drainStdin(): Promise<void> {
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  try {
+    while (fs.readSync(0, buf) > 0);
+    return;
+  } catch (e) {
+    if (errnoCode(e) !== 'EAGAIN') return;
+  }
+  // a non-blocking stdin: the stream reads it as it comes
+  try {
+    for await (const chunk of process.stdin) void chunk;
+  } catch {
+    // gone: nothing left to read
+  }
 }
 
 /**
@@ -72,8 +102,9 @@ void runHook({
   stdin: readStdin,
   stdout: writeStdout,
   stderr: writeStderr,
-}).then((code) => {
+}).then(async (code) => {
   process.exitCode = code;
+  if (process.argv[3] === 'release') await drainStdin();
   // the flags as at start: a V8 code cache written at exit (src/util/code-cache.ts) carries their hash
   setV8Flags('--opt');
 });

@@ -16,6 +16,7 @@ import { openHookLog, type HookLogger } from './log.js';
 import { prepare } from './prepare.js';
 import { reconnect } from './reconnect.js';
 import { release } from './release.js';
+import { noteSeen } from './seen.js';
 
 export interface HookIo {
   argv: string[];
@@ -68,6 +69,7 @@ export async function runHook(io: HookIo): Promise<number> {
     const d: DomainMdevs = op === 'release'
       ? { domain: { name }, managed: [], unmanaged: [] }
       : classifyDomain(parseDomainXml(xml, '<domain XML from libvirt>', { libvirtRules: false }), name);
+    if (op === 'prepare') noteSeen(root, name, d.managed.length + d.unmanaged.length > 0);
     const ctx: HookContext = { root, bus: openMdevBus(root), cfg, log, kill: makeKillPoint(root, io.env) };
     switch (op) {
       case 'prepare':
