@@ -69,11 +69,12 @@ export async function runHook(io: HookIo): Promise<number> {
     const d: DomainMdevs = op === 'release'
       ? { domain: { name }, managed: [], unmanaged: [] }
       : classifyDomain(parseDomainXml(xml, '<domain XML from libvirt>', { libvirtRules: false }), name);
-    if (op === 'prepare') noteSeen(root, name, d.managed.length + d.unmanaged.length > 0);
     const ctx: HookContext = { root, bus: openMdevBus(root), cfg, log, kill: makeKillPoint(root, io.env) };
     switch (op) {
       case 'prepare':
         await prepare(ctx, d);
+        // after a success only: a refused start changes nothing on the host
+        noteSeen(root, name, d.managed.length + d.unmanaged.length > 0);
         log.log('prepare-done', { managed: d.managed.map((m) => m.uuid), unmanaged: d.unmanaged.map((u) => u.uuid), ms: Date.now() - t0 });
         break;
       case 'release': {

@@ -50,3 +50,25 @@ test('a non-blocking stdin that is slow to fill is read whole: prepare creates e
   t.deepEqual(devices(sim.dir).sort(), managed.map((m) => m.uuid).sort());
   t.deepEqual(ledger(sim.dir).map((e) => e.domain?.name), ['slow', 'slow']);
 });
+
+test('release of a domain seen with mdevs drains a non-blocking stdin that is slow to fill, after freeing the devices', async (t) => {
+  if (!python) {
+    t.log('skipped: no python3 to make a non-blocking pipe');
+    t.pass();
+    return;
+  }
+  const sim = await simHost(['mtty']);
+  t.teardown(sim.cleanup);
+  const managed = [{ uuid: uuid(), type: 'mtty-1' }];
+  const xml = domainXml('slowrel', uuid(), managed);
+  const env = { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir };
+  t.is((await execa(path.join(repoRoot, 'hooks/qemu'), ['slowrel', 'prepare', 'begin', '-'], { input: xml, env, extendEnv: false, reject: false })).exitCode, 0);
+  // hooks/qemu hands a seen domain's release to node with libvirt's stdin (src/hook/seen.ts)
+  const r = await execa(python, ['-c', HARNESS, path.join(repoRoot, 'hooks/qemu'), 'slowrel', 'release', 'end', '-'], {
+    input: xml, env, extendEnv: false, reject: false, timeout: 60_000,
+  });
+  t.is(r.exitCode, 0, String(r.stderr));
+  t.is(String(r.stderr), '');
+  t.deepEqual(devices(sim.dir), []);
+  t.deepEqual(ledger(sim.dir), []);
+});
