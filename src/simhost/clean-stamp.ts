@@ -14,6 +14,7 @@
 // write between them, so the intent spans the batch and the stamp is taken once, when it ends.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readFdBounded } from '../util/bounded-read.js';
 import { joinUnder } from './layout.js';
 import { atBatchEnd } from './lockname.js';
 import { markerPath, parentsWithTypes, type SimState } from './state.js';
@@ -80,9 +81,8 @@ function readStampFile(lockDir: string): string | undefined {
   try {
     const fd = fs.openSync(stampPath(lockDir), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     try {
-      const buf = Buffer.alloc(MAX_STAMP + 1);
-      const n = fs.readSync(fd, buf, 0, buf.length, 0);
-      return n > MAX_STAMP ? undefined : buf.toString('utf8', 0, n);
+      const r = readFdBounded(fd, MAX_STAMP);
+      return r.ok ? r.data.toString('utf8') : undefined;
     } finally {
       fs.closeSync(fd);
     }
