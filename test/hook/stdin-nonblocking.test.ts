@@ -2,7 +2,7 @@
 // whose descriptor is non-blocking (a read gives EAGAIN while the writer is slow) must still be read
 // whole, through the stream, without spinning. Node cannot make a non-blocking pipe for a child, so a
 // small Python harness does: it starts the hook on one, and writes the XML late and in two parts.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execa, execaSync } from 'execa';
 import { repoRoot } from '../helpers/cli.js';
 import { devices, domainXml, HOOK_ENV, ledger, simHost, uuid } from './helpers.js';
@@ -31,18 +31,25 @@ const python = ((): string | undefined => {
   }
 })();
 
-test('a non-blocking stdin that is slow to fill is read whole: prepare creates every device', async (t) => {
+/** a simulated host for the test and the python to run the harness with; undefined (the test passed as skipped) without python3 */
+async function hostWithPython(t: ExecutionContext): Promise<{ dir: string; python: string } | undefined> {
   if (!python) {
     t.log('skipped: no python3 to make a non-blocking pipe');
     t.pass();
-    return;
+    return undefined;
   }
   const sim = await simHost(['mtty']);
   t.teardown(sim.cleanup);
+  return { dir: sim.dir, python };
+}
+
+test('a non-blocking stdin that is slow to fill is read whole: prepare creates every device', async (t) => {
+  const sim = await hostWithPython(t);
+  if (!sim) return;
   const managed = [{ uuid: uuid(), type: 'mtty-2' }, { uuid: uuid(), type: 'mtty-1' }];
   // the hostdevs come after the first 100 bytes: a hook that stopped at the first part would miss them
   const xml = domainXml('slow', uuid(), managed);
-  const r = await execa(python, ['-c', HARNESS, process.execPath, path.join(repoRoot, 'dist/app/hook.cjs'), 'slow', 'prepare', 'begin', '-'], {
+  const r = await execa(sim.python, ['-c', HARNESS, process.execPath, path.join(repoRoot, 'dist/app/hook.cjs'), 'slow', 'prepare', 'begin', '-'], {
     input: xml, env: { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir }, extendEnv: false, reject: false, timeout: 60_000,
   });
   t.is(r.exitCode, 0, String(r.stderr));
@@ -52,19 +59,14 @@ test('a non-blocking stdin that is slow to fill is read whole: prepare creates e
 });
 
 test('release of a domain seen with mdevs drains a non-blocking stdin that is slow to fill, after freeing the devices', async (t) => {
-  if (!python) {
-    t.log('skipped: no python3 to make a non-blocking pipe');
-    t.pass();
-    return;
-  }
-  const sim = await simHost(['mtty']);
-  t.teardown(sim.cleanup);
+  const sim = await hostWithPython(t);
+  if (!sim) return;
   const managed = [{ uuid: uuid(), type: 'mtty-1' }];
   const xml = domainXml('slowrel', uuid(), managed);
   const env = { ...HOOK_ENV, VIRT_MDEV_ROOT: sim.dir };
   t.is((await execa(path.join(repoRoot, 'hooks/qemu'), ['slowrel', 'prepare', 'begin', '-'], { input: xml, env, extendEnv: false, reject: false })).exitCode, 0);
   // hooks/qemu hands a seen domain's release to node with libvirt's stdin (src/hook/seen.ts)
-  const r = await execa(python, ['-c', HARNESS, path.join(repoRoot, 'hooks/qemu'), 'slowrel', 'release', 'end', '-'], {
+  const r = await execa(sim.python, ['-c', HARNESS, path.join(repoRoot, 'hooks/qemu'), 'slowrel', 'release', 'end', '-'], {
     input: xml, env, extendEnv: false, reject: false, timeout: 60_000,
   });
   t.is(r.exitCode, 0, String(r.stderr));
