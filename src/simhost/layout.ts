@@ -6,8 +6,8 @@ import { inDirMadeOnDemand } from '../util/dir-on-demand.js';
 
 /** segments separated by one slash, none empty, '.' or '..' */
 const PLAIN_REL = /^(?:(?!\.\.?\/)[^/]+\/)*(?!\.\.?$)[^/]+$/;
-/** absolute directories that path.normalize leaves as they are (a root's, usually: few per process) */
-const normalDirs = new Set<string>();
+/** an absolute path of such segments: what path.normalize leaves as it is */
+const PLAIN_ABS = /^\/(?:(?!\.\.?\/)[^/]+\/)*(?!\.\.?$)[^/]+$/;
 
 /**
  * path.join(dir, rel) for the simulated kernel's own paths, without the normalize that join does (most
@@ -15,12 +15,7 @@ const normalDirs = new Set<string>();
  * plain names. Anything else (a '.' or '..' segment, an empty one, a relative dir) goes through path.join.
  */
 export function joinUnder(dir: string, rel: string): string {
-  if (!PLAIN_REL.test(rel)) return path.join(dir, rel);
-  if (!normalDirs.has(dir)) {
-    if (dir.length < 2 || !path.isAbsolute(dir) || path.normalize(dir) !== dir || dir.endsWith('/')) return path.join(dir, rel);
-    normalDirs.add(dir);
-  }
-  return `${dir}/${rel}`;
+  return PLAIN_REL.test(rel) && PLAIN_ABS.test(dir) ? `${dir}/${rel}` : path.join(dir, rel);
 }
 
 /**
