@@ -6,15 +6,16 @@
 //   - a stamp of the directories and files a repair inspects (inode, times, link count, size), taken
 //     when this process's write ended: anything else that changed the tree since (another process's
 //     write, an admin's or a test's hand) changes it.
-// The stamp is kept in this process's memory and, for the next process, in the lock directory beside
-// the intent (never in the tree, whose snapshots therefore stay what the kernel would show): a process
-// whose first write finds the tree as another's write left it repairs nothing (a hook call is one
-// process, so without it every hook call walked the whole tree once).
+// The stamp is a file in the lock directory beside the intent, written and read under the lock (never
+// in the tree, whose snapshots therefore stay what the kernel would show): a write that finds the tree
+// as the last clean write left it, this process's or another's, repairs nothing (a hook call is one
+// process: with the stamp in memory only, every hook call walked the whole tree once).
 // Within one batch (withSimLockHeld: one hold of the lock across several writes) no other process can
 // write between them, so the intent spans the batch and the stamp is taken once, when it ends.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readFdBounded } from '../util/bounded-read.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { readFileBounded } from '../util/bounded-read.js';
 import { joinUnder } from './layout.js';
 import { atBatchEnd } from './lockname.js';
 import { markerPath, parentsWithTypes, type SimState } from './state.js';
@@ -26,9 +27,6 @@ const STAMP_FILE = 'simkernel.clean';
 const MAX_STAMP = 1 << 20;
 const BUS_DEVICES = 'sys/bus/mdev/devices';
 const SHARED_DIRS = [BUS_DEVICES, 'sys/kernel/iommu_groups', 'sys/devices/virtual/vfio', 'sys/class/vfio', 'sys/class/vfio-dev'];
-
-/** root real path → stamp of the tree as this process's last write left it */
-const lastClean = new Map<string, string>();
 
 interface Batch {
   lockDir: string;
@@ -77,50 +75,34 @@ function stampPath(lockDir: string): string {
   return path.join(lockDir, STAMP_FILE);
 }
 
-function readStampFile(lockDir: string): string | undefined {
+function readStamp(lockDir: string): string | undefined {
   try {
-    const fd = fs.openSync(stampPath(lockDir), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    try {
-      const r = readFdBounded(fd, MAX_STAMP);
-      return r.ok ? r.data.toString('utf8') : undefined;
-    } finally {
-      fs.closeSync(fd);
-    }
+    const r = readFileBounded(stampPath(lockDir), MAX_STAMP);
+    return r.ok ? r.data.toString('utf8') : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** the stamp for the next process: written before the intent goes, so a crash in between leaves the intent */
-function keepStamp(dir: string, lockDir: string, stamp: string): void {
-  lastClean.set(dir, stamp);
-  const file = stampPath(lockDir);
-  const tmp = `${file}.${process.pid}.tmp`;
+/** written before the intent goes, so a crash in between leaves the intent */
+function keepStamp(lockDir: string, stamp: string): void {
   try {
-    fs.writeFileSync(tmp, stamp, { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    writeFileAtomic(stampPath(lockDir), stamp, 0o600, { durable: false });
   } catch {
-    // without it the next process repairs, as it always did
-    try { fs.unlinkSync(tmp); } catch { /* not there */ }
+    // without it the next write repairs, as it would after a crash
   }
 }
 
-/** the stamp no longer vouches for the tree: gone from memory and from the lock directory */
-function dropStamp(dir: string, lockDir: string): void {
-  lastClean.delete(dir);
+/** the stamp no longer vouches for the tree */
+function dropStamp(lockDir: string): void {
   try { fs.unlinkSync(stampPath(lockDir)); } catch { /* not there */ }
 }
 
-/**
- * Must the tree be repaired before this write? True unless it is exactly as the last clean write left
- * it: this process's, or (stamp file) any process's.
- */
+/** Must the tree be repaired before this write? True unless it is exactly as the last clean write (of any process) left it. */
 export function needsRepair(dir: string, lockDir: string, st: SimState): boolean {
   if (batches.get(dir)?.clean !== undefined) return false;
   if (fs.existsSync(intentPath(lockDir))) return true;
-  const now = treeStamp(dir, st);
-  if (now === lastClean.get(dir)) return false;
-  return now !== readStampFile(lockDir);
+  return treeStamp(dir, st) !== readStamp(lockDir);
 }
 
 /**
@@ -128,7 +110,6 @@ export function needsRepair(dir: string, lockDir: string, st: SimState): boolean
  * process leaves it; on a throw nothing is vouched for and the next write repairs.
  */
 export function asCleanWrite<T>(dir: string, lockDir: string, fn: () => T, stateAfter: () => SimState, batchOf?: string): T {
-  lastClean.delete(dir);
   const batch = batchOf === undefined ? undefined : joinBatch(dir, lockDir, batchOf);
   if (batch !== undefined) {
     batch.clean = undefined;
@@ -141,13 +122,13 @@ export function asCleanWrite<T>(dir: string, lockDir: string, fn: () => T, state
   let clean = false;
   try {
     const out = fn();
-    keepStamp(dir, lockDir, treeStamp(dir, stateAfter()));
+    keepStamp(lockDir, treeStamp(dir, stateAfter()));
     clean = true;
     return out;
   } finally {
     // a write that failed has undone its changes, but no stamp vouches for that: the next write
     // repairs. The intent goes either way, so a refused write leaves the tree exactly as it was
-    if (!clean) dropStamp(dir, lockDir);
+    if (!clean) dropStamp(lockDir);
     removeIntent(intent);
   }
 }
@@ -170,8 +151,8 @@ function endBatch(dir: string): void {
   const batch = batches.get(dir);
   if (batch === undefined) return;
   batches.delete(dir);
-  if (batch.clean !== undefined) keepStamp(dir, batch.lockDir, treeStamp(dir, batch.clean));
-  else dropStamp(dir, batch.lockDir);
+  if (batch.clean !== undefined) keepStamp(batch.lockDir, treeStamp(dir, batch.clean));
+  else dropStamp(batch.lockDir);
   removeIntent(intentPath(batch.lockDir));
 }
 
@@ -185,7 +166,7 @@ export function batchState(dir: string): SimState | undefined {
 
 /** The tree changed outside a vouched-for write (hold, reboot, hot-plug): the next write repairs. */
 export function forgetClean(dir: string, lockDir: string): void {
-  dropStamp(dir, lockDir);
+  dropStamp(lockDir);
   const batch = batches.get(dir);
   if (batch !== undefined) batch.clean = undefined;
 }
