@@ -1,7 +1,7 @@
 // transform over the whole corpus: only the changed hostdev and metadata lines differ, a second run
 // changes nothing, and libvirt-ready input comes back byte for byte.
 import test from 'ava';
-import { parseDomainXml } from '../../src/domainxml/parse.js';
+import { parseDomainXml, parseDomainXmlWithLayout } from '../../src/domainxml/parse.js';
 import { transformDomainXml } from '../../src/transform/transform.js';
 import { corpusFiles, readCorpus } from '../domainxml/corpus.js';
 import { lineChanges } from './line-diff.js';
@@ -132,3 +132,24 @@ test('request attributes win over an older metadata entry for the same UUID', (t
   t.deepEqual(doc.metadata.map((m) => [m.uuid, m.type, m.parent]), [['0a1b2c3d-4e5f-5a6b-8c7d-8e9f0a1b2c3d', 'nvidia-65', undefined]]);
   t.deepEqual(doc.hostdevs[0].request, { type: 'nvidia-65' });
 });
+
+for (const file of corpusFiles()) {
+  test(`transform ${file}: each device record is the hostdev as the parse read it, keys in the JSON order`, (t) => {
+    const input = readCorpus(file);
+    const out = transformDomainXml(input, file);
+    const { doc } = parseDomainXmlWithLayout(input, file);
+    const after = parseDomainXmlWithLayout(out.output, file).layout.hostdevs.map((l) => out.output.slice(l.el.start, l.el.end));
+    const before = parseDomainXmlWithLayout(input, file).layout.hostdevs.map((l) => input.slice(l.el.start, l.el.end));
+    t.is(out.devices.length, doc.hostdevs.length);
+    doc.hostdevs.forEach((h, i) => {
+      const d = out.devices[i];
+      const want: Record<string, unknown> = {
+        index: i, form: h.form, model: h.model, modelSource: h.modelSource, uuid: h.uuid ?? d.uuid, generated: h.uuid === undefined,
+        managed: h.managed, ...h.request, ...(h.guestAddressType ? { guestAddressType: h.guestAddressType } : {}),
+        line: h.span.line, changed: after[i] !== before[i],
+      };
+      t.deepEqual(Object.keys(d), Object.keys(want), `${file} device ${i}`);
+      t.deepEqual({ ...d }, want, `${file} device ${i}`);
+    });
+  });
+}
