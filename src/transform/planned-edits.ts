@@ -4,7 +4,12 @@
 // (a large domain cost more per hostdev than a small one). Texts are made when the output is joined.
 import { IntList } from '../domainxml/int-list.js';
 
-const FIELDS = 3; // start, end, what (a text id ≥ 0, or an <address uuid> as addressCode)
+const FIELDS = 3; // start, end, what: a text id (≥ 0), or an <address uuid> (addressCode, < 0)
+
+/** an <address uuid> edit's `what`: the device and its quote in one negative number */
+function addressCode(device: number, quote: string): number {
+  return -1 - (device * 2 + (quote === '"' ? 1 : 0));
+}
 
 /** An edit whose text comes in pieces (our metadata element: thousands of entries make no one string of it). */
 export interface PiecesEdit {
@@ -36,7 +41,7 @@ export class PlannedEdits {
 
   /** Replace [start, end) with `<address uuid='…'/>` for the device `device` of the plan, in `quote`. */
   address(start: number, end: number, device: number, quote: string): void {
-    this.push(start, end, -1 - (device * 2 + (quote === '"' ? 1 : 0)));
+    this.push(start, end, addressCode(device, quote));
   }
 
   /**
@@ -65,7 +70,7 @@ export class PlannedEdits {
       const what = this.cols.get(i * FIELDS + 2);
       if (what >= 0) out.add(this.texts[what]);
       else {
-        const code = -1 - what;
+        const code = -1 - what; // addressCode undone
         out.add(addressText(uuidOf(code >> 1), code & 1 ? '"' : "'"));
       }
     }
@@ -117,16 +122,7 @@ class TextJoiner {
 /** characters per chunk: well below the size from which V8 places a string among the large objects */
 const CHUNK = 32 * 1024;
 
-/**
- * `<address uuid='…'/>` as one flat string: a template makes a chain of four strings, and 10,000 of
- * them wait in the parts of the output until it is joined. `uuid` is canonical (36 ASCII).
- */
+/** `<address uuid='…'/>` in quote q (made as the output is joined, so it dies with its chunk's pieces) */
 export function addressText(uuid: string, q: string): string {
-  if (uuid.length !== 36) return `<address uuid=${q}${uuid}${q}/>`;
-  const t = q === '"' ? ADDRESS_DQ : ADDRESS_SQ;
-  t.write(uuid, ADDRESS_UUID_AT, 'latin1');
-  return t.toString('latin1');
+  return `<address uuid=${q}${uuid}${q}/>`;
 }
-const ADDRESS_UUID_AT = '<address uuid=\''.length;
-const ADDRESS_SQ = Buffer.from(`<address uuid='${'0'.repeat(36)}'/>`, 'latin1');
-const ADDRESS_DQ = Buffer.from(`<address uuid="${'0'.repeat(36)}"/>`, 'latin1');
