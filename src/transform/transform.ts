@@ -3,7 +3,7 @@
 import { METADATA_ELEMENT, METADATA_ENTRY, VIRT_MDEV_NS, VIRT_MDEV_PREFIX } from '../domainxml/namespace.js';
 import { parseDomainXmlWithLayout, type DomainLayout, type HostdevLayout } from '../domainxml/parse.js';
 import type { ElementLoc } from '../domainxml/scan.js';
-import type { DomainDoc, GuestModel, MdevHostdev } from '../domainxml/types.js';
+import type { DomainDoc, MdevHostdev } from '../domainxml/types.js';
 import { deriveMdevUuid } from '../domainxml/uuid5.js';
 import { DevicePlans, type MetaWant, type PlannedDevice } from './device-plans.js';
 import { PlannedEdits, type PiecesEdit } from './planned-edits.js';
@@ -67,22 +67,12 @@ function hostdevEdits(h: MdevHostdev, lay: HostdevLayout, device: number, edits:
   if (typeA.value !== 'mdev') edits.replace(typeA.valueStart, typeA.valueEnd, 'mdev');
   if (!lay.attr('model')) {
     const at = typeA.valueEnd + 1;
-    edits.replace(at, at, modelAttrText(h.model, q));
+    edits.replace(at, at, ` model=${q}${h.model}${q}`);
   }
   if (h.form !== 'libvirt') {
     const child = lay.sourceChildPlace!;
     edits.address(child.start, child.end, device, quoteOf(child));
   }
-}
-
-/** ` model='…'` for each model and quote: one string each, however many hostdevs gain it */
-const MODEL_ATTR_TEXT = new Map<string, string>();
-
-function modelAttrText(model: GuestModel, q: string): string {
-  const key = q + model;
-  let t = MODEL_ATTR_TEXT.get(key);
-  if (t === undefined) MODEL_ATTR_TEXT.set(key, t = ` model=${q}${model}${q}`);
-  return t;
 }
 
 function sameEntries(doc: DomainDoc, wanted: MetaWant[]): boolean {
